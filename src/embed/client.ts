@@ -1,0 +1,30 @@
+/** `Embedder` on the far side of a worker boundary: same interface as the in-process one. */
+
+import { RpcClient, type Endpoint } from '../protocol/rpc';
+import type { EmbedProtocol } from '../protocol/embed';
+import type { GpuStatus } from '../platform/webgpu';
+import type { Embedder, EmbedderInfo, EmbedLoadRequest, EmbedRequest, Embeddings, RunOptions } from './embedder';
+
+export class WorkerEmbedder implements Embedder {
+  readonly rpc: RpcClient<EmbedProtocol>;
+
+  constructor(endpoint: Endpoint) {
+    this.rpc = new RpcClient<EmbedProtocol>(endpoint);
+  }
+
+  probe(): Promise<GpuStatus> {
+    return this.rpc.call('probe', null);
+  }
+
+  load(req: EmbedLoadRequest, opts: RunOptions = {}): Promise<EmbedderInfo> {
+    return this.rpc.call('load', req, { signal: opts.signal, onEvent: opts.onProgress });
+  }
+
+  embed(req: EmbedRequest, opts: RunOptions = {}): Promise<Embeddings> {
+    return this.rpc.call('embed', req, { signal: opts.signal, onEvent: opts.onProgress });
+  }
+
+  async dispose(): Promise<void> {
+    await this.rpc.call('dispose', null);
+  }
+}

@@ -1,0 +1,25 @@
+/**
+ * The embed worker's handlers: the protocol's methods over an in-process `Embedder`.
+ * A plain module (no `self`), so Node tests drive it through a real MessageChannel.
+ */
+
+import type { Handlers } from '../protocol/rpc';
+import type { EmbedProtocol } from '../protocol/embed';
+import { probeWebGPU } from '../platform/webgpu';
+import type { Embedder } from './embedder';
+
+export function embedHandlers(embedder: Embedder): Handlers<EmbedProtocol> {
+  return {
+    probe: () => probeWebGPU(),
+    load: (req, ctx) => embedder.load(req, { signal: ctx.signal, onProgress: (p) => ctx.emit(p) }),
+    embed: async (req, ctx) => {
+      const result = await embedder.embed(req, { signal: ctx.signal, onProgress: (p) => ctx.emit(p) });
+      ctx.transfer(result.vectors.buffer);
+      return result;
+    },
+    dispose: async () => {
+      await embedder.dispose();
+      return null;
+    },
+  };
+}

@@ -1,0 +1,150 @@
+/**
+ * The in-process embedder on transformers.js: feature extraction with the model's own pooling,
+ * L2-normalised, in batches, written into one contiguous Float32Array.
+ *
+ * Runs inside the embed worker in the app, and directly in Node for tests and CLIs (backend 'cpu').
+ */
+
+import { pipeline, type FeatureExtractionPipeline, type ProgressInfo } from '@huggingface/transformers';
+import { AppError, isAppError, throwIfCancelled } from '../protocol/errors';
+import { DownloadTally } from '../protocol/progress';
+import { probeWebGPU, type GpuStatus } from '../platform/webgpu';
+import { applyModelSource, modelLoadError, resolveBackend, resolveDtype, type Backend } from '../platform/transformers-env';
+import { embeddingCard } from './models';
+import type { Embedder, EmbedderInfo, EmbedLoadRequest, EmbedRequest, Embeddings, RunOptions } from './embedder';
+
+interface Loaded {
+  key: string;
+  extractor: FeatureExtractionPipeline;
+  info: EmbedderInfo;
+  prefixes: { query: string; passage: string };
+}
+
+/** Races a promise against cancellation; the underlying work may finish later and is kept. */
+function unlessCancelled<T>(p: Promise<T>, signal: AbortSignal | undefined): Promise<T> {
+  if (!signal) return p;
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = (): void => reject(new AppError('Cancelled', 'Cancelled.'));
+    if (signal.aborted) return onAbort();
+    signal.addEventListener('abort', onAbort, { once: true });
+    p.then(resolve, reject).finally(() => signal.removeEventListener('abort', onAbort));
+  });
+}
+
+export class TransformersEmbedder implements Embedder {
+  /** Memoised load: concurrent callers share it; dropped on failure so a retry starts afresh. */
+  private loading: Promise<Loaded> | null = null;
+  private loadingKey = '';
+  private gpu: GpuStatus | null = null;
+
+  constructor(private readonly gpuProbe: () => Promise<GpuStatus> = () => probeWebGPU()) {}
+
+  async load(req: EmbedLoadRequest, opts: RunOptions = {}): Promise<EmbedderInfo> {
+    return (await unlessCancelled(this.ensure(req, opts), opts.signal)).info;
+  }
+
+  private async ensure(req: EmbedLoadRequest, opts: RunOptions): Promise<Loaded> {
+    const key = JSON.stringify(req);
+    if (this.loading && this.loadingKey === key) return this.loading;
+    const previous = this.loading;
+    this.loadingKey = key;
+    this.loading = (async () => {
+      if (previous) await previous.then((l) => l.extractor.dispose()).catch(() => undefined);
+      return this.create(req, opts);
+    })();
+    this.loading.catch(() => {
+      if (this.loadingKey === key) {
+        this.loading = null;
+        this.loadingKey = '';
+      }
+    });
+    return this.loading;
+  }
+
+  private async create(req: EmbedLoadRequest, opts: RunOptions): Promise<Loaded> {
+    const started = performance.now();
+    this.gpu ??= await this.gpuProbe();
+    const backend = resolveBackend(req.device, this.gpu);
+    applyModelSource(req.source);
+    const card = embeddingCard(req.model);
+    const tally = new DownloadTally('download', req.model);
+
+    const open = async (b: Backend): Promise<{ extractor: FeatureExtractionPipeline; dtype: string }> => {
+      const dtype = resolveDtype(req.dtype, b, { webgpu: 'fp32', other: b === 'wasm' ? 'q8' : 'fp32' });
+      try {
+        const extractor = await pipeline('feature-extraction', req.model, {
+          device: b,
+          dtype,
+          progress_callback: (info: ProgressInfo) => {
+            if (info.status === 'progress') opts.onProgress?.(tally.update(info.file, info.loaded, info.total));
+          },
+        });
+        return { extractor, dtype };
+      } catch (e) {
+        throw modelLoadError(e, req.model, req.source);
+      }
+    };
+
+    let opened: { extractor: FeatureExtractionPipeline; dtype: string };
+    let usedBackend = backend;
+    let fallbackReason: string | undefined;
+    try {
+      opened = await open(backend);
+    } catch (e) {
+      // A model that is missing or unreachable fails the same way on every backend; anything else
+      // on WebGPU (an unsupported op, a lost device) is worth one retry on WASM.
+      if (backend !== 'webgpu' || req.device === 'webgpu' || isAppError(e, 'ModelNotFound') || isAppError(e, 'ModelDownloadFailed'))
+        throw e;
+      fallbackReason = e instanceof Error ? e.message : String(e);
+      usedBackend = 'wasm';
+      opened = await open('wasm');
+    }
+    opts.onProgress?.(tally.finish());
+
+    const probe = await opened.extractor('dimension probe', { pooling: card.pooling, normalize: true });
+    const dim = probe.dims[probe.dims.length - 1] ?? 0;
+    const info: EmbedderInfo = {
+      model: req.model,
+      backend: usedBackend,
+      dtype: opened.dtype,
+      dim,
+      pooling: card.pooling,
+      loadMs: Math.round(performance.now() - started),
+    };
+    if (fallbackReason !== undefined) info.fallbackReason = fallbackReason;
+    return {
+      key: JSON.stringify(req),
+      extractor: opened.extractor,
+      info,
+      prefixes: { query: card.queryPrefix, passage: card.passagePrefix },
+    };
+  }
+
+  async embed(req: EmbedRequest, opts: RunOptions = {}): Promise<Embeddings> {
+    if (!this.loading) throw new AppError('EngineNotLoaded', 'The embedding model is not loaded yet. Load it first.');
+    const loaded = await this.loading;
+    const { extractor, info, prefixes } = loaded;
+    const started = performance.now();
+    const prefix = req.kind === 'query' ? prefixes.query : prefixes.passage;
+    const total = req.texts.length;
+    const out = new Float32Array(total * info.dim);
+    const batchSize = Math.max(1, Math.floor(req.batchSize));
+    for (let start = 0; start < total; start += batchSize) {
+      throwIfCancelled(opts.signal);
+      const batch = req.texts.slice(start, start + batchSize).map((t) => prefix + t);
+      const tensor = await extractor(batch, { pooling: info.pooling, normalize: true });
+      out.set(tensor.data as Float32Array, start * info.dim);
+      tensor.dispose();
+      const done = Math.min(total, start + batchSize);
+      opts.onProgress?.({ stage: 'embed', unit: 'chunks', loaded: done, total, done: done === total });
+    }
+    return { dim: info.dim, count: total, vectors: out, ms: performance.now() - started };
+  }
+
+  async dispose(): Promise<void> {
+    const current = this.loading;
+    this.loading = null;
+    this.loadingKey = '';
+    if (current) await current.then((l) => l.extractor.dispose()).catch(() => undefined);
+  }
+}

@@ -1,0 +1,43 @@
+/** `ChatEngine` on the far side of the LLM worker: the page uses this; it never imports an LLM library. */
+
+import { RpcClient, type Endpoint } from '../protocol/rpc';
+import type { LlmProtocol } from '../protocol/llm';
+import type { GpuStatus } from '../platform/webgpu';
+import type {
+  ChatEngine,
+  ChatLoadRequest,
+  ChatMessage,
+  ChatModelInfo,
+  GenerateOptions,
+  GenerationParams,
+  GenerationResult,
+  LoadOptions,
+} from './engine';
+
+export class WorkerChatEngine implements ChatEngine {
+  readonly rpc: RpcClient<LlmProtocol>;
+
+  constructor(endpoint: Endpoint) {
+    this.rpc = new RpcClient<LlmProtocol>(endpoint);
+  }
+
+  probe(): Promise<GpuStatus> {
+    return this.rpc.call('probe', null);
+  }
+
+  load(req: ChatLoadRequest, opts: LoadOptions = {}): Promise<ChatModelInfo> {
+    return this.rpc.call('load', req, { signal: opts.signal, onEvent: opts.onProgress });
+  }
+
+  generate(messages: ChatMessage[], params: GenerationParams, opts: GenerateOptions = {}): Promise<GenerationResult> {
+    return this.rpc.call('generate', { messages, params }, { signal: opts.signal, onEvent: (e) => opts.onToken?.(e.token) });
+  }
+
+  async interrupt(): Promise<void> {
+    await this.rpc.call('interrupt', null);
+  }
+
+  async unload(): Promise<void> {
+    await this.rpc.call('unload', null);
+  }
+}

@@ -1,0 +1,46 @@
+/**
+ * The LLM worker's handlers. One engine is active at a time; switching engine kinds unloads the
+ * previous one first, because two models would not fit in the memory of most laptops' GPUs.
+ * Engines are created through a factory so the worker can load each library only when chosen,
+ * and Node tests can hand in the in-process transformers.js engine.
+ */
+
+import type { Handlers } from '../protocol/rpc';
+import type { LlmProtocol } from '../protocol/llm';
+import { probeWebGPU } from '../platform/webgpu';
+import { AppError } from '../protocol/errors';
+import type { ChatEngine, EngineKind } from './engine';
+
+export type EngineFactory = (kind: EngineKind) => Promise<ChatEngine>;
+
+export function llmHandlers(createEngine: EngineFactory): Handlers<LlmProtocol> {
+  let active: { kind: EngineKind; engine: ChatEngine } | null = null;
+
+  async function engineFor(kind: EngineKind): Promise<ChatEngine> {
+    if (active?.kind === kind) return active.engine;
+    if (active) await active.engine.unload().catch(() => undefined);
+    active = null;
+    const engine = await createEngine(kind);
+    active = { kind, engine };
+    return engine;
+  }
+
+  return {
+    probe: () => probeWebGPU(),
+    load: async (req, ctx) => (await engineFor(req.engine)).load(req, { signal: ctx.signal, onProgress: (p) => ctx.emit(p) }),
+    generate: async (req, ctx) => {
+      const engine = active?.engine;
+      if (!engine) throw new AppError('EngineNotLoaded', 'No language model is loaded yet. Load one first.');
+      return engine.generate(req.messages, req.params, { signal: ctx.signal, onToken: (token) => ctx.emit({ token }) });
+    },
+    interrupt: async () => {
+      await active?.engine.interrupt();
+      return null;
+    },
+    unload: async () => {
+      await active?.engine.unload();
+      active = null;
+      return null;
+    },
+  };
+}

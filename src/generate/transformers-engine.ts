@@ -1,0 +1,187 @@
+/**
+ * The transformers.js `ChatEngine`: text generation on WASM or WebGPU through ONNX Runtime.
+ *
+ * It is the engine for browsers without WebGPU (web-llm needs WebGPU), and the engine every test
+ * runs with the project's generated tiny GPT-2. Models without a chat template (such as that GPT-2)
+ * get a plain "Role: text" transcript so the same messages work everywhere.
+ */
+
+import {
+  AutoModelForCausalLM,
+  AutoTokenizer,
+  InterruptableStoppingCriteria,
+  random,
+  StoppingCriteriaList,
+  TextStreamer,
+  type PreTrainedModel,
+  type PreTrainedTokenizer,
+  type ProgressInfo,
+  type Tensor,
+} from '@huggingface/transformers';
+import { AppError, errorText } from '../protocol/errors';
+import { DownloadTally } from '../protocol/progress';
+import { probeWebGPU, type GpuStatus } from '../platform/webgpu';
+import { applyModelSource, modelLoadError, resolveBackend, resolveDtype } from '../platform/transformers-env';
+import {
+  GenerationClock,
+  type ChatEngine,
+  type ChatLoadRequest,
+  type ChatMessage,
+  type ChatModelInfo,
+  type GenerateOptions,
+  type GenerationParams,
+  type GenerationResult,
+  type LoadOptions,
+} from './engine';
+
+interface Loaded {
+  key: string;
+  tokenizer: PreTrainedTokenizer;
+  model: PreTrainedModel;
+  info: ChatModelInfo;
+}
+
+/** The transcript used when a tokenizer has no chat template. Ends with the assistant's cue. */
+export function plainTranscript(messages: ChatMessage[]): string {
+  const label = { system: 'System', user: 'User', assistant: 'Assistant' } as const;
+  return `${messages.map((m) => `${label[m.role]}: ${m.content}`).join('\n\n')}\n\nAssistant:`;
+}
+
+export class TransformersChatEngine implements ChatEngine {
+  private loading: Promise<Loaded> | null = null;
+  private loadingKey = '';
+  private gpu: GpuStatus | null = null;
+  private stopper: InterruptableStoppingCriteria | null = null;
+
+  constructor(private readonly gpuProbe: () => Promise<GpuStatus> = () => probeWebGPU()) {}
+
+  async load(req: ChatLoadRequest, opts: LoadOptions = {}): Promise<ChatModelInfo> {
+    const key = JSON.stringify(req);
+    if (!this.loading || this.loadingKey !== key) {
+      const previous = this.loading;
+      this.loadingKey = key;
+      this.loading = (async () => {
+        if (previous) await previous.then((l) => l.model.dispose()).catch(() => undefined);
+        return this.create(req, opts);
+      })();
+      this.loading.catch(() => {
+        if (this.loadingKey === key) {
+          this.loading = null;
+          this.loadingKey = '';
+        }
+      });
+    }
+    return (await this.loading).info;
+  }
+
+  private async create(req: ChatLoadRequest, opts: LoadOptions): Promise<Loaded> {
+    const started = performance.now();
+    this.gpu ??= await this.gpuProbe();
+    const backend = resolveBackend(req.device, this.gpu);
+    const dtype = resolveDtype(req.dtype, backend, { webgpu: this.gpu.shaderF16 ? 'q4f16' : 'q4', other: 'q4' });
+    applyModelSource(req.source);
+    const tally = new DownloadTally('download', req.model);
+    const progress_callback = (info: ProgressInfo): void => {
+      if (info.status === 'progress') opts.onProgress?.(tally.update(info.file, info.loaded, info.total));
+    };
+    try {
+      const [tokenizer, model] = await Promise.all([
+        AutoTokenizer.from_pretrained(req.model, { progress_callback }),
+        AutoModelForCausalLM.from_pretrained(req.model, { device: backend, dtype, progress_callback }),
+      ]);
+      opts.onProgress?.(tally.finish());
+      const info: ChatModelInfo = {
+        engine: 'transformers',
+        model: req.model,
+        backend,
+        dtype,
+        loadMs: Math.round(performance.now() - started),
+      };
+      return { key: JSON.stringify(req), tokenizer, model, info };
+    } catch (e) {
+      throw modelLoadError(e, req.model, req.source);
+    }
+  }
+
+  async generate(messages: ChatMessage[], params: GenerationParams, opts: GenerateOptions = {}): Promise<GenerationResult> {
+    if (!this.loading) throw new AppError('EngineNotLoaded', 'No language model is loaded yet. Load one first.');
+    const { tokenizer, model } = await this.loading;
+    const clock = new GenerationClock();
+
+    const inputs = this.encode(tokenizer, messages);
+    const promptTokens = inputs.input_ids.dims.at(-1) ?? 0;
+
+    const stopper = new InterruptableStoppingCriteria();
+    this.stopper = stopper;
+    const onAbort = (): void => stopper.interrupt();
+    if (opts.signal?.aborted) stopper.interrupt();
+    opts.signal?.addEventListener('abort', onAbort, { once: true });
+    const stopping = new StoppingCriteriaList();
+    stopping.push(stopper);
+
+    const streamer = new TextStreamer(tokenizer, {
+      skip_prompt: true,
+      skip_special_tokens: true,
+      token_callback_function: () => clock.token(),
+      callback_function: (text: string) => {
+        if (text) opts.onToken?.(text);
+      },
+    });
+
+    // Seeding the library's global RNG makes sampled answers repeatable; both panes of a
+    // comparison reseed with the same value so only the prompt differs between them.
+    random.seed(params.seed);
+    const sample = params.temperature > 0;
+    let output: Tensor;
+    try {
+      output = (await model.generate({
+        ...inputs,
+        max_new_tokens: params.maxTokens,
+        do_sample: sample,
+        ...(sample ? { temperature: params.temperature, top_p: params.topP } : {}),
+        stopping_criteria: stopping,
+        streamer,
+      })) as Tensor;
+    } catch (e) {
+      throw new AppError('GenerationFailed', `The model stopped with an error: ${errorText(e)}`, undefined, errorText(e));
+    } finally {
+      opts.signal?.removeEventListener('abort', onAbort);
+      if (this.stopper === stopper) this.stopper = null;
+    }
+
+    const ids = (output.tolist() as bigint[][])[0] ?? [];
+    const generated = ids.slice(promptTokens);
+    const text = tokenizer.decode(generated, { skip_special_tokens: true });
+    const eos = new Set([model.generation_config?.eos_token_id ?? []].flat().map((x) => BigInt(x as number)));
+    const last = generated.at(-1);
+    const finish = stopper.interrupted
+      ? 'interrupted'
+      : last !== undefined && eos.has(last)
+        ? 'stop'
+        : generated.length >= params.maxTokens
+          ? 'length'
+          : 'stop';
+    return clock.result(text, finish, promptTokens, generated.length);
+  }
+
+  private encode(tokenizer: PreTrainedTokenizer, messages: ChatMessage[]): { input_ids: Tensor; attention_mask: Tensor } {
+    if (tokenizer.chat_template) {
+      return tokenizer.apply_chat_template(messages, { add_generation_prompt: true, return_dict: true }) as unknown as {
+        input_ids: Tensor;
+        attention_mask: Tensor;
+      };
+    }
+    return tokenizer(plainTranscript(messages)) as { input_ids: Tensor; attention_mask: Tensor };
+  }
+
+  async interrupt(): Promise<void> {
+    this.stopper?.interrupt();
+  }
+
+  async unload(): Promise<void> {
+    const current = this.loading;
+    this.loading = null;
+    this.loadingKey = '';
+    if (current) await current.then((l) => l.model.dispose()).catch(() => undefined);
+  }
+}

@@ -1,0 +1,14 @@
+/** The embed worker's protocol: one entry per method, typed request, result and streamed events. */
+
+import type { Method } from './rpc';
+import type { Progress } from './progress';
+import type { EmbedderInfo, EmbedLoadRequest, EmbedRequest, Embeddings } from '../embed/embedder';
+import type { GpuStatus } from '../platform/webgpu';
+
+export type EmbedProtocol = {
+  /** What WebGPU the worker itself sees (it can differ from the page's, e.g. in some browsers). */
+  probe: Method<null, GpuStatus>;
+  load: Method<EmbedLoadRequest, EmbedderInfo, Progress>;
+  embed: Method<EmbedRequest, Embeddings, Progress>;
+  dispose: Method<null, null>;
+};

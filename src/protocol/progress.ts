@@ -1,0 +1,82 @@
+/**
+ * The one progress vocabulary of the app.
+ *
+ * Each library reports progress its own way (transformers.js per file with `status` strings,
+ * web-llm as a fraction plus free text). Workers translate those reports once, at their edge,
+ * into `Progress`; the UI renders `Progress` and never parses library text.
+ *
+ * Invariants (tested): within one task `loaded` never falls, `loaded <= total` when total > 0,
+ * and the last report of a successful task is `done: true` with `loaded === total`.
+ */
+
+export type ProgressStage = 'download' | 'compile' | 'parse' | 'embed' | 'index' | 'generate';
+
+export type ProgressUnit = 'bytes' | 'files' | 'chunks' | 'pages' | 'tokens' | 'steps';
+
+export interface Progress {
+  stage: ProgressStage;
+  unit: ProgressUnit;
+  loaded: number;
+  /** 0 while unknown (e.g. a download whose size is not known yet). */
+  total: number;
+  done: boolean;
+  /** What is being worked on right now (a file name, a model id), for the status line. */
+  item?: string;
+}
+
+export function fraction(p: Progress): number {
+  if (p.done) return 1;
+  return p.total > 0 ? Math.min(1, p.loaded / p.total) : 0;
+}
+
+/**
+ * Folds per-file byte reports into one rising total for a model download.
+ *
+ * transformers.js announces files one at a time, so a naive sum jumps backwards when a new file's
+ * size becomes known; this keeps `loaded` monotonic and only ever grows `total`.
+ */
+export class DownloadTally {
+  private readonly files = new Map<string, { loaded: number; total: number }>();
+  private lastLoaded = 0;
+  private lastTotal = 0;
+
+  constructor(
+    private readonly stage: ProgressStage = 'download',
+    private readonly item?: string,
+  ) {}
+
+  update(file: string, loaded: number, total: number): Progress {
+    const prev = this.files.get(file);
+    this.files.set(file, {
+      loaded: Math.max(prev?.loaded ?? 0, loaded),
+      total: Math.max(prev?.total ?? 0, total, loaded),
+    });
+    let l = 0;
+    let t = 0;
+    for (const f of this.files.values()) {
+      l += f.loaded;
+      t += f.total;
+    }
+    this.lastLoaded = Math.max(this.lastLoaded, l);
+    this.lastTotal = Math.max(this.lastTotal, t, this.lastLoaded);
+    return this.snapshot(false);
+  }
+
+  finish(): Progress {
+    this.lastTotal = Math.max(this.lastTotal, this.lastLoaded);
+    this.lastLoaded = this.lastTotal;
+    return this.snapshot(true);
+  }
+
+  private snapshot(done: boolean): Progress {
+    const p: Progress = {
+      stage: this.stage,
+      unit: 'bytes',
+      loaded: this.lastLoaded,
+      total: this.lastTotal,
+      done,
+    };
+    if (this.item !== undefined) p.item = this.item;
+    return p;
+  }
+}

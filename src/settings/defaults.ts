@@ -1,0 +1,85 @@
+/**
+ * Every user-tunable setting, its meaning, range and default, in one place.
+ *
+ * Settings are resolved as: defaults ← saved overrides ← per-run overrides, validated once by
+ * `validateSettings` (validate.ts) and then passed explicitly; no module reads a global.
+ */
+
+export type DevicePreference = 'auto' | 'webgpu' | 'wasm';
+export type LlmEngineKind = 'auto' | 'webllm' | 'transformers';
+/** ONNX weight variants transformers.js can load; 'auto' picks per backend (see embed/transformers.ts). */
+export type OnnxDtype = 'auto' | 'fp32' | 'fp16' | 'q8' | 'q4' | 'q4f16';
+
+export interface EmbeddingSettings {
+  /** Hub model id (or a folder name under a local model source). Default: BAAI's bge-small-en-v1.5, 384 dims. */
+  model: string;
+  /** Where to run: 'auto' uses WebGPU when the browser has an adapter and falls back to WASM. */
+  device: DevicePreference;
+  /** Weight variant. 'auto' = fp32 on WebGPU, q8 on WASM (transformers.js' own defaults, made explicit). */
+  dtype: OnnxDtype;
+  /** Texts per inference call. Range 1..256, default 16: large enough to amortise a call, small enough for smooth progress. */
+  batchSize: number;
+}
+
+export interface LlmSettings {
+  /** 'auto' = web-llm where WebGPU exists, else the transformers.js engine (runs on WASM). */
+  engine: LlmEngineKind;
+  /** web-llm prebuilt model id. Default: Llama 3.2 1B Instruct, 4-bit (about 0.9 GB of weights). */
+  webllmModel: string;
+  /** transformers.js text-generation model id. Default: Qwen2.5 0.5B Instruct (ONNX, 4-bit). */
+  transformersModel: string;
+  /** Backend for the transformers.js engine. */
+  transformersDevice: DevicePreference;
+  /** Weight variant for the transformers.js engine. 'auto' = q4f16 on WebGPU with shader-f16, else q4. */
+  transformersDtype: OnnxDtype;
+  /** Upper bound of generated tokens per answer. Range 1..4096, default 256. */
+  maxTokens: number;
+  /** Sampling temperature. Range 0..2; 0 = greedy (deterministic), default 0. */
+  temperature: number;
+  /** Nucleus sampling mass. Range (0, 1], default 1 (off). */
+  topP: number;
+  /** Random seed shared by both answers of a comparison. Integer 0..2^31-1, default 42. */
+  seed: number;
+}
+
+export interface Settings {
+  /**
+   * Where model files come from. '' = the public hubs (Hugging Face for transformers.js, web-llm's
+   * own list for web-llm). A path such as '/models/' = folders served by this app's own origin
+   * (offline use, tests). An http(s) URL = a mirror laid out like the hub
+   * (`<base>/<model>/resolve/main/<file>`), e.g. a workshop's local server.
+   */
+  modelSource: string;
+  embedding: EmbeddingSettings;
+  llm: LlmSettings;
+}
+
+export const DEFAULT_SETTINGS: Settings = {
+  modelSource: '',
+  embedding: {
+    model: 'Xenova/bge-small-en-v1.5',
+    device: 'auto',
+    dtype: 'auto',
+    batchSize: 16,
+  },
+  llm: {
+    engine: 'auto',
+    webllmModel: 'Llama-3.2-1B-Instruct-q4f16_1-MLC',
+    transformersModel: 'onnx-community/Qwen2.5-0.5B-Instruct',
+    transformersDevice: 'auto',
+    transformersDtype: 'auto',
+    maxTokens: 256,
+    temperature: 0,
+    topP: 1,
+    seed: 42,
+  },
+};
+
+/** Numeric bounds used by validation and by the settings form's inputs. */
+export const LIMITS = {
+  batchSize: { min: 1, max: 256 },
+  maxTokens: { min: 1, max: 4096 },
+  temperature: { min: 0, max: 2 },
+  topP: { min: 0.01, max: 1 },
+  seed: { min: 0, max: 2 ** 31 - 1 },
+} as const;

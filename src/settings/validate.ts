@@ -1,0 +1,132 @@
+/**
+ * The one place settings are checked and repaired.
+ *
+ * `restoreSettings` rebuilds a full Settings object key by key from the defaults, so a saved blob
+ * from an older version (missing keys, renamed keys, wrong types) never breaks the app: each bad
+ * or missing value falls back to its default and is reported as a problem the UI can show.
+ */
+
+import { AppError } from '../protocol/errors';
+import { DEFAULT_SETTINGS, LIMITS, type DevicePreference, type LlmEngineKind, type OnnxDtype, type Settings } from './defaults';
+
+export interface SettingsProblem {
+  key: string;
+  message: string;
+}
+
+const DEVICES: readonly DevicePreference[] = ['auto', 'webgpu', 'wasm'];
+const ENGINES: readonly LlmEngineKind[] = ['auto', 'webllm', 'transformers'];
+const DTYPES: readonly OnnxDtype[] = ['auto', 'fp32', 'fp16', 'q8', 'q4', 'q4f16'];
+
+type Bounds = { min: number; max: number };
+
+function isObject(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+/** A model source is '', a same-origin path starting with '/', or an absolute http(s) URL. */
+export function modelSourceProblem(source: string): string | null {
+  if (source === '') return null;
+  if (source.startsWith('/')) return source.endsWith('/') ? null : 'A local model path must end with "/", e.g. /models/.';
+  try {
+    const url = new URL(source);
+    if (url.protocol !== 'http:' && url.protocol !== 'https:') return 'A model mirror must be an http:// or https:// address.';
+    return null;
+  } catch {
+    return 'Use an address like https://mirror.example/models/ or a path like /models/, or leave it empty for the public hubs.';
+  }
+}
+
+class Restorer {
+  readonly problems: SettingsProblem[] = [];
+
+  pick<T>(key: string, value: unknown, fallback: T, ok: (v: unknown) => v is T, why: string): T {
+    if (value === undefined) return fallback;
+    if (ok(value)) return value;
+    this.problems.push({ key, message: why });
+    return fallback;
+  }
+
+  text(key: string, value: unknown, fallback: string, nonEmpty = true): string {
+    return this.pick(
+      key,
+      value,
+      fallback,
+      (v): v is string => typeof v === 'string' && (!nonEmpty || v.trim() !== ''),
+      nonEmpty ? 'must be a non-empty text' : 'must be a text',
+    );
+  }
+
+  oneOf<T extends string>(key: string, value: unknown, fallback: T, allowed: readonly T[]): T {
+    return this.pick(key, value, fallback, (v): v is T => allowed.includes(v as T), `must be one of ${allowed.join(', ')}`);
+  }
+
+  number(key: string, value: unknown, fallback: number, b: Bounds, integer = false): number {
+    return this.pick(
+      key,
+      value,
+      fallback,
+      (v): v is number => typeof v === 'number' && Number.isFinite(v) && v >= b.min && v <= b.max && (!integer || Number.isInteger(v)),
+      `must be ${integer ? 'a whole number' : 'a number'} from ${b.min} to ${b.max}`,
+    );
+  }
+}
+
+export function restoreSettings(saved: unknown): { settings: Settings; problems: SettingsProblem[] } {
+  const r = new Restorer();
+  const d = DEFAULT_SETTINGS;
+  const s = isObject(saved) ? saved : {};
+  const e = isObject(s.embedding) ? s.embedding : {};
+  const l = isObject(s.llm) ? s.llm : {};
+
+  let modelSource = r.text('modelSource', s.modelSource, d.modelSource, false).trim();
+  const sourceProblem = modelSourceProblem(modelSource);
+  if (sourceProblem) {
+    r.problems.push({ key: 'modelSource', message: sourceProblem });
+    modelSource = d.modelSource;
+  }
+
+  const settings: Settings = {
+    modelSource,
+    embedding: {
+      model: r.text('embedding.model', e.model, d.embedding.model).trim(),
+      device: r.oneOf('embedding.device', e.device, d.embedding.device, DEVICES),
+      dtype: r.oneOf('embedding.dtype', e.dtype, d.embedding.dtype, DTYPES),
+      batchSize: r.number('embedding.batchSize', e.batchSize, d.embedding.batchSize, LIMITS.batchSize, true),
+    },
+    llm: {
+      engine: r.oneOf('llm.engine', l.engine, d.llm.engine, ENGINES),
+      webllmModel: r.text('llm.webllmModel', l.webllmModel, d.llm.webllmModel).trim(),
+      transformersModel: r.text('llm.transformersModel', l.transformersModel, d.llm.transformersModel).trim(),
+      transformersDevice: r.oneOf('llm.transformersDevice', l.transformersDevice, d.llm.transformersDevice, DEVICES),
+      transformersDtype: r.oneOf('llm.transformersDtype', l.transformersDtype, d.llm.transformersDtype, DTYPES),
+      maxTokens: r.number('llm.maxTokens', l.maxTokens, d.llm.maxTokens, LIMITS.maxTokens, true),
+      temperature: r.number('llm.temperature', l.temperature, d.llm.temperature, LIMITS.temperature),
+      topP: r.number('llm.topP', l.topP, d.llm.topP, LIMITS.topP),
+      seed: r.number('llm.seed', l.seed, d.llm.seed, LIMITS.seed, true),
+    },
+  };
+  return { settings, problems: r.problems };
+}
+
+/** Strict form for values the user just entered: any problem is an `InvalidSettings` error. */
+export function validateSettings(candidate: unknown): Settings {
+  const { settings, problems } = restoreSettings(candidate);
+  if (problems.length > 0) {
+    const list = problems.map((p) => `${p.key} ${p.message}`).join('; ');
+    throw new AppError('InvalidSettings', `Some settings are not valid: ${list}.`, { count: problems.length });
+  }
+  return settings;
+}
+
+/** Deep-merges per-run overrides over a base, then validates the result once. */
+export function withOverrides(base: Settings, overrides: DeepPartial<Settings>): Settings {
+  return validateSettings({
+    ...base,
+    ...overrides,
+    embedding: { ...base.embedding, ...overrides.embedding },
+    llm: { ...base.llm, ...overrides.llm },
+  });
+}
+
+export type DeepPartial<T> = { [K in keyof T]?: T[K] extends object ? DeepPartial<T[K]> : T[K] };

@@ -1,0 +1,37 @@
+/**
+ * Opening the built app in Chromium the way a user would, with every request recorded (including
+ * those made by workers) and page errors collected so a test can assert there were none.
+ */
+import type { Browser, BrowserContext, Page } from 'playwright-core';
+import { SETTINGS_KEY } from '../../src/state/settings.svelte';
+import type { DeepPartial } from '../../src/settings/validate';
+import type { Settings } from '../../src/settings/defaults';
+
+export interface OpenedPage {
+  page: Page;
+  context: BrowserContext;
+  /** Every URL requested by the page and its workers, in order. */
+  requests: string[];
+  /** Uncaught exceptions in the page. */
+  errors: string[];
+}
+
+export async function openApp(browser: Browser, baseUrl: string, path = '/', settings?: DeepPartial<Settings>): Promise<OpenedPage> {
+  const context = await browser.newContext();
+  const requests: string[] = [];
+  const errors: string[] = [];
+  context.on('request', (r) => requests.push(r.url()));
+  if (settings) {
+    await context.addInitScript(([key, value]) => localStorage.setItem(key, value), [SETTINGS_KEY, JSON.stringify(settings)] as const);
+  }
+  const page = await context.newPage();
+  page.on('pageerror', (e) => errors.push(e.message));
+  page.on('worker', (w) => w.on('console', () => undefined));
+  await page.goto(new URL(path, baseUrl).href);
+  return { page, context, requests, errors };
+}
+
+/** Requests that left the page for the network (not data:/blob: URLs, which never do). */
+export function networkRequests(urls: string[]): URL[] {
+  return urls.map((u) => new URL(u)).filter((u) => u.protocol === 'http:' || u.protocol === 'https:' || u.protocol === 'ws:' || u.protocol === 'wss:');
+}

@@ -1,0 +1,37 @@
+// Test-only: the same worker clients the app uses, reachable from page.evaluate.
+import { createChatEngine, createEmbedder } from '../../src/state/workers';
+import { probeWebGPU } from '../../src/platform/webgpu';
+import type { Progress } from '../../src/protocol/progress';
+import type { ChatLoadRequest, GenerationParams } from '../../src/generate/engine';
+import type { EmbedLoadRequest } from '../../src/embed/embedder';
+
+const harness = {
+  probePage: () => probeWebGPU(),
+  async embed(load: EmbedLoadRequest, texts: string[]) {
+    const { embedder, terminate } = createEmbedder();
+    try {
+      const progress: Progress[] = [];
+      const info = await embedder.load(load, { onProgress: (p) => progress.push(p) });
+      const t0 = performance.now();
+      const out = await embedder.embed({ texts, kind: 'passage', batchSize: 8 }, { onProgress: (p) => progress.push(p) });
+      const ms = performance.now() - t0;
+      return { info, dim: out.dim, vectors: Array.from(out.vectors), ms, progress, workerGpu: await embedder.probe() };
+    } finally {
+      terminate();
+    }
+  },
+  async generate(load: ChatLoadRequest, prompt: string, params: GenerationParams) {
+    const { engine, terminate } = createChatEngine();
+    try {
+      const info = await engine.load(load);
+      const tokens: string[] = [];
+      const result = await engine.generate([{ role: 'user', content: prompt }], params, { onToken: (t) => tokens.push(t) });
+      return { info, tokens, result };
+    } finally {
+      terminate();
+    }
+  },
+};
+
+(globalThis as unknown as { harness: typeof harness }).harness = harness;
+document.body.dataset.ready = 'true';

@@ -1,0 +1,45 @@
+import { describe, expect, it } from 'vitest';
+import { DownloadTally, fraction, type Progress } from '../../src/protocol/progress';
+
+function assertInvariants(reports: Progress[]): void {
+  for (let i = 1; i < reports.length; i++) {
+    expect(reports[i]!.loaded).toBeGreaterThanOrEqual(reports[i - 1]!.loaded);
+  }
+  for (const r of reports) if (r.total > 0) expect(r.loaded).toBeLessThanOrEqual(r.total);
+  const last = reports.at(-1)!;
+  expect(last.done).toBe(true);
+  expect(last.loaded).toBe(last.total);
+  expect(fraction(last)).toBe(1);
+}
+
+describe('DownloadTally', () => {
+  it('sums files announced one after another without ever going backwards', () => {
+    const t = new DownloadTally('download', 'm');
+    const reports = [
+      t.update('config.json', 50, 100),
+      t.update('config.json', 100, 100),
+      t.update('model.onnx', 0, 1000),
+      t.update('model.onnx', 600, 1000),
+      t.update('tokenizer.json', 10, 200),
+      t.update('model.onnx', 1000, 1000),
+      t.update('tokenizer.json', 200, 200),
+      t.finish(),
+    ];
+    assertInvariants(reports);
+    expect(reports.at(-1)).toMatchObject({ loaded: 1300, total: 1300, unit: 'bytes', item: 'm' });
+  });
+
+  it('ignores stale or repeated reports for a file', () => {
+    const t = new DownloadTally();
+    t.update('a', 500, 1000);
+    const stale = t.update('a', 200, 1000);
+    expect(stale.loaded).toBe(500);
+  });
+
+  it('never reports loaded above total when a size is unknown (0)', () => {
+    const t = new DownloadTally();
+    const p = t.update('a', 300, 0);
+    expect(p.total).toBeGreaterThanOrEqual(p.loaded);
+    assertInvariants([p, t.finish()]);
+  });
+});

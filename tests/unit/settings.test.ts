@@ -1,0 +1,58 @@
+import { describe, expect, it } from 'vitest';
+import { DEFAULT_SETTINGS } from '../../src/settings/defaults';
+import { restoreSettings, validateSettings, withOverrides } from '../../src/settings/validate';
+import { parseModelSource } from '../../src/platform/model-source';
+
+describe('settings', () => {
+  it('restores missing keys from defaults', () => {
+    const { settings, problems } = restoreSettings({ llm: { maxTokens: 64 } });
+    expect(settings.llm.maxTokens).toBe(64);
+    expect(settings.embedding).toEqual(DEFAULT_SETTINGS.embedding);
+    expect(problems).toEqual([]);
+  });
+
+  it('replaces each bad value by its default and says which', () => {
+    const { settings, problems } = restoreSettings({
+      modelSource: 'ftp://x',
+      embedding: { device: 'tpu', batchSize: 0 },
+      llm: { temperature: 'hot', seed: 1.5 },
+    });
+    expect(settings.modelSource).toBe('');
+    expect(settings.embedding.device).toBe('auto');
+    expect(settings.embedding.batchSize).toBe(16);
+    expect(settings.llm.temperature).toBe(0);
+    expect(settings.llm.seed).toBe(42);
+    expect(problems.map((p) => p.key).sort()).toEqual([
+      'embedding.batchSize',
+      'embedding.device',
+      'llm.seed',
+      'llm.temperature',
+      'modelSource',
+    ]);
+  });
+
+  it('survives garbage', () => {
+    expect(restoreSettings('not an object').settings).toEqual(DEFAULT_SETTINGS);
+    expect(restoreSettings(null).settings).toEqual(DEFAULT_SETTINGS);
+  });
+
+  it('refuses invalid edits with a named error listing every problem', () => {
+    expect(() => validateSettings({ ...DEFAULT_SETTINGS, embedding: { ...DEFAULT_SETTINGS.embedding, model: ' ' } })).toThrow(
+      expect.objectContaining({ name: 'InvalidSettings', message: expect.stringContaining('embedding.model') }),
+    );
+  });
+
+  it('applies per-run overrides over saved settings', () => {
+    const s = withOverrides(DEFAULT_SETTINGS, { llm: { temperature: 0.7 } });
+    expect(s.llm.temperature).toBe(0.7);
+    expect(s.llm.maxTokens).toBe(DEFAULT_SETTINGS.llm.maxTokens);
+  });
+
+  it('accepts the three kinds of model source', () => {
+    expect(parseModelSource('')).toEqual({ kind: 'hub' });
+    expect(parseModelSource('/models/')).toEqual({ kind: 'local', path: '/models/' });
+    expect(parseModelSource('https://mirror.lan/m')).toEqual({ kind: 'mirror', baseUrl: 'https://mirror.lan/m/' });
+    expect(parseModelSource('http://127.0.0.1:5173/models', 'http://127.0.0.1:5173')).toEqual({ kind: 'local', path: '/models/' });
+    expect(restoreSettings({ modelSource: '/models' }).problems[0]?.message).toMatch(/end with "\/"/);
+  });
+});

@@ -1,0 +1,23 @@
+/// <reference lib="webworker" />
+// LLM worker entry: one ChatEngine at a time (see src/generate/). Each engine's library is
+// imported only when that engine is chosen, so a web-llm user never downloads ONNX Runtime.
+import wasm from 'onnxruntime-web/ort-wasm-simd-threaded.asyncify.wasm?url';
+import mjs from 'onnxruntime-web/ort-wasm-simd-threaded.asyncify.mjs?url';
+import { serve } from '../src/protocol/rpc';
+import { llmHandlers } from '../src/generate/handler';
+
+serve(
+  self,
+  llmHandlers(async (kind) => {
+    if (kind === 'webllm') {
+      const { WebLlmChatEngine } = await import('../src/generate/webllm-engine');
+      return new WebLlmChatEngine(self.location.origin);
+    }
+    const [{ TransformersChatEngine }, { configureRuntime }] = await Promise.all([
+      import('../src/generate/transformers-engine'),
+      import('../src/platform/transformers-env'),
+    ]);
+    configureRuntime({ wasm, mjs });
+    return new TransformersChatEngine();
+  }),
+);
