@@ -26,7 +26,11 @@ export class EmbedCheck {
   ms = $state<number | null>(null);
   error = $state.raw<SerializedError | null>(null);
   private controller: AbortController | null = null;
-  private worker = createEmbedder();
+  // Created on first use: the worker pulls in transformers.js, which a page visit alone shouldn't load.
+  private workerHandle: ReturnType<typeof createEmbedder> | null = null;
+  private get worker(): ReturnType<typeof createEmbedder> {
+    return (this.workerHandle ??= createEmbedder());
+  }
 
   async run(settings: Settings, a: string, b: string): Promise<void> {
     this.controller?.abort();
@@ -53,7 +57,7 @@ export class EmbedCheck {
     } catch (err) {
       this.error = asError(err);
       this.phase = 'error';
-      if (this.error.name === 'WorkerCrashed') this.worker = createEmbedder();
+      if (this.error.name === 'WorkerCrashed') this.workerHandle = null;
     } finally {
       if (this.controller === controller) this.controller = null;
     }
@@ -76,12 +80,22 @@ export class GenerateCheck {
   result = $state.raw<GenerationResult | null>(null);
   error = $state.raw<SerializedError | null>(null);
   private controller: AbortController | null = null;
-  private worker = createChatEngine();
+  private workerHandle: ReturnType<typeof createChatEngine> | null = null;
+  private get worker(): ReturnType<typeof createChatEngine> {
+    return (this.workerHandle ??= createChatEngine());
+  }
 
-  /** 'auto' means web-llm where WebGPU works (fastest), the transformers.js engine elsewhere. */
+  /**
+   * 'auto' means web-llm on a hardware GPU (fastest), the transformers.js engine elsewhere: on a
+   * software (fallback) adapter web-llm's shaders would run on the CPU far slower than WASM.
+   */
   static engineFor(settings: Settings, gpu: GpuStatus | null): EngineKind {
     if (settings.llm.engine !== 'auto') return settings.llm.engine;
-    return gpu?.available ? 'webllm' : 'transformers';
+    return gpu?.available && !gpu.isFallbackAdapter ? 'webllm' : 'transformers';
+  }
+
+  static modelFor(settings: Settings, engine: EngineKind): string {
+    return engine === 'webllm' ? settings.llm.webllmModel : settings.llm.transformersModel;
   }
 
   async run(settings: Settings, gpu: GpuStatus | null, prompt: string): Promise<void> {
@@ -99,7 +113,7 @@ export class GenerateCheck {
       this.info = await this.worker.engine.load(
         {
           engine,
-          model: engine === 'webllm' ? l.webllmModel : l.transformersModel,
+          model: GenerateCheck.modelFor(settings, engine),
           source: parseModelSource(settings.modelSource, location.origin),
           device: l.transformersDevice,
           dtype: l.transformersDtype,
@@ -116,7 +130,7 @@ export class GenerateCheck {
     } catch (err) {
       this.error = asError(err);
       this.phase = 'error';
-      if (this.error.name === 'WorkerCrashed') this.worker = createChatEngine();
+      if (this.error.name === 'WorkerCrashed') this.workerHandle = null;
     } finally {
       if (this.controller === controller) this.controller = null;
     }

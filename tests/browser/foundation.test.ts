@@ -63,7 +63,7 @@ afterAll(async () => {
 async function harness(): Promise<OpenedPage> {
   const o = await openApp(browser, baseUrl, '/tests/browser/harness.html');
   opened.push(o);
-  await o.page.waitForSelector('body[data-ready="true"]');
+  await o.page.waitForSelector('body[data-ready="true"]', { state: 'attached' });
   return o;
 }
 
