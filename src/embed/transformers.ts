@@ -6,59 +6,29 @@
  */
 
 import { pipeline, type FeatureExtractionPipeline, type ProgressInfo } from '@huggingface/transformers';
-import { AppError, isAppError, throwIfCancelled } from '../protocol/errors';
+import { AppError, isAppError, throwIfCancelled, unlessCancelled } from '../protocol/errors';
 import { DownloadTally } from '../protocol/progress';
 import { probeWebGPU, type GpuStatus } from '../platform/webgpu';
 import { applyModelSource, modelLoadError, resolveBackend, resolveDtype, type Backend } from '../platform/transformers-env';
+import { MemoLoad } from '../platform/memo-load';
 import { embeddingCard } from './models';
 import type { Embedder, EmbedderInfo, EmbedLoadRequest, EmbedRequest, Embeddings, RunOptions } from './embedder';
 
 interface Loaded {
-  key: string;
   extractor: FeatureExtractionPipeline;
   info: EmbedderInfo;
   prefixes: { query: string; passage: string };
 }
 
-/** Races a promise against cancellation; the underlying work may finish later and is kept. */
-function unlessCancelled<T>(p: Promise<T>, signal: AbortSignal | undefined): Promise<T> {
-  if (!signal) return p;
-  return new Promise<T>((resolve, reject) => {
-    const onAbort = (): void => reject(new AppError('Cancelled', 'Cancelled.'));
-    if (signal.aborted) return onAbort();
-    signal.addEventListener('abort', onAbort, { once: true });
-    p.then(resolve, reject).finally(() => signal.removeEventListener('abort', onAbort));
-  });
-}
-
 export class TransformersEmbedder implements Embedder {
-  /** Memoised load: concurrent callers share it; dropped on failure so a retry starts afresh. */
-  private loading: Promise<Loaded> | null = null;
-  private loadingKey = '';
+  private readonly loaded = new MemoLoad<Loaded>((l) => l.extractor.dispose());
   private gpu: GpuStatus | null = null;
 
   constructor(private readonly gpuProbe: () => Promise<GpuStatus> = () => probeWebGPU()) {}
 
   async load(req: EmbedLoadRequest, opts: RunOptions = {}): Promise<EmbedderInfo> {
-    return (await unlessCancelled(this.ensure(req, opts), opts.signal)).info;
-  }
-
-  private async ensure(req: EmbedLoadRequest, opts: RunOptions): Promise<Loaded> {
-    const key = JSON.stringify(req);
-    if (this.loading && this.loadingKey === key) return this.loading;
-    const previous = this.loading;
-    this.loadingKey = key;
-    this.loading = (async () => {
-      if (previous) await previous.then((l) => l.extractor.dispose()).catch(() => undefined);
-      return this.create(req, opts);
-    })();
-    this.loading.catch(() => {
-      if (this.loadingKey === key) {
-        this.loading = null;
-        this.loadingKey = '';
-      }
-    });
-    return this.loading;
+    const loading = this.loaded.get(JSON.stringify(req), () => this.create(req, opts));
+    return (await unlessCancelled(loading, opts.signal)).info;
   }
 
   private async create(req: EmbedLoadRequest, opts: RunOptions): Promise<Loaded> {
@@ -113,7 +83,6 @@ export class TransformersEmbedder implements Embedder {
     };
     if (fallbackReason !== undefined) info.fallbackReason = fallbackReason;
     return {
-      key: JSON.stringify(req),
       extractor: opened.extractor,
       info,
       prefixes: { query: card.queryPrefix, passage: card.passagePrefix },
@@ -121,9 +90,9 @@ export class TransformersEmbedder implements Embedder {
   }
 
   async embed(req: EmbedRequest, opts: RunOptions = {}): Promise<Embeddings> {
-    if (!this.loading) throw new AppError('EngineNotLoaded', 'The embedding model is not loaded yet. Load it first.');
-    const loaded = await this.loading;
-    const { extractor, info, prefixes } = loaded;
+    const loading = this.loaded.value;
+    if (!loading) throw new AppError('EngineNotLoaded', 'The embedding model is not loaded yet. Load it first.');
+    const { extractor, info, prefixes } = await loading;
     const started = performance.now();
     const prefix = req.kind === 'query' ? prefixes.query : prefixes.passage;
     const total = req.texts.length;
@@ -142,9 +111,6 @@ export class TransformersEmbedder implements Embedder {
   }
 
   async dispose(): Promise<void> {
-    const current = this.loading;
-    this.loading = null;
-    this.loadingKey = '';
-    if (current) await current.then((l) => l.extractor.dispose()).catch(() => undefined);
+    await this.loaded.clear();
   }
 }

@@ -18,9 +18,10 @@ import {
   type ProgressInfo,
   type Tensor,
 } from '@huggingface/transformers';
-import { AppError, errorText } from '../protocol/errors';
+import { AppError, errorText, unlessCancelled } from '../protocol/errors';
 import { DownloadTally } from '../protocol/progress';
 import { probeWebGPU, type GpuStatus } from '../platform/webgpu';
+import { MemoLoad } from '../platform/memo-load';
 import { applyModelSource, modelLoadError, resolveBackend, resolveDtype } from '../platform/transformers-env';
 import {
   GenerationClock,
@@ -35,7 +36,6 @@ import {
 } from './engine';
 
 interface Loaded {
-  key: string;
   tokenizer: PreTrainedTokenizer;
   model: PreTrainedModel;
   info: ChatModelInfo;
@@ -48,30 +48,19 @@ export function plainTranscript(messages: ChatMessage[]): string {
 }
 
 export class TransformersChatEngine implements ChatEngine {
-  private loading: Promise<Loaded> | null = null;
-  private loadingKey = '';
+  private readonly loaded = new MemoLoad<Loaded>((l) => l.model.dispose());
   private gpu: GpuStatus | null = null;
   private stopper: InterruptableStoppingCriteria | null = null;
 
   constructor(private readonly gpuProbe: () => Promise<GpuStatus> = () => probeWebGPU()) {}
 
   async load(req: ChatLoadRequest, opts: LoadOptions = {}): Promise<ChatModelInfo> {
-    const key = JSON.stringify(req);
-    if (!this.loading || this.loadingKey !== key) {
-      const previous = this.loading;
-      this.loadingKey = key;
-      this.loading = (async () => {
-        if (previous) await previous.then((l) => l.model.dispose()).catch(() => undefined);
-        return this.create(req, opts);
-      })();
-      this.loading.catch(() => {
-        if (this.loadingKey === key) {
-          this.loading = null;
-          this.loadingKey = '';
-        }
-      });
-    }
-    return (await this.loading).info;
+    return (
+      await unlessCancelled(
+        this.loaded.get(JSON.stringify(req), () => this.create(req, opts)),
+        opts.signal,
+      )
+    ).info;
   }
 
   private async create(req: ChatLoadRequest, opts: LoadOptions): Promise<Loaded> {
@@ -97,15 +86,16 @@ export class TransformersChatEngine implements ChatEngine {
         dtype,
         loadMs: Math.round(performance.now() - started),
       };
-      return { key: JSON.stringify(req), tokenizer, model, info };
+      return { tokenizer, model, info };
     } catch (e) {
       throw modelLoadError(e, req.model, req.source);
     }
   }
 
   async generate(messages: ChatMessage[], params: GenerationParams, opts: GenerateOptions = {}): Promise<GenerationResult> {
-    if (!this.loading) throw new AppError('EngineNotLoaded', 'No language model is loaded yet. Load one first.');
-    const { tokenizer, model } = await this.loading;
+    const loading = this.loaded.value;
+    if (!loading) throw new AppError('EngineNotLoaded', 'No language model is loaded yet. Load one first.');
+    const { tokenizer, model } = await loading;
     const clock = new GenerationClock();
 
     const inputs = this.encode(tokenizer, messages);
@@ -179,9 +169,6 @@ export class TransformersChatEngine implements ChatEngine {
   }
 
   async unload(): Promise<void> {
-    const current = this.loading;
-    this.loading = null;
-    this.loadingKey = '';
-    if (current) await current.then((l) => l.model.dispose()).catch(() => undefined);
+    await this.loaded.clear();
   }
 }

@@ -1,68 +1,55 @@
 /**
  * The self-test: proves on the user's own machine that embeddings and generation work, and shows
- * where they run. Owns one embed worker and one LLM worker for the page's lifetime.
+ * where they run. Each check owns one worker, created on first use (the workers pull in the model
+ * libraries, which merely opening the page should not load) and replaced if it crashes.
  */
 
 import { AppError, serializeError, type SerializedError } from '../protocol/errors';
 import type { Progress } from '../protocol/progress';
 import { cosine, row, type EmbedderInfo } from '../embed/embedder';
+import type { WorkerEmbedder } from '../embed/client';
+import type { WorkerChatEngine } from '../generate/client';
 import type { ChatModelInfo, EngineKind, GenerationResult } from '../generate/engine';
 import { parseModelSource } from '../platform/model-source';
 import { probeWebGPU, type GpuStatus } from '../platform/webgpu';
 import type { Settings } from '../settings/defaults';
-import { createChatEngine, createEmbedder } from './workers';
+import { createChatEngine, createEmbedder, type Supervised } from './workers';
 
 export type Phase = 'idle' | 'loading' | 'running' | 'done' | 'error';
 
-function asError(e: unknown): SerializedError {
-  return e instanceof AppError ? e.toJSON() : serializeError(e);
-}
-
-export class EmbedCheck {
+/** One cancellable, progress-reporting run against a worker; the newest run wins. */
+class WorkerCheck<C> {
   phase = $state<Phase>('idle');
   progress = $state.raw<Progress | null>(null);
-  info = $state.raw<EmbedderInfo | null>(null);
-  similarity = $state<number | null>(null);
-  ms = $state<number | null>(null);
   error = $state.raw<SerializedError | null>(null);
   private controller: AbortController | null = null;
-  // Created on first use: the worker pulls in transformers.js, which a page visit alone shouldn't load.
-  private workerHandle: ReturnType<typeof createEmbedder> | null = null;
-  private get worker(): ReturnType<typeof createEmbedder> {
-    return (this.workerHandle ??= createEmbedder());
-  }
+  private handle: Supervised<C> | null = null;
 
-  async run(settings: Settings, a: string, b: string): Promise<void> {
+  constructor(private readonly spawn: () => Supervised<C>) {}
+
+  protected async attempt(body: (client: C, signal: AbortSignal) => Promise<void>): Promise<void> {
     this.controller?.abort();
     const controller = (this.controller = new AbortController());
-    const { signal } = controller;
     this.error = null;
-    this.similarity = null;
     this.progress = null;
+    this.phase = 'loading';
     try {
-      this.phase = 'loading';
-      const e = settings.embedding;
-      this.info = await this.worker.embedder.load(
-        { model: e.model, source: parseModelSource(settings.modelSource, location.origin), device: e.device, dtype: e.dtype },
-        { signal, onProgress: (p) => (this.progress = p) },
-      );
-      this.phase = 'running';
-      const out = await this.worker.embedder.embed(
-        { texts: [a, b], kind: 'passage', batchSize: e.batchSize },
-        { signal, onProgress: (p) => (this.progress = p) },
-      );
-      this.similarity = cosine(row(out, 0), row(out, 1));
-      this.ms = out.ms;
+      await body((this.handle ??= this.spawn()).client, controller.signal);
       this.phase = 'done';
     } catch (err) {
-      this.error = asError(err);
+      this.error = err instanceof AppError ? err.toJSON() : serializeError(err);
       this.phase = 'error';
-      if (this.error.name === 'WorkerCrashed') this.workerHandle = null;
+      if (this.error.name === 'WorkerCrashed') this.handle = null;
     } finally {
       if (this.controller === controller) this.controller = null;
     }
   }
 
+  protected report = (p: Progress): void => {
+    this.progress = p;
+  };
+
+  /** Cancels a load, or stops a generation (which keeps the text so far). */
   cancel(): void {
     this.controller?.abort();
   }
@@ -72,17 +59,38 @@ export class EmbedCheck {
   }
 }
 
-export class GenerateCheck {
-  phase = $state<Phase>('idle');
-  progress = $state.raw<Progress | null>(null);
+export class EmbedCheck extends WorkerCheck<WorkerEmbedder> {
+  info = $state.raw<EmbedderInfo | null>(null);
+  similarity = $state<number | null>(null);
+  ms = $state<number | null>(null);
+
+  constructor() {
+    super(createEmbedder);
+  }
+
+  run(settings: Settings, a: string, b: string): Promise<void> {
+    this.similarity = null;
+    return this.attempt(async (embedder, signal) => {
+      const e = settings.embedding;
+      this.info = await embedder.load(
+        { model: e.model, source: parseModelSource(settings.modelSource, location.origin), device: e.device, dtype: e.dtype },
+        { signal, onProgress: this.report },
+      );
+      this.phase = 'running';
+      const out = await embedder.embed({ texts: [a, b], kind: 'passage', batchSize: e.batchSize }, { signal, onProgress: this.report });
+      this.similarity = cosine(row(out, 0), row(out, 1));
+      this.ms = out.ms;
+    });
+  }
+}
+
+export class GenerateCheck extends WorkerCheck<WorkerChatEngine> {
   info = $state.raw<ChatModelInfo | null>(null);
   text = $state('');
   result = $state.raw<GenerationResult | null>(null);
-  error = $state.raw<SerializedError | null>(null);
-  private controller: AbortController | null = null;
-  private workerHandle: ReturnType<typeof createChatEngine> | null = null;
-  private get worker(): ReturnType<typeof createChatEngine> {
-    return (this.workerHandle ??= createChatEngine());
+
+  constructor() {
+    super(createChatEngine);
   }
 
   /**
@@ -98,51 +106,27 @@ export class GenerateCheck {
     return engine === 'webllm' ? settings.llm.webllmModel : settings.llm.transformersModel;
   }
 
-  async run(settings: Settings, gpu: GpuStatus | null, prompt: string): Promise<void> {
-    this.controller?.abort();
-    const controller = (this.controller = new AbortController());
-    const { signal } = controller;
-    this.error = null;
+  run(settings: Settings, gpu: GpuStatus | null, prompt: string): Promise<void> {
     this.result = null;
     this.text = '';
-    this.progress = null;
     const l = settings.llm;
-    const engine = GenerateCheck.engineFor(settings, gpu);
-    try {
-      this.phase = 'loading';
-      this.info = await this.worker.engine.load(
+    const kind = GenerateCheck.engineFor(settings, gpu);
+    return this.attempt(async (engine, signal) => {
+      this.info = await engine.load(
         {
-          engine,
-          model: GenerateCheck.modelFor(settings, engine),
+          engine: kind,
+          model: GenerateCheck.modelFor(settings, kind),
           source: parseModelSource(settings.modelSource, location.origin),
           device: l.transformersDevice,
           dtype: l.transformersDtype,
         },
-        { signal, onProgress: (p) => (this.progress = p) },
+        { signal, onProgress: this.report },
       );
       this.phase = 'running';
-      this.result = await this.worker.engine.generate(
-        [{ role: 'user', content: prompt }],
-        { maxTokens: Math.min(l.maxTokens, 32), temperature: l.temperature, topP: l.topP, seed: l.seed },
-        { signal, onToken: (t) => (this.text += t) },
-      );
-      this.phase = 'done';
-    } catch (err) {
-      this.error = asError(err);
-      this.phase = 'error';
-      if (this.error.name === 'WorkerCrashed') this.workerHandle = null;
-    } finally {
-      if (this.controller === controller) this.controller = null;
-    }
-  }
-
-  /** Cancels a load, or stops a generation (keeping the text so far). */
-  cancel(): void {
-    this.controller?.abort();
-  }
-
-  get busy(): boolean {
-    return this.phase === 'loading' || this.phase === 'running';
+      // A self-test needs only a few tokens to prove the engine works.
+      const params = { maxTokens: Math.min(l.maxTokens, 32), temperature: l.temperature, topP: l.topP, seed: l.seed };
+      this.result = await engine.generate([{ role: 'user', content: prompt }], params, { signal, onToken: (t) => (this.text += t) });
+    });
   }
 }
 

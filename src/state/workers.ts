@@ -1,7 +1,7 @@
 /**
  * The only place the app constructs Worker objects. A worker that crashes (an uncaught error, an
  * out-of-memory kill) fails every pending call with `WorkerCrashed` instead of leaving the UI
- * waiting forever; the owner then creates a fresh one.
+ * waiting forever; the owner then spawns a fresh one.
  */
 
 import { AppError } from '../protocol/errors';
@@ -9,40 +9,38 @@ import type { RpcClient, Protocol } from '../protocol/rpc';
 import { WorkerEmbedder } from '../embed/client';
 import { WorkerChatEngine } from '../generate/client';
 
-function watch<P extends Protocol>(worker: Worker, rpc: RpcClient<P>, what: string): void {
+export interface Supervised<C> {
+  client: C;
+  /** Stops the worker; pending calls fail with `Cancelled`. */
+  terminate(): void;
+}
+
+function supervise<P extends Protocol, C extends { rpc: RpcClient<P> }>(worker: Worker, client: C, what: string): Supervised<C> {
   worker.addEventListener('error', (ev) => {
     ev.preventDefault();
-    rpc.fail(
+    client.rpc.fail(
       new AppError(
         'WorkerCrashed',
         `The ${what} stopped unexpectedly${ev.message ? ` (${ev.message})` : ''}. Try again; if it repeats, reload the page.`,
       ),
     );
   });
+  return {
+    client,
+    terminate: () => {
+      worker.terminate();
+      client.rpc.fail(new AppError('Cancelled', `The ${what} was stopped.`));
+    },
+  };
 }
 
-export function createEmbedder(): { embedder: WorkerEmbedder; terminate(): void } {
+// Each `new Worker(new URL(...))` stays literal: that is the pattern Vite detects to bundle a worker.
+export function createEmbedder(): Supervised<WorkerEmbedder> {
   const worker = new Worker(new URL('../../workers/embed.worker.ts', import.meta.url), { type: 'module', name: 'ragscope-embed' });
-  const embedder = new WorkerEmbedder(worker);
-  watch(worker, embedder.rpc, 'embedding worker');
-  return {
-    embedder,
-    terminate: () => {
-      worker.terminate();
-      embedder.rpc.fail(new AppError('Cancelled', 'The embedding worker was stopped.'));
-    },
-  };
+  return supervise(worker, new WorkerEmbedder(worker), 'embedding worker');
 }
 
-export function createChatEngine(): { engine: WorkerChatEngine; terminate(): void } {
+export function createChatEngine(): Supervised<WorkerChatEngine> {
   const worker = new Worker(new URL('../../workers/llm.worker.ts', import.meta.url), { type: 'module', name: 'ragscope-llm' });
-  const engine = new WorkerChatEngine(worker);
-  watch(worker, engine.rpc, 'language model worker');
-  return {
-    engine,
-    terminate: () => {
-      worker.terminate();
-      engine.rpc.fail(new AppError('Cancelled', 'The language model worker was stopped.'));
-    },
-  };
+  return supervise(worker, new WorkerChatEngine(worker), 'language model worker');
 }

@@ -33,5 +33,7 @@ export async function openApp(browser: Browser, baseUrl: string, path = '/', set
 
 /** Requests that left the page for the network (not data:/blob: URLs, which never do). */
 export function networkRequests(urls: string[]): URL[] {
-  return urls.map((u) => new URL(u)).filter((u) => u.protocol === 'http:' || u.protocol === 'https:' || u.protocol === 'ws:' || u.protocol === 'wss:');
+  return urls
+    .map((u) => new URL(u))
+    .filter((u) => u.protocol === 'http:' || u.protocol === 'https:' || u.protocol === 'ws:' || u.protocol === 'wss:');
 }

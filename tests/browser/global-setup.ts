@@ -26,6 +26,7 @@ export default async function setup(project: TestProject): Promise<() => Promise
     build: {
       outDir: OUT_DIR,
       emptyOutDir: true,
+      manifest: true,
       rollupOptions: { input: { main: resolve('index.html'), harness: resolve('tests/browser/harness.html') } },
     },
   });

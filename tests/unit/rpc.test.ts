@@ -1,7 +1,7 @@
 // The worker protocol over Node's real MessageChannel (structured clone, transfer), no browser.
 import { afterEach, describe, expect, it } from 'vitest';
-import { MessageChannel, type MessagePort } from 'node:worker_threads';
-import { RpcClient, serve, type Endpoint, type Method } from '../../src/protocol/rpc';
+import { RpcClient, serve, type Method } from '../../src/protocol/rpc';
+import { channel } from './channel';
 import { AppError } from '../../src/protocol/errors';
 
 type TestProtocol = {
@@ -13,34 +13,17 @@ type TestProtocol = {
   buffer: Method<{ n: number }, Float32Array>;
 };
 
-// Node's MessagePort speaks `on('message', value)`; adapt it to the DOM-shaped Endpoint the app uses.
-function endpoint(port: MessagePort): Endpoint {
-  const map = new Map<(ev: MessageEvent) => void, (data: unknown) => void>();
-  return {
-    postMessage: (m, transfer) => port.postMessage(m, transfer as never),
-    addEventListener: (_t, fn) => {
-      const wrapped = (data: unknown): void => fn({ data } as MessageEvent);
-      map.set(fn, wrapped);
-      port.on('message', wrapped);
-    },
-    removeEventListener: (_t, fn) => {
-      const wrapped = map.get(fn);
-      if (wrapped) port.off('message', wrapped);
-    },
-  };
-}
-
-const ports: MessagePort[] = [];
+const open: Array<() => void> = [];
 afterEach(() => {
-  for (const p of ports.splice(0)) p.close();
+  for (const close of open.splice(0)) close();
 });
 
 function connect(): { client: RpcClient<TestProtocol>; sawAbort: () => boolean; transferredLength: () => number } {
-  const { port1, port2 } = new MessageChannel();
-  ports.push(port1, port2);
+  const { page, worker, close } = channel();
+  open.push(close);
   let aborted = false;
   let lastBuffer: Float32Array | null = null;
-  serve<TestProtocol>(endpoint(port2), {
+  serve<TestProtocol>(worker, {
     add: ({ a, b }) => a + b,
     count: ({ to }, ctx) => {
       for (let i = 1; i <= to; i++) ctx.emit(i);
@@ -67,7 +50,7 @@ function connect(): { client: RpcClient<TestProtocol>; sawAbort: () => boolean; 
     },
   });
   return {
-    client: new RpcClient<TestProtocol>(endpoint(port1)),
+    client: new RpcClient<TestProtocol>(page),
     sawAbort: () => aborted,
     transferredLength: () => lastBuffer?.length ?? -1,
   };
