@@ -19,6 +19,13 @@ export const ERROR_NAMES = [
   'Cancelled',
   'WorkerCrashed',
   'InvalidSettings',
+  'UnsupportedFile',
+  'EmptyFile',
+  'PasswordProtectedPdf',
+  'NoTextLayer',
+  'CorruptFile',
+  'FileTooLarge',
+  'ParseTimeout',
   'InvalidRequest',
   'InternalError',
 ] as const;

@@ -42,6 +42,17 @@ export interface LlmSettings {
   seed: number;
 }
 
+export interface IngestSettings {
+  /** Files larger than this are refused with FileTooLarge before being read. Range 1..2048 MB, default 200. */
+  maxFileMB: number;
+  /** A file still parsing after this long is abandoned (its worker is replaced). Range 5..600 s, default 60. */
+  parseTimeoutSeconds: number;
+  /** Target chunk size in estimated tokens; see ChunkOptions in src/ingest/chunker.ts. Range 64..1024, default 256. */
+  chunkTokens: number;
+  /** Tokens repeated between consecutive chunks. Range 0..512 (at most half a chunk), default 32. */
+  overlapTokens: number;
+}
+
 export interface Settings {
   /**
    * Where model files come from. '' = the public hubs (Hugging Face for transformers.js, web-llm's
@@ -50,12 +61,19 @@ export interface Settings {
    * (`<base>/<model>/resolve/main/<file>`), e.g. a workshop's local server.
    */
   modelSource: string;
+  ingest: IngestSettings;
   embedding: EmbeddingSettings;
   llm: LlmSettings;
 }
 
 export const DEFAULT_SETTINGS: Settings = {
   modelSource: '',
+  ingest: {
+    maxFileMB: 200,
+    parseTimeoutSeconds: 60,
+    chunkTokens: 256,
+    overlapTokens: 32,
+  },
   embedding: {
     model: 'Xenova/bge-small-en-v1.5',
     device: 'auto',
@@ -77,6 +95,10 @@ export const DEFAULT_SETTINGS: Settings = {
 
 /** Numeric bounds used by validation and by the settings form's inputs. */
 export const LIMITS = {
+  maxFileMB: { min: 1, max: 2048 },
+  parseTimeoutSeconds: { min: 5, max: 600 },
+  chunkTokens: { min: 64, max: 1024 },
+  overlapTokens: { min: 0, max: 512 },
   batchSize: { min: 1, max: 256 },
   maxTokens: { min: 1, max: 4096 },
   temperature: { min: 0, max: 2 },

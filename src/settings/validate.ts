@@ -76,6 +76,7 @@ export function restoreSettings(saved: unknown): { settings: Settings; problems:
   const r = new Restorer();
   const d = DEFAULT_SETTINGS;
   const s = isObject(saved) ? saved : {};
+  const g = isObject(s.ingest) ? s.ingest : {};
   const e = isObject(s.embedding) ? s.embedding : {};
   const l = isObject(s.llm) ? s.llm : {};
 
@@ -86,8 +87,26 @@ export function restoreSettings(saved: unknown): { settings: Settings; problems:
     modelSource = d.modelSource;
   }
 
+  const chunkTokens = r.number('ingest.chunkTokens', g.chunkTokens, d.ingest.chunkTokens, LIMITS.chunkTokens, true);
+  let overlapTokens = r.number('ingest.overlapTokens', g.overlapTokens, d.ingest.overlapTokens, LIMITS.overlapTokens, true);
+  if (overlapTokens > chunkTokens / 2) {
+    r.problems.push({ key: 'ingest.overlapTokens', message: `must be at most half the chunk size (${Math.floor(chunkTokens / 2)})` });
+    overlapTokens = Math.min(d.ingest.overlapTokens, Math.floor(chunkTokens / 2));
+  }
+
   const settings: Settings = {
     modelSource,
+    ingest: {
+      maxFileMB: r.number('ingest.maxFileMB', g.maxFileMB, d.ingest.maxFileMB, LIMITS.maxFileMB),
+      parseTimeoutSeconds: r.number(
+        'ingest.parseTimeoutSeconds',
+        g.parseTimeoutSeconds,
+        d.ingest.parseTimeoutSeconds,
+        LIMITS.parseTimeoutSeconds,
+      ),
+      chunkTokens,
+      overlapTokens,
+    },
     embedding: {
       model: r.text('embedding.model', e.model, d.embedding.model).trim(),
       device: r.oneOf('embedding.device', e.device, d.embedding.device, DEVICES),
@@ -124,6 +143,7 @@ export function withOverrides(base: Settings, overrides: DeepPartial<Settings>):
   return validateSettings({
     ...base,
     ...overrides,
+    ingest: { ...base.ingest, ...overrides.ingest },
     embedding: { ...base.embedding, ...overrides.embedding },
     llm: { ...base.llm, ...overrides.llm },
   });

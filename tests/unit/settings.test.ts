@@ -31,6 +31,12 @@ describe('settings', () => {
     ]);
   });
 
+  it('keeps overlap at most half a chunk', () => {
+    const { settings, problems } = restoreSettings({ ingest: { chunkTokens: 64, overlapTokens: 40 } });
+    expect(settings.ingest.overlapTokens).toBeLessThanOrEqual(32);
+    expect(problems[0]?.key).toBe('ingest.overlapTokens');
+  });
+
   it('survives garbage', () => {
     expect(restoreSettings('not an object').settings).toEqual(DEFAULT_SETTINGS);
     expect(restoreSettings(null).settings).toEqual(DEFAULT_SETTINGS);

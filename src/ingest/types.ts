@@ -1,0 +1,81 @@
+/**
+ * What parsing produces and chunking consumes.
+ *
+ * A parser turns a file's bytes into one plain `text` plus structure expressed as character
+ * ranges into that text (pages, headings). Keeping structure as offsets, not as a tree, lets the
+ * chunker cut anywhere and still know each chunk's pages and heading path, and lets the UI show a
+ * passage inside its surrounding text later.
+ */
+
+import type { Progress } from '../protocol/progress';
+
+export type DocFormat = 'pdf' | 'docx' | 'html' | 'markdown' | 'text' | 'csv' | 'json' | 'epub';
+
+export interface PageSpan {
+  /** 1-based page number as printed by the viewer (PDF page index + 1). */
+  number: number;
+  /** [start, end) character offsets into `ParsedDocument.text`. */
+  start: number;
+  end: number;
+}
+
+export interface HeadingMark {
+  /** 1 = top level (h1, '#', Word's Heading 1). */
+  level: number;
+  text: string;
+  /** Offset of the heading's first character in `ParsedDocument.text`. */
+  start: number;
+}
+
+export interface ParsedDocument {
+  format: DocFormat;
+  /** The document's own title when it has one (HTML <title>, PDF Title, EPUB dc:title, DOCX core title). */
+  title?: string;
+  /**
+   * The extracted text. Blocks (paragraphs, headings, rows, list items) are separated by a blank
+   * line ("\n\n"); lines inside a block by "\n". Never contains "\r".
+   */
+  text: string;
+  /** PDFs (and EPUB chapters are NOT pages): one span per page, in order, covering the page's text. */
+  pages?: PageSpan[];
+  /** Headings in document order. */
+  headings: HeadingMark[];
+  /** Number of pages in the source (PDF), even those without text. */
+  pageCount?: number;
+  /** The text encoding a text-like file was decoded from, e.g. 'utf-8', 'windows-1252', 'utf-16le'. */
+  encoding?: string;
+  /** Non-fatal notes for the user, e.g. "12 of 40 pages have no text layer". */
+  warnings: string[];
+}
+
+export interface ParseOptions {
+  /** The file name (used for the extension and in error messages). */
+  name: string;
+  /** Password for an encrypted PDF, when the user gave one. */
+  password?: string;
+  signal?: AbortSignal;
+  onProgress?: (p: Progress) => void;
+}
+
+export interface Parser {
+  format: DocFormat;
+  parse(bytes: Uint8Array, opts: ParseOptions): Promise<ParsedDocument>;
+}
+
+export interface Chunk {
+  /** Stable id: `${docId}:${ordinal}`. */
+  id: string;
+  docId: string;
+  /** 0-based position within the document. */
+  ordinal: number;
+  text: string;
+  /** [start, end) offsets into the document's extracted text; `text === doc.text.slice(start, end)`. */
+  start: number;
+  end: number;
+  /** Pages the chunk touches (PDFs only), ascending; a chunk crossing a page break lists both. */
+  pages?: number[];
+  /** Headings in force at the chunk's start, outermost first, e.g. ['Methods', 'Sampling']. */
+  headingPath: string[];
+  /** Size in the chunker's token estimate (see chunker.ts). */
+  tokens: number;
+}
