@@ -166,3 +166,10 @@ export class RpcClient<P extends Protocol> {
     else p.reject(deserializeError(msg.error));
   }
 }
+
+/** A worker's client together with the power to stop the worker (see src/state/workers.ts). */
+export interface Supervised<C> {
+  client: C;
+  /** Stops the worker; pending calls fail with `Cancelled`. */
+  terminate(): void;
+}

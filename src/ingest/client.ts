@@ -1,0 +1,17 @@
+/** The page's side of the ingest worker. */
+
+import { RpcClient, type CallOptions, type Endpoint } from '../protocol/rpc';
+import type { IngestProtocol, IngestRequest, IngestResult } from '../protocol/ingest';
+import type { Progress } from '../protocol/progress';
+
+export class WorkerIngester {
+  readonly rpc: RpcClient<IngestProtocol>;
+
+  constructor(endpoint: Endpoint) {
+    this.rpc = new RpcClient<IngestProtocol>(endpoint);
+  }
+
+  ingest(req: IngestRequest, opts: CallOptions<Progress> = {}): Promise<IngestResult> {
+    return this.rpc.call('ingest', req, opts);
+  }
+}
