@@ -5,15 +5,12 @@
  */
 
 import { AppError } from '../protocol/errors';
-import type { RpcClient, Protocol } from '../protocol/rpc';
+import type { RpcClient, Protocol, Supervised } from '../protocol/rpc';
 import { WorkerEmbedder } from '../embed/client';
 import { WorkerChatEngine } from '../generate/client';
+import { WorkerIngester } from '../ingest/client';
 
-export interface Supervised<C> {
-  client: C;
-  /** Stops the worker; pending calls fail with `Cancelled`. */
-  terminate(): void;
-}
+export type { Supervised };
 
 function supervise<P extends Protocol, C extends { rpc: RpcClient<P> }>(worker: Worker, client: C, what: string): Supervised<C> {
   worker.addEventListener('error', (ev) => {
@@ -43,4 +40,9 @@ export function createEmbedder(): Supervised<WorkerEmbedder> {
 export function createChatEngine(): Supervised<WorkerChatEngine> {
   const worker = new Worker(new URL('../../workers/llm.worker.ts', import.meta.url), { type: 'module', name: 'ragscope-llm' });
   return supervise(worker, new WorkerChatEngine(worker), 'language model worker');
+}
+
+export function createIngester(): Supervised<WorkerIngester> {
+  const worker = new Worker(new URL('../../workers/ingest.worker.ts', import.meta.url), { type: 'module', name: 'ragscope-ingest' });
+  return supervise(worker, new WorkerIngester(worker), 'document reader');
 }

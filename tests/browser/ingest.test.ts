@@ -1,0 +1,161 @@
+/**
+ * Dropping documents onto the real app: a real DragEvent carrying a real DataTransfer, parsing in
+ * the real ingest workers, outcomes listed per file, and a main thread that never stalls.
+ */
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import type { Browser, Page } from 'playwright-core';
+import { launchChromium } from './chromium';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { openApp, networkRequests, type OpenedPage } from './app';
+import { dropFixtures, lockedPdf, type DropFile } from './drop';
+
+const baseUrl = inject('baseUrl');
+let browser: Browser;
+const opened: OpenedPage[] = [];
+
+beforeAll(async () => {
+  browser = await launchChromium(inject('chromiumPath'));
+});
+afterAll(async () => {
+  for (const o of opened) await o.context.close();
+  await browser?.close();
+});
+
+async function openPage(): Promise<OpenedPage> {
+  const o = await openApp(browser, baseUrl, '/');
+  opened.push(o);
+  await o.page.getByTestId('library').waitFor();
+  return o;
+}
+
+async function open(): Promise<Page> {
+  return (await openPage()).page;
+}
+
+function upload(f: DropFile, name = f.name) {
+  return { name, mimeType: f.type, buffer: Buffer.from(f.base64, 'base64') };
+}
+
+/** Starts recording main-thread long tasks (over 50 ms, as the browser defines them). */
+async function watchLongTasks(page: Page): Promise<() => Promise<number[]>> {
+  await page.evaluate(() => {
+    const w = globalThis as unknown as { longTasks: number[] };
+    w.longTasks = [];
+    new PerformanceObserver((list) => {
+      for (const e of list.getEntries()) w.longTasks.push(e.duration);
+    }).observe({ type: 'longtask' });
+  });
+  return () => page.evaluate(() => (globalThis as unknown as { longTasks: number[] }).longTasks);
+}
+
+async function rowsSettled(page: Page, count: number): Promise<void> {
+  await expect
+    .poll(() => page.locator('[data-testid="file-row"]:not([data-status="queued"]):not([data-status="reading"])').count(), {
+      timeout: 60_000,
+    })
+    .toBe(count);
+}
+
+function row(page: Page, name: string) {
+  return page.locator(`[data-testid="file-row"][data-name="${name}"]`);
+}
+
+describe('dropping documents', () => {
+  it('parses the good files, names the broken one, and never blocks the page for over 100 ms', async () => {
+    const { page, requests, errors } = await openPage();
+    const files = await dropFixtures();
+    const longTasks = await watchLongTasks(page);
+
+    const dt = await page.evaluateHandle((list: DropFile[]) => {
+      const d = new DataTransfer();
+      for (const f of list) d.items.add(new File([Uint8Array.from(atob(f.base64), (c) => c.charCodeAt(0))], f.name, { type: f.type }));
+      return d;
+    }, files);
+    await page.dispatchEvent('body', 'dragenter', { dataTransfer: dt });
+    await page.dispatchEvent('body', 'dragover', { dataTransfer: dt });
+    await expect.poll(() => page.getByTestId('drop-overlay').isVisible()).toBe(true);
+    await page.dispatchEvent('body', 'drop', { dataTransfer: dt });
+    await expect.poll(() => page.getByTestId('drop-overlay').count()).toBe(0);
+
+    await rowsSettled(page, files.length);
+    for (const f of files) {
+      const r = row(page, f.name);
+      if (f.expect === 'parsed') {
+        await expect.poll(() => r.getAttribute('data-status')).toBe('parsed');
+        expect(Number(await r.getByTestId('chunk-count').textContent())).toBeGreaterThan(0);
+        if (f.pages) expect(await r.getByTestId('file-detail').textContent()).toContain(`${f.pages} pages`);
+      } else {
+        await expect.poll(() => r.getAttribute('data-status')).toBe('error');
+        expect(await r.getByTestId('file-error').getAttribute('data-error-name')).toBe(f.expect);
+      }
+    }
+    expect(await page.getByTestId('ingest-count').textContent()).toBe(`${files.length} / ${files.length} files`);
+
+    const tasks = await longTasks();
+    expect(Math.max(0, ...tasks), `long tasks (ms): ${tasks.join(', ')}`).toBeLessThanOrEqual(100);
+
+    // Parsing fetched nothing but the app's own files, and the saved page's script never ran.
+    const origin = new URL(baseUrl).origin;
+    expect(networkRequests(requests).filter((u) => u.origin !== origin || u.pathname === '/leak')).toEqual([]);
+    expect(await page.title()).not.toBe('ran');
+    expect(errors).toEqual([]);
+  });
+
+  it('does not add the same content twice, and adds pasted text as a document', async () => {
+    const page = await open();
+    const file = (await dropFixtures()).find((f) => f.expect === 'parsed')!;
+    for (const name of [file.name, `copy of ${file.name}`]) {
+      await page.getByTestId('file-input').setInputFiles(upload(file, name));
+      await rowsSettled(page, name === file.name ? 1 : 2);
+    }
+    expect(await row(page, `copy of ${file.name}`).getAttribute('data-status')).toBe('duplicate');
+
+    await page.getByRole('button', { name: 'Paste text…' }).click();
+    await page.getByTestId('paste-title').fill('Meeting notes');
+    await page.getByTestId('paste-text').fill('The launch moved to March.\n\nBudget approved.');
+    await page.getByTestId('paste-add').click();
+    await rowsSettled(page, 3);
+    expect(await row(page, 'Meeting notes.txt').getAttribute('data-status')).toBe('parsed');
+  });
+
+  it('asks for the password of an encrypted PDF, says when it is wrong, and reads it with the right one', async () => {
+    const page = await open();
+    const pdf = lockedPdf();
+    await page.getByTestId('file-input').setInputFiles(upload(pdf));
+    const r = row(page, pdf.name);
+    await expect.poll(() => r.getAttribute('data-status')).toBe('needs-password');
+    expect(await r.getByTestId('file-error').getAttribute('data-error-name')).toBe('PasswordProtectedPdf');
+
+    await r.getByTestId('pdf-password').fill('guess');
+    await r.getByRole('button', { name: 'Unlock' }).click();
+    await expect.poll(() => r.getByTestId('file-error').textContent()).toContain('is not correct');
+    expect(await r.getAttribute('data-status')).toBe('needs-password');
+
+    await r.getByTestId('pdf-password').fill('open sesame');
+    await r.getByTestId('pdf-password').press('Enter');
+    await expect.poll(() => r.getAttribute('data-status')).toBe('parsed');
+    expect(await r.getByTestId('file-detail').textContent()).toContain('3 pages');
+  });
+
+  it('reads a whole folder, sub-folders included, and skips hidden files', async () => {
+    const page = await open();
+    const dir = mkdtempSync(join(tmpdir(), 'ragscope-folder-'));
+    try {
+      const root = join(dir, 'project');
+      mkdirSync(join(root, 'minutes', '2026'), { recursive: true });
+      writeFileSync(join(root, 'readme.md'), '# Project\n\nWhat we build.\n');
+      writeFileSync(join(root, 'minutes', 'jan.txt'), 'January: agreed the scope.');
+      writeFileSync(join(root, 'minutes', '2026', 'feb.txt'), 'February: shipped the beta.');
+      writeFileSync(join(root, '.DS_Store'), 'junk');
+      await page.getByTestId('folder-input').setInputFiles(root);
+      await rowsSettled(page, 3);
+      const names = await page.getByTestId('file-row').evaluateAll((rows) => rows.map((r) => r.getAttribute('data-name')).sort());
+      expect(names).toEqual(['project/minutes/2026/feb.txt', 'project/minutes/jan.txt', 'project/readme.md']);
+      for (const n of names) expect(await row(page, n!).getAttribute('data-status')).toBe('parsed');
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
