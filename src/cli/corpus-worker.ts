@@ -1,0 +1,55 @@
+/**
+ * One corpus-report worker thread: parses the files it is sent with the app's own registry and
+ * reports each outcome. A file that hangs is handled by the parent, which terminates this thread.
+ */
+
+import { createRequire } from 'node:module';
+import path from 'node:path';
+import { parentPort } from 'node:worker_threads';
+import { loadPdfjs } from '../ingest/parsers/pdf';
+import { configurePdf } from '../ingest/parsers/pdf-assets';
+import { parseFile } from '../ingest/registry';
+import { AppError, errorText } from '../protocol/errors';
+
+export interface CorpusJob {
+  id: number;
+  name: string;
+  bytes: Uint8Array<ArrayBuffer>;
+  maxBytes: number;
+}
+
+export type CorpusOutcome =
+  | { id: number; kind: 'parsed'; pages: number; chars: number; warnings: number; ms: number }
+  | { id: number; kind: 'error'; error: string; message: string; ms: number }
+  | { id: number; kind: 'crash'; message: string; stack: string; ms: number };
+
+// pdf.js's data files from the installed package (CJK CMaps, standard fonts), as folder paths.
+const pdfjsDir = path.dirname(createRequire(import.meta.url).resolve('pdfjs-dist/package.json'));
+configurePdf({ cMapUrl: `${pdfjsDir}/cmaps/`, standardFontDataUrl: `${pdfjsDir}/standard_fonts/` });
+
+const port = parentPort;
+if (!port) throw new Error('corpus-worker.ts runs as a worker thread of src/cli/corpus.ts');
+
+port.on('message', (job: CorpusJob) => {
+  const started = performance.now();
+  const ms = (): number => Math.round(performance.now() - started);
+  parseFile(job.bytes, { name: job.name, maxBytes: job.maxBytes }).then(
+    (doc) =>
+      port.postMessage({
+        id: job.id,
+        kind: 'parsed',
+        pages: doc.pageCount ?? 0,
+        chars: doc.text.length,
+        warnings: doc.warnings.length,
+        ms: ms(),
+      }),
+    (e: unknown) =>
+      port.postMessage(
+        e instanceof AppError
+          ? { id: job.id, kind: 'error', error: e.name, message: e.message, ms: ms() }
+          : { id: job.id, kind: 'crash', message: errorText(e), stack: e instanceof Error ? (e.stack ?? '') : '', ms: ms() },
+      ),
+  );
+});
+// Load pdf.js before taking work, so its one-time start-up is not billed to the first PDF.
+void loadPdfjs().then(() => port.postMessage({ ready: true }));
