@@ -26,6 +26,10 @@ export const ERROR_NAMES = [
   'CorruptFile',
   'FileTooLarge',
   'ParseTimeout',
+  'StorageQuotaExceeded',
+  'StorageUnavailable',
+  'StorageBlocked',
+  'EmbeddingModelMismatch',
   'InvalidRequest',
   'InternalError',
 ] as const;

@@ -1,0 +1,35 @@
+/**
+ * The shapes retrieval shares with storage and the UI. Kept in one DOM-free, import-free module so
+ * the store (src/store/), the index (src/index/), the eval and bench CLIs and the compare view
+ * agree on them without importing each other's code.
+ */
+
+/**
+ * A chunk's keyword-index entry, computed once when the document is ingested and stored with it
+ * (in the same transaction as the chunk), so reopening the app rebuilds BM25 without re-tokenising
+ * any text. Structured-clone friendly.
+ */
+export interface KeywordEntry {
+  chunkId: string;
+  /** Analysed length: tokens after stop-word removal and stemming (BM25's document length). */
+  length: number;
+  /** The chunk's distinct analysed terms. */
+  terms: string[];
+  /** Term frequencies: `tf[i]` is how often `terms[i]` occurs in the chunk. */
+  tf: Uint16Array;
+}
+
+export type SearchMode = 'keyword' | 'dense' | 'hybrid';
+
+/** One retrieved chunk, with what each retriever said about it (for the retrieval trace). */
+export interface Hit {
+  chunkId: string;
+  /** Final 1-based rank in the result list. */
+  rank: number;
+  /** The score the final ranking used (BM25, cosine, or the fused RRF score). */
+  score: number;
+  /** 1-based rank and score in the keyword (BM25) list, when the chunk was in it. */
+  keyword?: { rank: number; score: number };
+  /** 1-based rank and cosine similarity in the dense list, when the chunk was in it. */
+  dense?: { rank: number; score: number };
+}
