@@ -96,21 +96,33 @@ export class TransformersEmbedder implements Embedder {
     const started = performance.now();
     const prefix = req.kind === 'query' ? prefixes.query : prefixes.passage;
     const total = req.texts.length;
-    const out = new Float32Array(total * info.dim);
+    const dim = info.dim;
+    const out = new Float32Array(total * dim);
     const batchSize = Math.max(1, Math.floor(req.batchSize));
+    // A batch is padded to its longest text, so texts of similar length are batched together
+    // (longest first, so a too-large batch fails at once) and the rows are put back in order.
+    const order = byLengthDescending(req.texts);
     for (let start = 0; start < total; start += batchSize) {
       throwIfCancelled(opts.signal);
-      const batch = req.texts.slice(start, start + batchSize).map((t) => prefix + t);
+      const ids = order.subarray(start, start + batchSize);
+      const batch = Array.from(ids, (i) => prefix + req.texts[i]!);
       const tensor = await extractor(batch, { pooling: info.pooling, normalize: true });
-      out.set(tensor.data as Float32Array, start * info.dim);
+      const data = tensor.data as Float32Array;
+      for (let j = 0; j < ids.length; j++) out.set(data.subarray(j * dim, (j + 1) * dim), ids[j]! * dim);
       tensor.dispose();
       const done = Math.min(total, start + batchSize);
       opts.onProgress?.({ stage: 'embed', unit: 'chunks', loaded: done, total, done: done === total });
     }
-    return { dim: info.dim, count: total, vectors: out, ms: performance.now() - started };
+    return { dim, count: total, vectors: out, ms: performance.now() - started };
   }
 
   async dispose(): Promise<void> {
     await this.loaded.clear();
   }
+}
+
+/** Indices of `texts`, longest first (character length is a close enough proxy for tokens here). */
+export function byLengthDescending(texts: readonly string[]): Uint32Array {
+  const order = Uint32Array.from(texts.keys());
+  return order.sort((a, b) => texts[b]!.length - texts[a]!.length || a - b);
 }
