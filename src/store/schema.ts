@@ -1,0 +1,138 @@
+/**
+ * The IndexedDB schema: record shapes, keys, indexes and the versioned upgrade. Owns nothing at
+ * run time except `upgrade`; the repository (store.ts) is the only code that reads or writes these
+ * records.
+ *
+ * Keys are compound and start with the collection id, so a whole collection, or a whole document
+ * inside it, is one key range: deleting a document is one `delete(range)` per store instead of a
+ * cursor walk, and loading a collection is one `getAll(range)` per store.
+ */
+
+import type { DBSchema, IDBPDatabase, IDBPTransaction, StoreNames } from 'idb';
+import type { KeywordEntry } from '../index/types';
+import type { Chunk, DocFormat } from '../ingest/types';
+
+/** Bump when the schema changes, and add an `if (oldVersion < N)` block to `upgrade`. */
+export const SCHEMA_VERSION = 1;
+
+/** The collection created on first open; new drops land here until the user makes another. */
+export const DEFAULT_COLLECTION = { id: 'default', name: 'My documents' } as const;
+
+export interface CollectionRecord {
+  id: string;
+  name: string;
+  /** ms since the epoch. */
+  createdAt: number;
+}
+
+export interface DocumentRecord {
+  collectionId: string;
+  /** SHA-256 of the file's bytes (hex): the same content is stored once per collection. */
+  id: string;
+  name: string;
+  format: DocFormat;
+  /** Bytes of the original file. */
+  size: number;
+  addedAt: number;
+  title?: string;
+  pageCount?: number;
+  encoding?: string;
+  warnings: string[];
+  /** Characters of extracted text. */
+  chars: number;
+  chunkCount: number;
+  /** The dropped file itself, kept (when the caller passes it) so sources can be shown later. */
+  original?: Blob;
+}
+
+export interface ChunkRecord extends Chunk {
+  collectionId: string;
+}
+
+/** One per document: the keyword-index entries of all its chunks, in chunk order. */
+export interface KeywordRecord {
+  collectionId: string;
+  docId: string;
+  entries: KeywordEntry[];
+}
+
+/**
+ * One per document and embedding model: all of the document's vectors in one typed array, so a
+ * collection loads as a few hundred large records rather than one small record (or one JS number
+ * array) per chunk.
+ */
+export interface VectorRecord {
+  collectionId: string;
+  docId: string;
+  /** The embedding model's id; vectors of different models never mix. */
+  model: string;
+  dim: number;
+  /** Equals the document's chunkCount. */
+  count: number;
+  /** count × dim, row-major: row i is the vector of chunk ordinal i. */
+  vectors: Float32Array;
+}
+
+export interface RagscopeDB extends DBSchema {
+  collections: { key: string; value: CollectionRecord };
+  documents: {
+    key: [collectionId: string, id: string];
+    value: DocumentRecord;
+    indexes: { byCollection: string };
+  };
+  // Keyed by ordinal (not by chunk id, whose string order puts ":10" before ":2"), so a
+  // document's range comes back in chunk order without sorting.
+  chunks: { key: [collectionId: string, docId: string, ordinal: number]; value: ChunkRecord };
+  keyword: { key: [collectionId: string, docId: string]; value: KeywordRecord };
+  vectors: {
+    key: [collectionId: string, docId: string, model: string];
+    value: VectorRecord;
+    // dim is in the index key so a writer can check a model's dim from the key alone, without
+    // reading a (possibly megabytes-large) record.
+    indexes: { byModel: [collectionId: string, model: string, dim: number] };
+  };
+  /** Out-of-line keys: any structured-clonable value under a string key. */
+  settings: { key: string; value: unknown };
+}
+
+export type StoreName = StoreNames<RagscopeDB>;
+
+export function upgrade(
+  db: IDBPDatabase<RagscopeDB>,
+  oldVersion: number,
+  tx: IDBPTransaction<RagscopeDB, StoreName[], 'versionchange'>,
+): void {
+  if (oldVersion < 1) {
+    db.createObjectStore('collections', { keyPath: 'id' });
+    const documents = db.createObjectStore('documents', { keyPath: ['collectionId', 'id'] });
+    documents.createIndex('byCollection', 'collectionId');
+    db.createObjectStore('chunks', { keyPath: ['collectionId', 'docId', 'ordinal'] });
+    db.createObjectStore('keyword', { keyPath: ['collectionId', 'docId'] });
+    const vectors = db.createObjectStore('vectors', { keyPath: ['collectionId', 'docId', 'model'] });
+    vectors.createIndex('byModel', ['collectionId', 'model', 'dim']);
+    db.createObjectStore('settings');
+    // Not awaited (the upgrade callback is synchronous): the request completes before open()
+    // resolves, and its failure aborts the upgrade and so fails the open, which is what we want.
+    tx.objectStore('collections')
+      .put({ ...DEFAULT_COLLECTION, createdAt: Date.now() })
+      .catch(() => undefined);
+  }
+}
+
+/*
+ * Key ranges. Arrays sort after every string and number in IndexedDB's key order, so `[a, []]` is
+ * an upper bound for every key that starts with `a`.
+ */
+
+export function collectionRange(collectionId: string): IDBKeyRange {
+  return IDBKeyRange.bound([collectionId], [collectionId, []]);
+}
+
+export function documentRange(collectionId: string, docId: string): IDBKeyRange {
+  return IDBKeyRange.bound([collectionId, docId], [collectionId, docId, []]);
+}
+
+/** A model's vectors in a collection, on the `byModel` index. */
+export function modelRange(collectionId: string, model: string): IDBKeyRange {
+  return IDBKeyRange.bound([collectionId, model], [collectionId, model, []]);
+}

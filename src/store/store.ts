@@ -1,0 +1,655 @@
+/**
+ * The repository over IndexedDB: collections, documents with their chunks, keyword entries and
+ * vectors, and settings. Owns every transaction on the database, the cross-tab change channel and
+ * the connection's lifecycle (another tab upgrading or deleting the database closes this one).
+ *
+ * Atomicity (DESIGN.md): a document, its chunks and its keyword entries are written by one
+ * transaction, and all of a document's vectors for one model by another, so a reader never sees
+ * half a document. Every value is prepared before its transaction opens, and a transaction awaits
+ * nothing but its own requests (idb README, "transaction lifetime"); a failure anywhere aborts it,
+ * so nothing partial stays.
+ *
+ * DOM-free: only the IndexedDB, BroadcastChannel and navigator.storage globals, which workers have.
+ */
+
+import { unwrap, wrap, type IDBPDatabase, type IDBPTransaction } from 'idb';
+import { AppError } from '../protocol/errors';
+import type { KeywordEntry } from '../index/types';
+import type { IngestedDocument } from '../ingest/ingest';
+import type { Chunk } from '../ingest/types';
+import { storageBlocked, storageUnavailable, toStorageError } from './errors';
+import { storageEstimate, type StorageEstimate } from './persistence';
+import {
+  DEFAULT_COLLECTION,
+  SCHEMA_VERSION,
+  collectionRange,
+  documentRange,
+  modelRange,
+  upgrade,
+  type ChunkRecord,
+  type CollectionRecord,
+  type DocumentRecord,
+  type KeywordRecord,
+  type RagscopeDB,
+  type StoreName,
+  type VectorRecord,
+} from './schema';
+
+export const DEFAULT_DB_NAME = 'ragscope';
+/** The BroadcastChannel committed changes are announced on (src/state listens to it too). */
+export const STORE_CHANNEL = 'ragscope-store';
+
+export interface StoreOptions {
+  /**
+   * The IndexedDB factory; defaults to `globalThis.indexedDB`. Node tests pass a fresh
+   * fake-indexeddb `IDBFactory` per test (with `fake-indexeddb/auto` installing the IDB* globals
+   * that idb checks values against).
+   */
+  indexedDB?: IDBFactory | undefined;
+  /** Channel name for change notifications; null: none. Default `STORE_CHANNEL`. */
+  channel?: string | null;
+  /**
+   * Schema version to open at; defaults to SCHEMA_VERSION. Only tests set it, to play a newer
+   * ragscope that upgrades the database under an open one.
+   */
+  version?: number;
+  /** Source of the usage/quota numbers put into StorageQuotaExceeded; defaults to navigator.storage. */
+  estimate?: () => Promise<StorageEstimate | null>;
+}
+
+/** The document fields a caller supplies; the store adds collectionId, chunkCount and addedAt. */
+export type NewDocument = Omit<DocumentRecord, 'collectionId' | 'chunkCount' | 'addedAt'> & { addedAt?: number };
+
+/** A stored document as lists show it: its record without the original file, plus what is stored with it. */
+export interface DocumentSummary extends Omit<DocumentRecord, 'original'> {
+  /** Bytes of the kept original file, when one was stored. */
+  originalSize?: number;
+  /** Embedding models whose vectors are stored for this document. */
+  vectorModels: string[];
+}
+
+export interface CollectionSummary extends CollectionRecord {
+  documents: number;
+}
+
+export interface DocumentVectors {
+  docId: string;
+  /** Chunk ids in chunk order: `chunkIds[i]` owns row i of `vectors`. */
+  chunkIds: string[];
+  /** chunkIds.length × dim, row-major. */
+  vectors: Float32Array;
+}
+
+/** Everything needed to rebuild a collection's in-memory indexes, read in one transaction. */
+export interface LoadedIndex {
+  collectionId: string;
+  /** In document-id order, the order of `keyword` and of `vectors.docs`. */
+  documents: DocumentSummary[];
+  /** Every chunk's keyword entry: documents in id order, chunks in ordinal order. */
+  keyword: KeywordEntry[];
+  /** The requested model's vectors; documents without them are absent (see documentsMissingVectors). */
+  vectors: { model: string; dim: number; chunks: number; docs: DocumentVectors[] } | null;
+}
+
+export type ChangeType =
+  | 'document-added'
+  | 'document-deleted'
+  | 'vectors-stored'
+  | 'collection-created'
+  | 'collection-renamed'
+  | 'collection-deleted'
+  | 'settings-changed';
+
+/** Posted on the channel after a write commits. */
+export interface StoreChange {
+  type: ChangeType;
+  collectionId: string | null;
+  docId: string | null;
+}
+
+export interface ClosedInfo {
+  reason: 'upgraded-elsewhere' | 'deleted-elsewhere' | 'terminated';
+  /** A sentence for the user. */
+  message: string;
+}
+
+const CLOSED_MESSAGES: Record<ClosedInfo['reason'], string> = {
+  'upgraded-elsewhere': 'ragscope was updated in another tab; reload this one to keep working with your documents.',
+  'deleted-elsewhere': 'Your ragscope library was deleted in another tab; reload this one to start a new library.',
+  terminated: "The browser closed ragscope's storage (site data cleared, or a storage error); reload this page.",
+};
+
+type Db = IDBPDatabase<RagscopeDB>;
+
+/** Copies a typed array that is a view into a larger buffer: structured clone stores the whole buffer. */
+function compact<T extends Float32Array | Uint16Array>(a: T): T {
+  return a.byteOffset === 0 && a.byteLength === a.buffer.byteLength ? a : (a.slice() as T);
+}
+
+function invalid(message: string): AppError {
+  return new AppError('InvalidRequest', message);
+}
+
+function collectionGone(collectionId: string): AppError {
+  return invalid(`The collection “${collectionId}” no longer exists (deleted in another tab?); nothing was stored.`);
+}
+
+function checkName(name: string): string {
+  const trimmed = name.trim();
+  if (!trimmed) throw invalid('A collection needs a name.');
+  return trimmed;
+}
+
+/** Splits a chunk id (`${docId}:${ordinal}`, see Chunk.id) into the chunk store's key parts. */
+function parseChunkId(id: string): { docId: string; ordinal: number } | null {
+  const colon = id.lastIndexOf(':');
+  const ordinal = Number(id.slice(colon + 1));
+  return colon > 0 && Number.isInteger(ordinal) && ordinal >= 0 ? { docId: id.slice(0, colon), ordinal } : null;
+}
+
+function stripChunk(r: ChunkRecord): Chunk {
+  const chunk: Partial<ChunkRecord> = { ...r };
+  delete chunk.collectionId;
+  return chunk as Chunk;
+}
+
+function summarize(doc: DocumentRecord, models: string[]): DocumentSummary {
+  const { original, ...rest } = doc;
+  return original ? { ...rest, originalSize: original.size, vectorModels: models } : { ...rest, vectorModels: models };
+}
+
+/** The document fields of an ingested document, ready for `addDocument`. */
+export function documentFields(doc: IngestedDocument, original?: Blob): NewDocument {
+  const out: NewDocument = {
+    id: doc.id,
+    name: doc.name,
+    format: doc.format,
+    size: doc.size,
+    warnings: doc.warnings,
+    chars: doc.text.length,
+  };
+  if (doc.title !== undefined) out.title = doc.title;
+  if (doc.pageCount !== undefined) out.pageCount = doc.pageCount;
+  if (doc.encoding !== undefined) out.encoding = doc.encoding;
+  if (original) out.original = original;
+  return out;
+}
+
+function openConnection(factory: IDBFactory, name: string, version: number): Promise<IDBDatabase> {
+  return new Promise<IDBDatabase>((resolve, reject) => {
+    let request: IDBOpenDBRequest;
+    try {
+      request = factory.open(name, version);
+    } catch (e) {
+      // Some private modes throw here instead of failing the request.
+      reject(e);
+      return;
+    }
+    let blocked = false;
+    request.onupgradeneeded = (ev) => {
+      upgrade(wrap(request.result) as unknown as Db, ev.oldVersion, wrap(request.transaction!) as never);
+    };
+    request.onblocked = () => {
+      // Another connection ignored versionchange (an older ragscope tab). Tell the user now
+      // rather than hang; if the other tab closes later, the late connection is dropped below.
+      blocked = true;
+      reject(storageBlocked());
+    };
+    request.onsuccess = () => {
+      if (blocked) request.result.close();
+      else resolve(request.result);
+    };
+    request.onerror = () => reject(request.error);
+  });
+}
+
+export class Store {
+  private readonly changeListeners = new Set<(change: StoreChange) => void>();
+  private readonly closedListeners = new Set<(info: ClosedInfo) => void>();
+  private closedInfo: ClosedInfo | null = null;
+  private closedByUs = false;
+
+  private constructor(
+    private readonly db: Db,
+    readonly name: string,
+    private readonly channel: BroadcastChannel | null,
+    private readonly estimate: () => Promise<StorageEstimate | null>,
+  ) {
+    const raw = unwrap(db);
+    // Closing at once is what lets another tab's upgrade (or delete) proceed instead of blocking.
+    raw.addEventListener('versionchange', (ev) => {
+      raw.close();
+      this.markClosed(ev.newVersion === null ? 'deleted-elsewhere' : 'upgraded-elsewhere');
+    });
+    raw.addEventListener('close', () => this.markClosed('terminated'));
+    if (channel) {
+      channel.onmessage = (ev: MessageEvent<unknown>) => {
+        const change = ev.data as Partial<StoreChange> | null;
+        if (typeof change?.type !== 'string') return;
+        for (const cb of this.changeListeners) cb(change as StoreChange);
+      };
+    }
+  }
+
+  /**
+   * Opens (creating or upgrading) the database. Fails with StorageUnavailable where IndexedDB is
+   * missing or refuses to open, and StorageBlocked where another tab holds an older version open.
+   */
+  static async open(name = DEFAULT_DB_NAME, opts: StoreOptions = {}): Promise<Store> {
+    const factory = 'indexedDB' in opts ? opts.indexedDB : (globalThis as { indexedDB?: IDBFactory }).indexedDB;
+    if (!factory) throw storageUnavailable();
+    let raw: IDBDatabase;
+    try {
+      raw = await openConnection(factory, name, opts.version ?? SCHEMA_VERSION);
+    } catch (e) {
+      if (e instanceof AppError) throw e;
+      const mapped = await toStorageError(e, opts.estimate);
+      // Whatever else stops the open (private mode, a broken profile) leaves storage unusable.
+      throw mapped instanceof AppError ? mapped : storageUnavailable(e);
+    }
+    const channelName = opts.channel === undefined ? STORE_CHANNEL : opts.channel;
+    const channel = channelName !== null && typeof BroadcastChannel !== 'undefined' ? new BroadcastChannel(channelName) : null;
+    return new Store(wrap(raw) as unknown as Db, name, channel, opts.estimate ?? storageEstimate);
+  }
+
+  /** Called with changes other Store instances (other tabs, workers) committed. Returns an unsubscribe. */
+  onChange(cb: (change: StoreChange) => void): () => void {
+    this.changeListeners.add(cb);
+    return () => this.changeListeners.delete(cb);
+  }
+
+  /**
+   * Called once if the connection closes under us (another tab upgraded or deleted the database,
+   * or the browser dropped it); every later call fails with StorageUnavailable and this message.
+   */
+  onClosed(cb: (info: ClosedInfo) => void): () => void {
+    if (this.closedInfo && !this.closedByUs) queueMicrotask(() => cb(this.closedInfo!));
+    else this.closedListeners.add(cb);
+    return () => this.closedListeners.delete(cb);
+  }
+
+  get closed(): boolean {
+    return this.closedInfo !== null;
+  }
+
+  close(): void {
+    // Closing twice, or after another tab closed us, is harmless: IDBDatabase.close is idempotent.
+    if (!this.closedInfo) {
+      this.closedByUs = true;
+      this.closedInfo = { reason: 'terminated', message: 'The library was closed.' };
+    }
+    this.db.close();
+    this.channel?.close();
+    this.changeListeners.clear();
+    this.closedListeners.clear();
+  }
+
+  private markClosed(reason: ClosedInfo['reason']): void {
+    if (this.closedInfo) return;
+    this.closedInfo = { reason, message: CLOSED_MESSAGES[reason] };
+    this.channel?.close();
+    for (const cb of this.closedListeners) cb(this.closedInfo);
+    this.closedListeners.clear();
+    this.changeListeners.clear();
+  }
+
+  private conn(): Db {
+    if (this.closedInfo) throw storageUnavailable(undefined, this.closedInfo.message);
+    return this.db;
+  }
+
+  private announce(change: StoreChange): void {
+    try {
+      this.channel?.postMessage(change);
+    } catch {
+      // A closed channel (the store closing meanwhile) only means nobody else is told.
+    }
+  }
+
+  private async fail(e: unknown): Promise<never> {
+    if (this.closedInfo && !(e instanceof AppError)) throw storageUnavailable(e, this.closedInfo.message);
+    throw await toStorageError(e, this.estimate);
+  }
+
+  /**
+   * Runs `body` in one transaction and waits for it to commit. Any error thrown by the body
+   * (including a synchronous DataCloneError from a put) aborts the transaction, so the writes made
+   * before it are rolled back; errors are mapped to the app's storage errors after the abort.
+   */
+  private async tx<const S extends StoreName[], M extends IDBTransactionMode, T>(
+    stores: S,
+    mode: M,
+    body: (tx: IDBPTransaction<RagscopeDB, S, M>) => Promise<T>,
+  ): Promise<T> {
+    let tx: IDBPTransaction<RagscopeDB, S, M>;
+    try {
+      tx = this.conn().transaction(stores, mode);
+    } catch (e) {
+      return this.fail(e);
+    }
+    // idb creates `done` eagerly; without a handler an aborted transaction is an unhandled rejection.
+    const done = tx.done;
+    done.catch(() => undefined);
+    let result: T;
+    try {
+      result = await body(tx);
+    } catch (e) {
+      try {
+        tx.abort();
+      } catch {
+        // Already aborted by the failing request, or finished.
+      }
+      return this.fail(e);
+    }
+    try {
+      await done;
+    } catch (e) {
+      // The commit failed: quota (Chromium reports it here, at commit), a disk error, a close.
+      return this.fail(e);
+    }
+    return result;
+  }
+
+  // ---- documents -------------------------------------------------------------------------
+
+  /**
+   * Stores a document with its chunks and their keyword entries (`keyword[i]` belongs to
+   * `chunks[i]`), in one transaction: all of it or none. Content already in the collection (same
+   * id) is left as it is: 'duplicate'.
+   */
+  async addDocument(
+    collectionId: string,
+    doc: NewDocument,
+    chunks: readonly Chunk[],
+    keyword: readonly KeywordEntry[],
+  ): Promise<'added' | 'duplicate'> {
+    // Everything is computed and checked before the transaction opens.
+    if (keyword.length !== chunks.length) {
+      throw invalid(`“${doc.name}”: ${chunks.length} chunks but ${keyword.length} keyword entries.`);
+    }
+    chunks.forEach((c, i) => {
+      // The store keys chunks by (docId, ordinal) and getChunks parses ids: hold them to Chunk's contract.
+      if (c.docId !== doc.id || c.ordinal !== i || c.id !== `${doc.id}:${i}` || keyword[i]!.chunkId !== c.id) {
+        throw invalid(`“${doc.name}”: chunk ${i} (${c.id}) does not belong at that position of document ${doc.id}.`);
+      }
+    });
+    const record: DocumentRecord = {
+      collectionId,
+      id: doc.id,
+      name: doc.name,
+      format: doc.format,
+      size: doc.size,
+      addedAt: doc.addedAt ?? Date.now(),
+      warnings: doc.warnings,
+      chars: doc.chars,
+      chunkCount: chunks.length,
+    };
+    if (doc.title !== undefined) record.title = doc.title;
+    if (doc.pageCount !== undefined) record.pageCount = doc.pageCount;
+    if (doc.encoding !== undefined) record.encoding = doc.encoding;
+    if (doc.original !== undefined) record.original = doc.original;
+    const chunkRecords: ChunkRecord[] = chunks.map((c) => ({ ...c, collectionId }));
+    const keywordRecord: KeywordRecord = {
+      collectionId,
+      docId: doc.id,
+      entries: keyword.map((e) => ({ chunkId: e.chunkId, length: e.length, terms: e.terms, tf: compact(e.tf) })),
+    };
+
+    const status = await this.tx(['collections', 'documents', 'chunks', 'keyword'], 'readwrite', async (tx) => {
+      const [collection, existing] = await Promise.all([
+        tx.objectStore('collections').getKey(collectionId),
+        tx.objectStore('documents').getKey([collectionId, doc.id]),
+      ]);
+      if (collection === undefined) throw collectionGone(collectionId);
+      if (existing !== undefined) return 'duplicate' as const;
+      // Raw requests, not idb promises: thousands of puts need no promise each, and a failing
+      // one aborts the transaction, which `done` reports.
+      unwrap(tx.objectStore('documents')).add(record);
+      const chunkStore = unwrap(tx.objectStore('chunks'));
+      for (const c of chunkRecords) chunkStore.put(c);
+      unwrap(tx.objectStore('keyword')).put(keywordRecord);
+      return 'added' as const;
+    });
+    if (status === 'added') this.announce({ type: 'document-added', collectionId, docId: doc.id });
+    return status;
+  }
+
+  /**
+   * Stores all of a document's vectors for one embedding model (`count × dim` values, row i for
+   * chunk ordinal i), replacing earlier ones of that model. Refuses (EmbeddingModelMismatch) a
+   * count that is not the document's chunk count or a dim unlike the model's other vectors in the
+   * collection. Returns 'missing', writing nothing, when the document is gone (deleted meanwhile).
+   */
+  async putVectors(collectionId: string, docId: string, model: string, dim: number, vectors: Float32Array): Promise<'stored' | 'missing'> {
+    if (!Number.isInteger(dim) || dim <= 0 || vectors.length % dim !== 0) {
+      throw new AppError(
+        'EmbeddingModelMismatch',
+        `The embedding model “${model}” returned ${vectors.length} values, not a whole number of ${dim}-dimensional vectors; nothing was stored. Re-embed the document.`,
+        { model, dim, values: vectors.length },
+      );
+    }
+    const count = vectors.length / dim;
+    const record: VectorRecord = { collectionId, docId, model, dim, count, vectors: compact(vectors) };
+    const status = await this.tx(['documents', 'vectors'], 'readwrite', async (tx) => {
+      const [doc, sibling] = await Promise.all([
+        tx.objectStore('documents').get([collectionId, docId]),
+        tx.objectStore('vectors').index('byModel').openKeyCursor(modelRange(collectionId, model)),
+      ]);
+      if (!doc) return 'missing' as const;
+      if (count !== doc.chunkCount) {
+        throw new AppError(
+          'EmbeddingModelMismatch',
+          `“${doc.name}” has ${doc.chunkCount} chunks but ${count} vectors arrived; nothing was stored. Re-embed the document.`,
+          { model, expected: doc.chunkCount, got: count },
+        );
+      }
+      const siblingDim = sibling?.key[2];
+      if (siblingDim !== undefined && siblingDim !== dim) {
+        throw new AppError(
+          'EmbeddingModelMismatch',
+          `Vectors of “${model}” in this collection have ${siblingDim} dimensions, these have ${dim}; nothing was stored. Choose the embedding model again or re-embed the collection.`,
+          { model, expected: siblingDim, got: dim },
+        );
+      }
+      unwrap(tx.objectStore('vectors')).put(record);
+      return 'stored' as const;
+    });
+    if (status === 'stored') this.announce({ type: 'vectors-stored', collectionId, docId });
+    return status;
+  }
+
+  /** Removes a document with its chunks, keyword entries and vectors of every model. False if it was not there. */
+  async deleteDocument(collectionId: string, docId: string): Promise<boolean> {
+    const existed = await this.tx(['documents', 'chunks', 'keyword', 'vectors'], 'readwrite', async (tx) => {
+      const key = await tx.objectStore('documents').getKey([collectionId, docId]);
+      if (key === undefined) return false;
+      unwrap(tx.objectStore('documents')).delete([collectionId, docId]);
+      unwrap(tx.objectStore('chunks')).delete(documentRange(collectionId, docId));
+      unwrap(tx.objectStore('keyword')).delete([collectionId, docId]);
+      unwrap(tx.objectStore('vectors')).delete(documentRange(collectionId, docId));
+      return true;
+    });
+    if (existed) this.announce({ type: 'document-deleted', collectionId, docId });
+    return existed;
+  }
+
+  /** The collection's documents, oldest first, with sizes, counts and which models embedded them. */
+  listDocuments(collectionId: string): Promise<DocumentSummary[]> {
+    return this.tx(['documents', 'vectors'], 'readonly', async (tx) => {
+      const [docs, vectorKeys] = await Promise.all([
+        tx.objectStore('documents').index('byCollection').getAll(collectionId),
+        tx.objectStore('vectors').getAllKeys(collectionRange(collectionId)),
+      ]);
+      return summaries(docs, vectorKeys).sort((a, b) => a.addedAt - b.addedAt || (a.id < b.id ? -1 : 1));
+    });
+  }
+
+  async getDocument(collectionId: string, docId: string): Promise<DocumentSummary | null> {
+    return this.tx(['documents', 'vectors'], 'readonly', async (tx) => {
+      const [doc, vectorKeys] = await Promise.all([
+        tx.objectStore('documents').get([collectionId, docId]),
+        tx.objectStore('vectors').getAllKeys(documentRange(collectionId, docId)),
+      ]);
+      return doc
+        ? summarize(
+            doc,
+            vectorKeys.map((k) => k[2]),
+          )
+        : null;
+    });
+  }
+
+  /** The dropped file, when it was kept. */
+  async getOriginal(collectionId: string, docId: string): Promise<Blob | null> {
+    const doc = await this.tx(['documents'], 'readonly', (tx) => tx.objectStore('documents').get([collectionId, docId]));
+    return doc?.original ?? null;
+  }
+
+  /** Documents without vectors of `model`, oldest first: what to embed after a reload or a model change. */
+  async documentsMissingVectors(collectionId: string, model: string): Promise<DocumentSummary[]> {
+    const docs = await this.listDocuments(collectionId);
+    return docs.filter((d) => !d.vectorModels.includes(model));
+  }
+
+  /** The chunks with these ids that exist, by id (ids of deleted documents are simply absent). */
+  getChunks(collectionId: string, chunkIds: readonly string[]): Promise<Map<string, Chunk>> {
+    return this.tx(['chunks'], 'readonly', async (tx) => {
+      const store = tx.objectStore('chunks');
+      const found = await Promise.all(
+        chunkIds.map((id) => {
+          const key = parseChunkId(id);
+          return key ? store.get([collectionId, key.docId, key.ordinal]) : undefined;
+        }),
+      );
+      const out = new Map<string, Chunk>();
+      for (const r of found) if (r) out.set(r.id, stripChunk(r));
+      return out;
+    });
+  }
+
+  /** A document's chunks in order. */
+  chunksOf(collectionId: string, docId: string): Promise<Chunk[]> {
+    return this.tx(['chunks'], 'readonly', async (tx) =>
+      (await tx.objectStore('chunks').getAll(documentRange(collectionId, docId))).map(stripChunk),
+    );
+  }
+
+  /**
+   * Reads what rebuilding the collection's search indexes needs, in one transaction (a consistent
+   * snapshot) and with one getAll per store: the keyword entries of every document and, when
+   * `model` is given, its vectors. Chunk texts are not read; fetch them for hits with getChunks.
+   */
+  loadIndex(collectionId: string, model?: string): Promise<LoadedIndex> {
+    return this.tx(['documents', 'keyword', 'vectors'], 'readonly', async (tx) => {
+      const vectorStore = tx.objectStore('vectors');
+      const [docs, keywordRecords, vectorKeys, vectorRecords] = await Promise.all([
+        tx.objectStore('documents').index('byCollection').getAll(collectionId),
+        tx.objectStore('keyword').getAll(collectionRange(collectionId)),
+        vectorStore.getAllKeys(collectionRange(collectionId)),
+        model === undefined ? Promise.resolve([]) : vectorStore.index('byModel').getAll(modelRange(collectionId, model)),
+      ]);
+      const keyword: KeywordEntry[] = [];
+      for (const r of keywordRecords) for (const e of r.entries) keyword.push(e);
+      let vectors: LoadedIndex['vectors'] = null;
+      if (model !== undefined) {
+        // putVectors keeps one dim per model and collection; take it from any record.
+        const dim = vectorRecords[0]?.dim ?? 0;
+        let chunks = 0;
+        const out: DocumentVectors[] = [];
+        for (const r of vectorRecords) {
+          chunks += r.count;
+          out.push({ docId: r.docId, chunkIds: Array.from({ length: r.count }, (_, i) => `${r.docId}:${i}`), vectors: r.vectors });
+        }
+        vectors = { model, dim, chunks, docs: out };
+      }
+      return { collectionId, documents: summaries(docs, vectorKeys), keyword, vectors };
+    });
+  }
+
+  // ---- collections -----------------------------------------------------------------------
+
+  /** Collections, oldest first, with their document counts. */
+  listCollections(): Promise<CollectionSummary[]> {
+    return this.tx(['collections', 'documents'], 'readonly', async (tx) => {
+      const collections = await tx.objectStore('collections').getAll();
+      const byCollection = tx.objectStore('documents').index('byCollection');
+      const counts = await Promise.all(collections.map((c) => byCollection.count(c.id)));
+      // Created in the same millisecond (the default and a first collection, in tests): default first.
+      const rank = (c: CollectionRecord): number => (c.id === DEFAULT_COLLECTION.id ? 0 : 1);
+      return collections
+        .map((c, i) => ({ ...c, documents: counts[i]! }))
+        .sort((a, b) => a.createdAt - b.createdAt || rank(a) - rank(b) || a.name.localeCompare(b.name) || (a.id < b.id ? -1 : 1));
+    });
+  }
+
+  async createCollection(name: string): Promise<CollectionRecord> {
+    const record: CollectionRecord = { id: crypto.randomUUID(), name: checkName(name), createdAt: Date.now() };
+    await this.tx(['collections'], 'readwrite', async (tx) => {
+      unwrap(tx.objectStore('collections')).add(record);
+    });
+    this.announce({ type: 'collection-created', collectionId: record.id, docId: null });
+    return record;
+  }
+
+  /** False when the collection does not exist (deleted in another tab). */
+  async renameCollection(id: string, name: string): Promise<boolean> {
+    const trimmed = checkName(name);
+    const found = await this.tx(['collections'], 'readwrite', async (tx) => {
+      const record = await tx.objectStore('collections').get(id);
+      if (!record) return false;
+      unwrap(tx.objectStore('collections')).put({ ...record, name: trimmed });
+      return true;
+    });
+    if (found) this.announce({ type: 'collection-renamed', collectionId: id, docId: null });
+    return found;
+  }
+
+  /**
+   * Deletes a collection and everything in it, in one transaction. There is always at least one
+   * collection to drop files into: deleting the last one leaves a fresh, empty default.
+   */
+  async deleteCollection(id: string): Promise<boolean> {
+    const createdAt = Date.now();
+    const found = await this.tx(['collections', 'documents', 'chunks', 'keyword', 'vectors'], 'readwrite', async (tx) => {
+      const collections = tx.objectStore('collections');
+      const [record, all] = await Promise.all([collections.get(id), collections.getAllKeys()]);
+      if (!record) return false;
+      const range = collectionRange(id);
+      unwrap(collections).delete(id);
+      unwrap(tx.objectStore('documents')).delete(range);
+      unwrap(tx.objectStore('chunks')).delete(range);
+      unwrap(tx.objectStore('keyword')).delete(range);
+      unwrap(tx.objectStore('vectors')).delete(range);
+      if (all.length === 1) unwrap(collections).put({ ...DEFAULT_COLLECTION, createdAt });
+      return true;
+    });
+    if (found) this.announce({ type: 'collection-deleted', collectionId: id, docId: null });
+    return found;
+  }
+
+  // ---- settings --------------------------------------------------------------------------
+
+  async getSetting<T = unknown>(key: string): Promise<T | undefined> {
+    return (await this.tx(['settings'], 'readonly', (tx) => tx.objectStore('settings').get(key))) as T | undefined;
+  }
+
+  /** Any structured-clonable value; `undefined` removes the key. */
+  async setSetting(key: string, value: unknown): Promise<void> {
+    await this.tx(['settings'], 'readwrite', async (tx) => {
+      const store = unwrap(tx.objectStore('settings'));
+      if (value === undefined) store.delete(key);
+      else store.put(value, key);
+    });
+    this.announce({ type: 'settings-changed', collectionId: null, docId: null });
+  }
+}
+
+function summaries(docs: DocumentRecord[], vectorKeys: [string, string, string][]): DocumentSummary[] {
+  const models = new Map<string, string[]>();
+  for (const [, docId, model] of vectorKeys) {
+    const list = models.get(docId);
+    if (list) list.push(model);
+    else models.set(docId, [model]);
+  }
+  return docs.map((d) => summarize(d, models.get(d.id) ?? []));
+}
