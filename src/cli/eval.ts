@@ -1,0 +1,159 @@
+/**
+ * Retrieval quality on a BEIR dataset, with the app's own analysis, indexes and retrieve().
+ *
+ *   npm run --silent eval -- --dataset <BEIR folder> [--mode bm25|dense|hybrid] [--model <local model folder>]
+ *                            [--batch-size N] [--json]
+ *
+ * The folder holds corpus.jsonl, queries.jsonl and qrels/test.tsv; every document (title + " " +
+ * text) is one unit, and only queries with qrels are evaluated. Dense and hybrid need --model: a
+ * transformers.js model folder on disk (config.json, tokenizer.json, onnx/model.onnx), run in
+ * process on the CPU (fp32). Prints nDCG@10, Recall@100, MRR@10, queries per second and index
+ * build time; with --json the last line is one JSON object:
+ *   {"dataset":...,"mode":...,"ndcg@10":x,"recall@100":x,"mrr@10":x,"qps":x,"queries":N,"docs":N,"build_ms":x,...}
+ * Exit code 0 on success, 2 for bad arguments, 1 when the dataset or model cannot be read.
+ */
+
+import { statSync } from 'node:fs';
+import path from 'node:path';
+import { TransformersEmbedder } from '../embed/transformers';
+import { evaluateDataset, type EvalReport } from '../eval/run';
+import { loadBeirFolder } from '../eval/load';
+import type { SearchMode } from '../index/types';
+import { errorText, isAppError } from '../protocol/errors';
+
+const USAGE =
+  'usage: npm run --silent eval -- --dataset <BEIR folder> [--mode bm25|dense|hybrid] [--model <local model folder>] [--batch-size N] [--json]';
+
+const MODES: Record<string, SearchMode> = { bm25: 'keyword', keyword: 'keyword', dense: 'dense', hybrid: 'hybrid' };
+
+interface Args {
+  dataset: string;
+  mode: SearchMode;
+  modeName: string;
+  model: string | null;
+  batchSize: number;
+  json: boolean;
+}
+
+const isDir = (p: string): boolean => {
+  try {
+    return statSync(p).isDirectory();
+  } catch {
+    return false;
+  }
+};
+
+function parseArgs(argv: string[]): Args | string {
+  const args: Args = { dataset: '', mode: 'keyword', modeName: 'bm25', model: null, batchSize: 16, json: false };
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i]!;
+    const value = (): string | null => {
+      const v = argv[++i];
+      return v === undefined || v.startsWith('--') ? null : v;
+    };
+    if (a === '--json') args.json = true;
+    else if (a === '--dataset') {
+      const v = value();
+      if (v === null) return '--dataset needs a folder';
+      args.dataset = v;
+    } else if (a === '--mode') {
+      const v = value();
+      const mode = v === null ? undefined : MODES[v];
+      if (v === null || mode === undefined) return '--mode must be bm25, dense or hybrid';
+      args.mode = mode;
+      args.modeName = v === 'keyword' ? 'bm25' : v;
+    } else if (a === '--model') {
+      const v = value();
+      if (v === null) return '--model needs a model folder';
+      args.model = v;
+    } else if (a === '--batch-size') {
+      const n = Number(value());
+      if (!Number.isInteger(n) || n < 1 || n > 256) return '--batch-size needs a whole number from 1 to 256';
+      args.batchSize = n;
+    } else return `unknown argument ${a}`;
+  }
+  if (!args.dataset) return 'missing --dataset';
+  if (!isDir(args.dataset)) return `${args.dataset} is not a folder`;
+  if (args.mode !== 'keyword' && args.model === null) return `--mode ${args.modeName} needs --model <local model folder>`;
+  if (args.model !== null && !isDir(args.model)) return `${args.model} is not a folder`;
+  return args;
+}
+
+const fixed = (x: number, digits = 4): number => Math.round(x * 10 ** digits) / 10 ** digits;
+
+function print(report: EvalReport, dataset: string, modeName: string, model: string | null): void {
+  console.log(`${dataset}: ${report.docs} documents, ${report.queries} queries, mode ${modeName}${model ? `, model ${model}` : ''}`);
+  if (report.fallbackReason) console.log(`fell back to keyword search: ${report.fallbackReason}`);
+  console.log(`nDCG@10     ${report['ndcg@10'].toFixed(4)}`);
+  console.log(`Recall@100  ${report['recall@100'].toFixed(4)}`);
+  console.log(`MRR@10      ${report['mrr@10'].toFixed(4)}`);
+  console.log(`queries/s   ${report.qps.toFixed(1)}${report.mode === 'keyword' ? '' : ' (query embedding included)'}`);
+  const parts = [`analyse ${report.analyzeMs.toFixed(0)} ms`, `keyword index ${report.keywordBuildMs.toFixed(0)} ms`];
+  if (report.embedMs !== undefined) parts.push(`embed ${(report.embedMs / 1000).toFixed(1)} s`);
+  if (report.denseBuildMs !== undefined) parts.push(`dense index ${report.denseBuildMs.toFixed(0)} ms`);
+  console.log(`index build ${report.buildMs.toFixed(0)} ms (${parts.join(', ')})`);
+}
+
+async function main(): Promise<number> {
+  const args = parseArgs(process.argv.slice(2));
+  if (typeof args === 'string') {
+    console.error(`${args}\n${USAGE}`);
+    return 2;
+  }
+  try {
+    const ds = loadBeirFolder(args.dataset);
+    let embedder: TransformersEmbedder | undefined;
+    let modelId: string | undefined;
+    if (args.mode !== 'keyword' && args.model !== null) {
+      // transformers.js loads `<localModelPath>/<model id>/...`: the folder's parent is the path.
+      const folder = path.resolve(args.model);
+      modelId = path.basename(folder);
+      embedder = new TransformersEmbedder(() => Promise.resolve({ available: false, reason: 'not used by the eval CLI', fix: '' }));
+      const info = await embedder.load({
+        model: modelId,
+        source: { kind: 'local', path: `${path.dirname(folder)}/` },
+        device: 'auto',
+        dtype: 'fp32',
+      });
+      console.error(`loaded ${modelId}: ${info.dim} dimensions, ${info.backend}, ${info.dtype}, ${info.loadMs} ms`);
+    }
+    const report = await evaluateDataset(ds, {
+      mode: args.mode,
+      embedder,
+      model: modelId,
+      batchSize: args.batchSize,
+      log: (line) => console.error(line),
+    });
+    await embedder?.dispose();
+    print(report, ds.name, args.modeName, modelId ?? null);
+    if (args.json) {
+      const out: Record<string, unknown> = {
+        dataset: ds.name,
+        mode: args.modeName,
+        'ndcg@10': fixed(report['ndcg@10']),
+        'recall@100': fixed(report['recall@100']),
+        'mrr@10': fixed(report['mrr@10']),
+        qps: fixed(report.qps, 1),
+        queries: report.queries,
+        docs: report.docs,
+        build_ms: fixed(report.buildMs, 1),
+        keyword_build_ms: fixed(report.keywordBuildMs, 1),
+      };
+      if (modelId) out.model = modelId;
+      if (report.fallbackReason) out.fallback = report.fallbackReason;
+      console.log(JSON.stringify(out));
+    }
+    return 0;
+  } catch (e) {
+    console.error(isAppError(e) ? `${e.name}: ${e.message}` : errorText(e));
+    return 1;
+  }
+}
+
+main().then(
+  (code) => process.exit(code),
+  (e: unknown) => {
+    console.error(e);
+    process.exit(1);
+  },
+);

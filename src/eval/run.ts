@@ -1,0 +1,129 @@
+/**
+ * Evaluates the app's own retrieval (src/index/) on a BEIR dataset: analyse and index every
+ * document, search every query that has qrels, score the ranking. The eval CLI is a thin shell
+ * around this; DOM-free, so a worker could run it too.
+ */
+
+import type { Embedder } from '../embed/embedder';
+import { keywordEntry } from '../index/analyze';
+import { DenseIndex } from '../index/dense';
+import { KeywordIndex } from '../index/keyword';
+import { retrieve } from '../index/retrieve';
+import type { SearchMode } from '../index/types';
+import { AppError } from '../protocol/errors';
+import type { BeirDataset } from './beir';
+import { evaluateRun, type Run, type Scores } from './metrics';
+
+/** Results retrieved per query: Recall@100 needs 100. */
+const DEPTH = 100;
+
+export interface EvalOptions {
+  mode: SearchMode;
+  /** A loaded embedder, required for 'dense' and 'hybrid'. */
+  embedder?: Embedder | undefined;
+  /** Its model id (tags the dense index and the query vectors). */
+  model?: string | undefined;
+  /** Texts per embedding call. Range 1..256; default 16 (the app's default). */
+  batchSize?: number | undefined;
+  /** Called with a line of progress text (the CLI prints it to stderr). */
+  log?: ((line: string) => void) | undefined;
+}
+
+export interface EvalReport extends Scores {
+  mode: SearchMode;
+  docs: number;
+  /** Keyword entries: analysing every document's text (what ingest does once per chunk). */
+  analyzeMs: number;
+  /** Building the keyword index from those entries (what page load does). */
+  keywordBuildMs: number;
+  /** Embedding every document (dense/hybrid only). */
+  embedMs?: number;
+  /** Filling the dense index (dense/hybrid only). */
+  denseBuildMs?: number;
+  /** Index build time in all: analysis + keyword build (+ embedding + dense build). */
+  buildMs: number;
+  /** Queries per second, query embedding included. */
+  qps: number;
+  /** Set when a dense/hybrid query fell back to keyword search. */
+  fallbackReason?: string;
+}
+
+export async function evaluateDataset(ds: BeirDataset, opts: EvalOptions): Promise<EvalReport> {
+  const { mode, embedder, model } = opts;
+  const batchSize = opts.batchSize ?? 16;
+  const log = opts.log ?? ((): void => undefined);
+  const needsVectors = mode !== 'keyword';
+  if (needsVectors && (!embedder || !model)) throw new AppError('InvalidRequest', `Mode '${mode}' needs an embedding model.`);
+
+  let t = performance.now();
+  const entries = ds.corpus.map((d) => keywordEntry(d.id, d.text));
+  const analyzeMs = performance.now() - t;
+  t = performance.now();
+  const keyword = KeywordIndex.fromEntries(entries);
+  const keywordBuildMs = performance.now() - t;
+
+  let dense: DenseIndex | null = null;
+  let embedMs: number | undefined;
+  let denseBuildMs: number | undefined;
+  if (needsVectors) {
+    log(`embedding ${ds.corpus.length} documents with ${model}...`);
+    t = performance.now();
+    const docs = await embedder!.embed(
+      { texts: ds.corpus.map((d) => d.text), kind: 'passage', batchSize },
+      { onProgress: (p) => p.stage === 'embed' && p.loaded % (batchSize * 50) === 0 && log(`  ${p.loaded}/${p.total}`) },
+    );
+    embedMs = performance.now() - t;
+    t = performance.now();
+    dense = new DenseIndex(model!, docs.dim);
+    dense.add(
+      ds.corpus.map((d) => d.id),
+      docs.vectors,
+      docs.dim,
+      model,
+    );
+    denseBuildMs = performance.now() - t;
+  }
+
+  t = performance.now();
+  let queryVectors: Float32Array | null = null;
+  let dim = 0;
+  if (needsVectors) {
+    const q = await embedder!.embed({ texts: ds.queries.map((x) => x.text), kind: 'query', batchSize });
+    queryVectors = q.vectors;
+    dim = q.dim;
+  }
+  const run: Run = new Map();
+  let fallbackReason: string | undefined;
+  ds.queries.forEach((q, i) => {
+    const res = retrieve(
+      {
+        query: q.text,
+        queryVector: queryVectors ? queryVectors.subarray(i * dim, (i + 1) * dim) : undefined,
+        queryModel: model,
+        mode,
+        k: DEPTH,
+      },
+      { keyword, dense },
+    );
+    fallbackReason ??= res.fallbackReason;
+    run.set(
+      q.id,
+      res.hits.map((h) => h.chunkId),
+    );
+  });
+  const queryMs = performance.now() - t;
+
+  const report: EvalReport = {
+    ...evaluateRun(run, ds.qrels),
+    mode,
+    docs: ds.corpus.length,
+    analyzeMs,
+    keywordBuildMs,
+    buildMs: analyzeMs + keywordBuildMs + (embedMs ?? 0) + (denseBuildMs ?? 0),
+    qps: ds.queries.length / (queryMs / 1000),
+  };
+  if (embedMs !== undefined) report.embedMs = embedMs;
+  if (denseBuildMs !== undefined) report.denseBuildMs = denseBuildMs;
+  if (fallbackReason !== undefined) report.fallbackReason = fallbackReason;
+  return report;
+}
