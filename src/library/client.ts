@@ -1,0 +1,49 @@
+/** The page's side of the library worker: one typed method per protocol entry. */
+
+import { RpcClient, type CallOptions, type Endpoint } from '../protocol/rpc';
+import type { LibraryEvent, LibraryProtocol, OpenRequest, SearchRequest } from '../protocol/library';
+import type { IngestedDocument } from '../ingest/ingest';
+
+export class WorkerLibrary {
+  readonly rpc: RpcClient<LibraryProtocol>;
+
+  constructor(endpoint: Endpoint) {
+    this.rpc = new RpcClient<LibraryProtocol>(endpoint);
+  }
+
+  open(req: OpenRequest) {
+    return this.rpc.call('open', req);
+  }
+  add(doc: IngestedDocument, original?: Blob) {
+    return this.rpc.call('add', original ? { doc, original } : { doc });
+  }
+  pending() {
+    return this.rpc.call('pending', null);
+  }
+  /** Moves (does not copy) the vectors' buffer to the worker. */
+  putVectors(docId: string, model: string, dim: number, vectors: Float32Array) {
+    return this.rpc.call('putVectors', { docId, model, dim, vectors }, { transfer: [vectors.buffer] });
+  }
+  remove(docId: string) {
+    return this.rpc.call('remove', { docId });
+  }
+  search(req: SearchRequest, opts: CallOptions<never> = {}) {
+    return this.rpc.call('search', req, opts);
+  }
+  snapshot() {
+    return this.rpc.call('snapshot', null);
+  }
+  createCollection(name: string) {
+    return this.rpc.call('createCollection', { name });
+  }
+  renameCollection(id: string, name: string) {
+    return this.rpc.call('renameCollection', { id, name });
+  }
+  deleteCollection(id: string) {
+    return this.rpc.call('deleteCollection', { id });
+  }
+  /** Streams library events until `signal` fires. */
+  watch(onEvent: (e: LibraryEvent) => void, signal: AbortSignal) {
+    return this.rpc.call('watch', null, { onEvent, signal });
+  }
+}

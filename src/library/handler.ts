@@ -1,0 +1,150 @@
+/**
+ * The library worker's handlers: the store, the open collection's indexes, and the events that
+ * keep pages in step with other tabs. A plain module (no `self`), so Node tests drive it through a
+ * real MessageChannel over fake-indexeddb.
+ *
+ * The store is opened on first use and memoised; a failed open is dropped so the next call retries
+ * (e.g. after the user closed the other tab that blocked an upgrade).
+ */
+
+import type { Handlers } from '../protocol/rpc';
+import { AppError } from '../protocol/errors';
+import type { LibraryEvent, LibraryProtocol } from '../protocol/library';
+import { Store, type StoreChange } from '../store';
+import { Library } from './library';
+
+export interface LibraryHandlerOptions {
+  /** Opens the store; defaults to `Store.open()` (IndexedDB database 'ragscope'). */
+  openStore?: () => Promise<Store>;
+}
+
+/**
+ * Changes from elsewhere arriving within this window are applied with one rebuild. Range 0..1000
+ * ms; default 50: a folder dropped in another tab announces one change per file.
+ */
+const CHANGE_COALESCE_MS = 50;
+
+function notOpen(): AppError {
+  return new AppError('InvalidRequest', 'The library is not open yet; open it first.');
+}
+
+export interface LibraryService {
+  handlers: Handlers<LibraryProtocol>;
+  /** Stops watching and closes the store (tests; a worker simply ends). */
+  dispose(): void;
+}
+
+export function libraryService(opts: LibraryHandlerOptions = {}): LibraryService {
+  const openStore = opts.openStore ?? (() => Store.open());
+  let storePromise: Promise<Store> | null = null;
+  let lib: Library | null = null;
+  let model: string | null = null;
+  const watchers = new Set<(e: LibraryEvent) => void>();
+  let pendingReload: ReturnType<typeof setTimeout> | null = null;
+
+  const emit = (e: LibraryEvent): void => {
+    for (const w of watchers) w(e);
+  };
+
+  function store(): Promise<Store> {
+    if (!storePromise) {
+      const p = openStore().then((s) => {
+        s.onChange(onChange);
+        s.onClosed((info) => {
+          lib = null;
+          emit({ type: 'closed', message: info.message });
+        });
+        return s;
+      });
+      p.catch(() => {
+        if (storePromise === p) storePromise = null;
+      });
+      storePromise = p;
+    }
+    return storePromise;
+  }
+
+  /** Another tab or worker committed a change: rebuild once the burst has passed, then tell pages. */
+  function onChange(change: StoreChange): void {
+    // Settings (the last opened collection) change nothing that is indexed or listed.
+    if (change.type === 'settings-changed' || pendingReload) return;
+    pendingReload = setTimeout(() => {
+      pendingReload = null;
+      void applyChanges();
+    }, CHANGE_COALESCE_MS);
+  }
+
+  async function applyChanges(): Promise<void> {
+    const current = lib;
+    if (!current) return emit({ type: 'changed' });
+    try {
+      const collections = await current.store.listCollections();
+      if (collections.some((c) => c.id === current.collectionId)) await current.reload();
+      // The open collection was deleted elsewhere: fall back to the default one (recreated if it
+      // was the last), unless this page opened another one meanwhile.
+      else if (lib === current) lib = await Library.open(current.store, { model: current.model });
+    } catch {
+      // The next call reports the store's problem (closed, unavailable) to the user by name.
+    }
+    emit({ type: 'changed' });
+  }
+
+  function open(): Library {
+    if (!lib) throw notOpen();
+    return lib;
+  }
+
+  const handlers: Handlers<LibraryProtocol> = {
+    open: async (req) => {
+      const s = await store();
+      model = req.model;
+      lib = await Library.open(s, { collectionId: req.collectionId, model: req.model });
+      return lib.snapshot();
+    },
+    add: (req) => open().add(req.doc, req.original),
+    pending: () => open().pending(),
+    putVectors: (req) => open().putVectors(req.docId, req.model, req.dim, req.vectors),
+    remove: async (req) => {
+      await open().remove(req.docId);
+      return null;
+    },
+    search: (req) => open().search(req),
+    snapshot: () => open().snapshot(),
+    createCollection: async (req) => {
+      const created = await (await store()).createCollection(req.name);
+      return { ...created, documents: 0 };
+    },
+    renameCollection: async (req) => {
+      const found = await (await store()).renameCollection(req.id, req.name);
+      if (!found) throw new AppError('InvalidRequest', 'That collection no longer exists (deleted in another tab?).');
+      return null;
+    },
+    deleteCollection: async (req) => {
+      const s = await store();
+      await s.deleteCollection(req.id);
+      if (lib && lib.collectionId === req.id && model !== null) lib = await Library.open(s, { model });
+      return null;
+    },
+    watch: (_req, ctx) =>
+      new Promise<null>((resolve) => {
+        const w = (e: LibraryEvent): void => ctx.emit(e);
+        watchers.add(w);
+        ctx.signal.addEventListener(
+          'abort',
+          () => {
+            watchers.delete(w);
+            resolve(null);
+          },
+          { once: true },
+        );
+      }),
+  };
+  return {
+    handlers,
+    dispose: () => {
+      if (pendingReload) clearTimeout(pendingReload);
+      watchers.clear();
+      void storePromise?.then((s) => s.close()).catch(() => undefined);
+    },
+  };
+}

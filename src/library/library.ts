@@ -1,0 +1,270 @@
+/**
+ * One open collection: the IndexedDB store plus the in-memory keyword (BM25) and dense indexes
+ * built over it, kept in step with every write. The library worker owns one of these; the bench and
+ * Node tests drive the very same class. DOM-free.
+ *
+ * Writes go to the store first and reach the in-memory indexes only after their transaction has
+ * committed, so a search never sees a document the store does not hold, and a failed write
+ * (quota, a closed connection) leaves both untouched. Changes committed by other tabs arrive on
+ * the store's channel; `reload()` rebuilds from the store (one transaction, a consistent snapshot).
+ */
+
+import { DenseIndex } from '../index/dense';
+import { keywordEntry } from '../index/analyze';
+import { KeywordIndex } from '../index/keyword';
+import { retrieve, type RetrieveRequest } from '../index/retrieve';
+import type { IngestedDocument } from '../ingest/ingest';
+import { AppError } from '../protocol/errors';
+import type {
+  CollectionInfo,
+  LibraryDoc,
+  LibrarySnapshot,
+  PendingEmbedding,
+  SearchRequest,
+  SearchResult,
+  SearchHit,
+} from '../protocol/library';
+import { DEFAULT_COLLECTION, documentFields, type DocumentSummary, type Store } from '../store';
+import { isPersisted, storageEstimate } from '../store/persistence';
+
+/** Settings key remembering the collection the user last opened, so a reload comes back to it. */
+export const LAST_COLLECTION_KEY = 'library.lastCollection';
+
+export interface OpenOptions {
+  /** Omitted: the last opened collection, or the default one. */
+  collectionId?: string | undefined;
+  /** The embedding model whose vectors the dense index holds. */
+  model: string;
+}
+
+function toLibraryDoc(d: DocumentSummary, model: string): LibraryDoc {
+  const out: LibraryDoc = {
+    id: d.id,
+    name: d.name,
+    format: d.format,
+    size: d.size,
+    addedAt: d.addedAt,
+    chars: d.chars,
+    chunkCount: d.chunkCount,
+    embedded: d.vectorModels.includes(model),
+    otherModels: d.vectorModels.filter((m) => m !== model),
+  };
+  if (d.title !== undefined) out.title = d.title;
+  if (d.pageCount !== undefined) out.pages = d.pageCount;
+  if (d.originalSize !== undefined) out.originalSize = d.originalSize;
+  return out;
+}
+
+export class Library {
+  private keyword = new KeywordIndex();
+  private dense: DenseIndex | null = null;
+  /** The collection's documents in the order the list shows them (oldest first). */
+  private docs = new Map<string, LibraryDoc>();
+  private readyMs = 0;
+  /** The last rebuild: reading the store, and building both indexes from what was read (ms). */
+  lastLoad = { readMs: 0, buildMs: 0 };
+  /**
+   * Writes and reloads run one at a time: a reload that read the store before a delete committed
+   * must not put the deleted document back into memory after the delete took it out.
+   */
+  private chain: Promise<unknown> = Promise.resolve();
+
+  private constructor(
+    readonly store: Store,
+    readonly collectionId: string,
+    readonly model: string,
+  ) {}
+
+  /**
+   * Opens a collection and builds its indexes from the store. A collection that no longer exists
+   * (deleted in another tab) falls back to the default one rather than failing.
+   */
+  static async open(store: Store, opts: OpenOptions): Promise<Library> {
+    const started = performance.now();
+    const collections = await store.listCollections();
+    const last = await store.getSetting<string>(LAST_COLLECTION_KEY);
+    const wanted = opts.collectionId ?? last;
+    const found = collections.find((c) => c.id === wanted) ?? collections.find((c) => c.id === DEFAULT_COLLECTION.id) ?? collections[0];
+    if (!found) throw new AppError('StorageUnavailable', 'Your library has no collection to open. Reload the page.');
+    const lib = new Library(store, found.id, opts.model);
+    await lib.rebuild();
+    lib.readyMs = performance.now() - started;
+    // Written only when it changes: every write is announced to the other tabs.
+    if (last !== found.id) await store.setSetting(LAST_COLLECTION_KEY, found.id);
+    return lib;
+  }
+
+  private serial<T>(work: () => Promise<T>): Promise<T> {
+    const run = this.chain.then(work, work);
+    this.chain = run.catch(() => undefined);
+    return run;
+  }
+
+  /** Rebuilds both indexes and the document list from the store (after another tab's change). */
+  reload(): Promise<void> {
+    return this.serial(() => this.rebuild());
+  }
+
+  private async rebuild(): Promise<void> {
+    const started = performance.now();
+    const loaded = await this.store.loadIndex(this.collectionId, this.model);
+    const read = performance.now();
+    const keyword = KeywordIndex.fromEntries(loaded.keyword);
+    let dense: DenseIndex | null = null;
+    const v = loaded.vectors;
+    if (v && v.chunks > 0) {
+      dense = new DenseIndex(v.model, v.dim);
+      for (const d of v.docs) dense.add(d.chunkIds, d.vectors, v.dim, v.model);
+    }
+    const docs = new Map<string, LibraryDoc>();
+    for (const d of [...loaded.documents].sort((a, b) => a.addedAt - b.addedAt || (a.id < b.id ? -1 : 1))) {
+      docs.set(d.id, toLibraryDoc(d, this.model));
+    }
+    this.keyword = keyword;
+    this.dense = dense;
+    this.docs = docs;
+    this.lastLoad = { readMs: read - started, buildMs: performance.now() - read };
+  }
+
+  /** Chunks searchable by keyword / by meaning. */
+  get counts(): { chunks: number; embeddedChunks: number } {
+    return { chunks: this.keyword.size, embeddedChunks: this.dense?.size ?? 0 };
+  }
+
+  documents(): LibraryDoc[] {
+    return [...this.docs.values()];
+  }
+
+  /**
+   * Stores a parsed document with its chunks and their keyword entries, in one transaction; from
+   * then on it is searchable by keyword. Analysis runs before the transaction opens.
+   */
+  add(doc: IngestedDocument, original?: Blob): Promise<{ status: 'added' | 'duplicate'; doc: LibraryDoc }> {
+    return this.serial(() => this.addNow(doc, original));
+  }
+
+  private async addNow(doc: IngestedDocument, original?: Blob): Promise<{ status: 'added' | 'duplicate'; doc: LibraryDoc }> {
+    const existing = this.docs.get(doc.id);
+    if (existing) return { status: 'duplicate', doc: existing };
+    const entries = doc.chunks.map((c) => keywordEntry(c.id, c.text));
+    const status = await this.store.addDocument(this.collectionId, documentFields(doc, original), doc.chunks, entries);
+    const summary = await this.store.getDocument(this.collectionId, doc.id);
+    if (!summary) throw new AppError('StorageUnavailable', `“${doc.name}” was stored but cannot be read back. Reload the page.`);
+    const listed = toLibraryDoc(summary, this.model);
+    if (status === 'added') this.keyword.add(entries);
+    else if (!this.keyword.has(`${doc.id}:0`) && doc.chunks.length > 0) {
+      // Stored meanwhile by another tab whose change has not arrived yet: index what is stored.
+      await this.rebuild();
+    }
+    this.docs.set(doc.id, listed);
+    return { status, doc: listed };
+  }
+
+  /**
+   * Stores a document's vectors (one write) and adds them to the dense index. Null when the
+   * document was deleted meanwhile: nothing is stored and nothing is indexed.
+   */
+  putVectors(docId: string, model: string, dim: number, vectors: Float32Array): Promise<LibraryDoc | null> {
+    return this.serial(() => this.putVectorsNow(docId, model, dim, vectors));
+  }
+
+  private async putVectorsNow(docId: string, model: string, dim: number, vectors: Float32Array): Promise<LibraryDoc | null> {
+    if (model !== this.model) {
+      throw new AppError(
+        'EmbeddingModelMismatch',
+        `These vectors come from ${model}, but the library is open for ${this.model}; nothing was stored. Reload the page.`,
+        { model, expected: this.model },
+      );
+    }
+    const status = await this.store.putVectors(this.collectionId, docId, model, dim, vectors);
+    const doc = this.docs.get(docId);
+    if (status === 'missing' || !doc) return null;
+    this.dense ??= new DenseIndex(model, dim);
+    const ids = Array.from({ length: doc.chunkCount }, (_, i) => `${docId}:${i}`);
+    this.dense.add(ids, vectors, dim, model);
+    const updated: LibraryDoc = { ...doc, embedded: true };
+    this.docs.set(docId, updated);
+    return updated;
+  }
+
+  /** Deletes a document and everything stored with it; it is gone from both indexes at once. */
+  remove(docId: string): Promise<boolean> {
+    return this.serial(() => this.removeNow(docId));
+  }
+
+  private async removeNow(docId: string): Promise<boolean> {
+    const doc = this.docs.get(docId);
+    const existed = await this.store.deleteDocument(this.collectionId, docId);
+    const count = doc?.chunkCount ?? 0;
+    const ids = Array.from({ length: count }, (_, i) => `${docId}:${i}`);
+    this.keyword.remove(ids);
+    this.dense?.remove(ids);
+    this.docs.delete(docId);
+    return existed;
+  }
+
+  /**
+   * Documents still needing vectors of the open model, with their chunk texts, oldest first: new
+   * ones, ones a reload interrupted, or all of them after the embedding model changed.
+   */
+  async pending(): Promise<PendingEmbedding[]> {
+    const out: PendingEmbedding[] = [];
+    for (const d of this.docs.values()) {
+      if (d.embedded || d.chunkCount === 0) continue;
+      const chunks = await this.store.chunksOf(this.collectionId, d.id);
+      // A document deleted between the list and this read has no chunks left: skip it.
+      if (chunks.length !== d.chunkCount) continue;
+      out.push({ docId: d.id, name: d.name, texts: chunks.map((c) => c.text), otherModels: d.otherModels });
+    }
+    return out;
+  }
+
+  /** Retrieval over the open collection, with each hit's passage, source and trace. */
+  async search(req: SearchRequest): Promise<SearchResult> {
+    const started = performance.now();
+    const r: RetrieveRequest = { query: req.query, mode: req.mode, k: req.k, queryModel: this.model };
+    if (req.queryVector) r.queryVector = req.queryVector;
+    if (req.rrfK !== undefined) r.rrfK = req.rrfK;
+    if (req.weights !== undefined) r.weights = req.weights;
+    const result = retrieve(r, { keyword: this.keyword, dense: this.dense });
+    const chunks = await this.store.getChunks(
+      this.collectionId,
+      result.hits.map((h) => h.chunkId),
+    );
+    const hits: SearchHit[] = [];
+    for (const h of result.hits) {
+      const c = chunks.get(h.chunkId);
+      // Deleted by another tab between the index lookup and this read: leave it out.
+      if (!c) continue;
+      const hit: SearchHit = {
+        ...h,
+        rank: hits.length + 1,
+        docId: c.docId,
+        docName: this.docs.get(c.docId)?.name ?? c.docId,
+        ordinal: c.ordinal,
+        text: c.text,
+        headingPath: c.headingPath,
+      };
+      if (c.pages) hit.pages = c.pages;
+      hits.push(hit);
+    }
+    const out: SearchResult = { hits, modeUsed: result.modeUsed, ms: performance.now() - started, retrieveMs: result.ms.total };
+    if (result.fallbackReason !== undefined) out.fallbackReason = result.fallbackReason;
+    if (req.queryVectorMissing && out.modeUsed === 'keyword' && req.mode !== 'keyword') out.fallbackReason = req.queryVectorMissing;
+    return out;
+  }
+
+  async snapshot(): Promise<LibrarySnapshot> {
+    const [collections, estimate, persisted] = await Promise.all([this.store.listCollections(), storageEstimate(), isPersisted()]);
+    const infos: CollectionInfo[] = collections.map((c) => ({ id: c.id, name: c.name, createdAt: c.createdAt, documents: c.documents }));
+    return {
+      collections: infos,
+      collectionId: this.collectionId,
+      model: this.model,
+      documents: this.documents(),
+      ...this.counts,
+      readyMs: this.readyMs,
+      storage: estimate ? { ...estimate, persisted } : null,
+    };
+  }
+}

@@ -1,0 +1,136 @@
+/**
+ * The library worker's protocol: the user's stored documents and the search indexes built over
+ * them. The worker owns the IndexedDB store and the in-memory keyword and vector indexes, so large
+ * writes, index rebuilds and vector scans never run on the page's thread.
+ */
+
+import type { Method } from './rpc';
+import type { DocFormat } from '../ingest/types';
+import type { IngestedDocument } from '../ingest/ingest';
+import type { Hit, SearchMode } from '../index/types';
+
+export interface CollectionInfo {
+  id: string;
+  name: string;
+  createdAt: number;
+  documents: number;
+}
+
+/** A stored document as the library lists it. */
+export interface LibraryDoc {
+  id: string;
+  name: string;
+  format: DocFormat;
+  size: number;
+  addedAt: number;
+  title?: string;
+  pages?: number;
+  chars: number;
+  chunkCount: number;
+  /** Vectors of the open embedding model are stored: the document is searchable by meaning. */
+  embedded: boolean;
+  /** Other embedding models this document has vectors of (kept; switching back is instant). */
+  otherModels: string[];
+  /** Bytes of the kept original file, when it was stored. */
+  originalSize?: number;
+}
+
+export interface StorageInfo {
+  usage: number;
+  quota: number;
+  /** The browser promised not to evict this origin's data under storage pressure. */
+  persisted: boolean;
+}
+
+export interface LibrarySnapshot {
+  collections: CollectionInfo[];
+  collectionId: string;
+  /** The embedding model whose vectors the dense index holds. */
+  model: string;
+  documents: LibraryDoc[];
+  /** Chunks in the keyword index / chunks with vectors in the dense index. */
+  chunks: number;
+  embeddedChunks: number;
+  /** Time to read the store and build both indexes, ms. */
+  readyMs: number;
+  storage: StorageInfo | null;
+}
+
+export interface OpenRequest {
+  /** Omitted: the last used collection, or the default one. */
+  collectionId?: string;
+  model: string;
+}
+
+/** A document whose chunks still need vectors of the open model (new, or interrupted by a reload). */
+export interface PendingEmbedding {
+  docId: string;
+  name: string;
+  texts: string[];
+  /**
+   * Models the document is already embedded with. Non-empty means re-embedding after a model
+   * change, which the user is asked about first (it can take long); empty means new or interrupted
+   * work, which resumes by itself.
+   */
+  otherModels: string[];
+}
+
+export interface SearchRequest {
+  query: string;
+  /** The query's embedding by the open model; without it dense and hybrid fall back to keyword. */
+  queryVector?: Float32Array;
+  mode: SearchMode;
+  k: number;
+  /** RRF damping and per-retriever weights for hybrid (see src/index/fusion.ts); defaults there. */
+  rrfK?: number;
+  weights?: { keyword: number; dense: number };
+  /**
+   * Why the page has no query vector (e.g. the embedding model is still downloading): reported
+   * as the fallback reason when dense or hybrid ran as keyword search.
+   */
+  queryVectorMissing?: string;
+}
+
+/** A hit with what the user needs to judge it: the passage, where it comes from, and the trace. */
+export interface SearchHit extends Hit {
+  docId: string;
+  docName: string;
+  ordinal: number;
+  text: string;
+  pages?: number[];
+  headingPath: string[];
+}
+
+export interface SearchResult {
+  hits: SearchHit[];
+  /** The mode that actually ran (hybrid/dense fall back to keyword until vectors exist). */
+  modeUsed: SearchMode;
+  fallbackReason?: string;
+  /** Time in the worker: retrieval plus reading the passages, ms. */
+  ms: number;
+  /** Retrieval alone (both retrievers and fusion), ms. */
+  retrieveMs: number;
+}
+
+/**
+ * Pushed to the page on `watch`: the library changed underneath it (another tab or window stored
+ * or deleted something; the worker has already rebuilt its indexes), or the store closed (another
+ * tab upgraded or deleted the database) and the page must be reloaded.
+ */
+export type LibraryEvent = { type: 'changed' } | { type: 'closed'; message: string };
+
+export type LibraryProtocol = {
+  /** Opens a collection and builds its indexes (fast: the 10k-chunk target is 500 ms from page load). */
+  open: Method<OpenRequest, LibrarySnapshot>;
+  add: Method<{ doc: IngestedDocument; original?: Blob }, { status: 'added' | 'duplicate'; doc: LibraryDoc }>;
+  pending: Method<null, PendingEmbedding[]>;
+  putVectors: Method<{ docId: string; model: string; dim: number; vectors: Float32Array }, LibraryDoc | null>;
+  remove: Method<{ docId: string }, null>;
+  search: Method<SearchRequest, SearchResult>;
+  snapshot: Method<null, LibrarySnapshot>;
+  createCollection: Method<{ name: string }, CollectionInfo>;
+  renameCollection: Method<{ id: string; name: string }, null>;
+  deleteCollection: Method<{ id: string }, null>;
+  /** Never resolves on its own: streams LibraryEvents until cancelled. */
+  watch: Method<null, null, LibraryEvent>;
+};

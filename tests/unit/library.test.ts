@@ -1,0 +1,245 @@
+/**
+ * The library worker driven as the page drives it (typed client ↔ MessageChannel ↔ handlers),
+ * over fake-indexeddb, with documents from the real ingest pipeline and vectors from the real
+ * transformers.js runtime on the generated tiny BERT.
+ */
+import 'fake-indexeddb/auto';
+import { IDBFactory } from 'fake-indexeddb';
+import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { serve } from '../../src/protocol/rpc';
+import { libraryService } from '../../src/library/handler';
+import { WorkerLibrary } from '../../src/library/client';
+import { Store } from '../../src/store';
+import { ingestFile, type IngestedDocument } from '../../src/ingest/ingest';
+import { TransformersEmbedder } from '../../src/embed/transformers';
+import type { LibraryEvent } from '../../src/protocol/library';
+import { isAppError } from '../../src/protocol/errors';
+import { channel } from './channel';
+import { fixtureModels } from '../fixtures/models';
+
+const MODEL = 'tiny-bert';
+const cleanups: Array<() => void> = [];
+afterEach(() => {
+  for (const c of cleanups.splice(0)) c();
+});
+
+let embedder: TransformersEmbedder;
+beforeAll(async () => {
+  embedder = new TransformersEmbedder();
+  await embedder.load({ model: MODEL, source: { kind: 'local', path: fixtureModels() }, device: 'wasm', dtype: 'fp32' });
+});
+
+let dbCount = 0;
+/** A fresh database (and change channel) shared by the services a test starts on it. */
+function database(): { factory: IDBFactory; name: string; channel: string } {
+  dbCount++;
+  return { factory: new IDBFactory(), name: `lib-${dbCount}`, channel: `lib-test-${process.pid}-${dbCount}-${Math.random()}` };
+}
+
+function start(db: ReturnType<typeof database>): WorkerLibrary {
+  const { page, worker, close } = channel();
+  const service = libraryService({ openStore: () => Store.open(db.name, { indexedDB: db.factory, channel: db.channel }) });
+  const stop = serve(worker, service.handlers);
+  cleanups.push(() => {
+    stop();
+    service.dispose();
+    close();
+  });
+  return new WorkerLibrary(page);
+}
+
+const TEXTS: Record<string, string> = {
+  'tides.md': '# Tides\n\nThe moon pulls the oceans, so the tide rises and falls twice a day along most coasts.',
+  'bread.md': '# Baking\n\nSourdough bread rises slowly because wild yeast ferments the flour for many hours.',
+  'trains.md': '# Railways\n\nThe night train leaves the station at ten and reaches the coast by morning.',
+};
+
+async function ingest(name: string, text = TEXTS[name]!): Promise<IngestedDocument> {
+  const r = await ingestFile(new Blob([text]), { name, maxBytes: 1e6, chunking: { chunkTokens: 256, overlapTokens: 32 } });
+  if (r.kind !== 'parsed') throw new Error('expected a parsed document');
+  return r.doc;
+}
+
+async function embedDoc(lib: WorkerLibrary, doc: IngestedDocument, model = MODEL): Promise<void> {
+  const out = await embedder.embed({ texts: doc.chunks.map((c) => c.text), kind: 'passage', batchSize: 8 });
+  await lib.putVectors(doc.id, model, out.dim, out.vectors);
+}
+
+async function queryVector(text: string): Promise<Float32Array> {
+  return (await embedder.embed({ texts: [text], kind: 'query', batchSize: 1 })).vectors;
+}
+
+describe('library worker', () => {
+  it('finds a document by keyword as soon as it is stored, and by meaning once its vectors are', async () => {
+    const lib = start(database());
+    const empty = await lib.open({ model: MODEL });
+    expect(empty.documents).toEqual([]);
+    expect(empty.collections.map((c) => c.name)).toEqual(['My documents']);
+
+    const docs = await Promise.all(Object.keys(TEXTS).map((n) => ingest(n)));
+    for (const d of docs) expect((await lib.add(d)).status).toBe('added');
+    const snap = await lib.snapshot();
+    expect(snap.documents.map((d) => d.name)).toEqual(['tides.md', 'bread.md', 'trains.md']);
+    expect(snap.documents.every((d) => !d.embedded)).toBe(true);
+    expect(snap.chunks).toBe(3);
+    expect(snap.embeddedChunks).toBe(0);
+
+    // Stemming: "rising tides" matches "tide rises".
+    const kw = await lib.search({ query: 'rising tides', mode: 'keyword', k: 3 });
+    expect(kw.hits[0]).toMatchObject({ docName: 'tides.md', rank: 1, headingPath: ['Tides'] });
+    expect(kw.hits[0]!.keyword!.rank).toBe(1);
+    expect(kw.hits[0]!.text).toContain('The moon pulls the oceans');
+
+    // Hybrid before any vector exists runs as keyword search and says why.
+    const early = await lib.search({ query: 'rising tides', mode: 'hybrid', k: 3 });
+    expect(early.modeUsed).toBe('keyword');
+    expect(early.fallbackReason).toMatch(/embedded/);
+
+    for (const d of docs) await embedDoc(lib, d);
+    const after = await lib.snapshot();
+    expect(after.embeddedChunks).toBe(3);
+    expect(after.documents.every((d) => d.embedded)).toBe(true);
+
+    // A chunk's own text embeds to the same unit vector: it must come back first, cosine ≈ 1.
+    const trainText = docs[2]!.chunks[0]!.text;
+    const dense = await lib.search({ query: trainText, queryVector: await queryVector(trainText), mode: 'dense', k: 3 });
+    expect(dense.modeUsed).toBe('dense');
+    expect(dense.hits[0]!.docName).toBe('trains.md');
+    expect(dense.hits[0]!.dense!.score).toBeCloseTo(1, 4);
+    expect(dense.hits).toHaveLength(3);
+
+    const hybrid = await lib.search({ query: trainText, queryVector: await queryVector(trainText), mode: 'hybrid', k: 3 });
+    expect(hybrid.modeUsed).toBe('hybrid');
+    expect(hybrid.hits[0]).toMatchObject({ docName: 'trains.md', keyword: { rank: 1 }, dense: { rank: 1 } });
+  });
+
+  it('reopening rebuilds the same results from the store, and resumes documents left without vectors', async () => {
+    const db = database();
+    const first = start(db);
+    await first.open({ model: MODEL });
+    const [tides, bread] = await Promise.all([ingest('tides.md'), ingest('bread.md')]);
+    await first.add(tides);
+    await first.add(bread);
+    await embedDoc(first, tides); // bread's embedding is "interrupted by a reload"
+    const q = 'moon oceans tide';
+    const before = await first.search({ query: q, queryVector: await queryVector(q), mode: 'hybrid', k: 5 });
+
+    const second = start(db);
+    const snap = await second.open({ model: MODEL });
+    expect(snap.documents.map((d) => [d.name, d.embedded])).toEqual([
+      ['tides.md', true],
+      ['bread.md', false],
+    ]);
+    const again = await second.search({ query: q, queryVector: await queryVector(q), mode: 'hybrid', k: 5 });
+    expect(again.hits.map((h) => [h.chunkId, h.score, h.keyword, h.dense])).toEqual(
+      before.hits.map((h) => [h.chunkId, h.score, h.keyword, h.dense]),
+    );
+
+    const pending = await second.pending();
+    expect(pending).toEqual([{ docId: bread.id, name: 'bread.md', texts: bread.chunks.map((c) => c.text), otherModels: [] }]);
+
+    // Another embedding model: nothing has its vectors; documents embedded with the old one say so.
+    await second.open({ model: 'other-model' });
+    const offered = await second.pending();
+    expect(offered.map((p) => [p.name, p.otherModels])).toEqual([
+      ['tides.md', [MODEL]],
+      ['bread.md', []],
+    ]);
+  });
+
+  it('deleting a document removes it from search, the list and the store', async () => {
+    const db = database();
+    const lib = start(db);
+    await lib.open({ model: MODEL });
+    const [tides, trains] = await Promise.all([ingest('tides.md'), ingest('trains.md')]);
+    await lib.add(tides);
+    await lib.add(trains);
+    await embedDoc(lib, tides);
+    await embedDoc(lib, trains);
+    const tideText = tides.chunks[0]!.text;
+
+    await lib.remove(tides.id);
+    const kw = await lib.search({ query: 'moon tide', mode: 'keyword', k: 5 });
+    expect(kw.hits.filter((h) => h.docId === tides.id)).toEqual([]);
+    const dense = await lib.search({ query: tideText, queryVector: await queryVector(tideText), mode: 'dense', k: 5 });
+    expect(dense.hits.map((h) => h.docName)).toEqual(['trains.md']);
+    const snap = await lib.snapshot();
+    expect(snap.documents.map((d) => d.name)).toEqual(['trains.md']);
+    // Gone from the in-memory indexes too, not merely filtered out of the results.
+    expect([snap.chunks, snap.embeddedChunks]).toEqual([1, 1]);
+
+    const store = await Store.open(db.name, { indexedDB: db.factory, channel: null });
+    expect(await store.chunksOf('default', tides.id)).toEqual([]);
+    expect(await store.getDocument('default', tides.id)).toBeNull();
+    const loaded = await store.loadIndex('default', MODEL);
+    expect(loaded.keyword.map((e) => e.chunkId)).toEqual([`${trains.id}:0`]);
+    expect(loaded.vectors!.docs.map((d) => d.docId)).toEqual([trains.id]);
+    store.close();
+  });
+
+  it('keeps one copy of the same content, and refuses vectors of another model', async () => {
+    const lib = start(database());
+    await lib.open({ model: MODEL });
+    const doc = await ingest('tides.md');
+    expect((await lib.add(doc)).status).toBe('added');
+    expect((await lib.add(doc)).status).toBe('duplicate');
+    expect((await lib.snapshot()).documents).toHaveLength(1);
+
+    const err = await embedDoc(lib, doc, 'some-other-model').catch((e: unknown) => e);
+    expect(isAppError(err, 'EmbeddingModelMismatch')).toBe(true);
+    expect((await lib.snapshot()).embeddedChunks).toBe(0);
+  });
+
+  it('another tab storing or deleting a document reaches this one, already indexed', async () => {
+    const db = database();
+    const here = start(db);
+    const there = start(db);
+    await here.open({ model: MODEL });
+    await there.open({ model: MODEL });
+    const events: LibraryEvent[] = [];
+    const controller = new AbortController();
+    const watching = here.watch((e) => events.push(e), controller.signal);
+
+    const doc = await ingest('bread.md');
+    await there.add(doc);
+    await expect.poll(() => events.length, { timeout: 5000 }).toBeGreaterThan(0);
+    expect(events[0]).toEqual({ type: 'changed' });
+    const found = await here.search({ query: 'sourdough yeast', mode: 'keyword', k: 3 });
+    expect(found.hits.map((h) => h.docName)).toEqual(['bread.md']);
+
+    events.length = 0;
+    await there.remove(doc.id);
+    await expect.poll(() => events.length, { timeout: 5000 }).toBeGreaterThan(0);
+    expect((await here.search({ query: 'sourdough yeast', mode: 'keyword', k: 3 })).hits).toEqual([]);
+    controller.abort();
+    await watching;
+  });
+
+  it('collections keep documents apart; deleting the open one falls back to the default', async () => {
+    const lib = start(database());
+    await lib.open({ model: MODEL });
+    await lib.add(await ingest('tides.md'));
+    const work = await lib.createCollection('Work');
+    const opened = await lib.open({ model: MODEL, collectionId: work.id });
+    expect(opened.collectionId).toBe(work.id);
+    expect(opened.documents).toEqual([]);
+    await lib.add(await ingest('trains.md'));
+    expect((await lib.search({ query: 'moon tide', mode: 'keyword', k: 5 })).hits).toEqual([]);
+    expect((await lib.snapshot()).collections.map((c) => [c.name, c.documents])).toEqual([
+      ['My documents', 1],
+      ['Work', 1],
+    ]);
+
+    await lib.deleteCollection(work.id);
+    const back = await lib.snapshot();
+    expect(back.collectionId).toBe('default');
+    expect(back.documents.map((d) => d.name)).toEqual(['tides.md']);
+    expect(back.collections.map((c) => c.name)).toEqual(['My documents']);
+  });
+
+  it('calls before open fail with a named error', async () => {
+    const lib = start(database());
+    const err = await lib.search({ query: 'x', mode: 'keyword', k: 1 }).catch((e: unknown) => e);
+    expect(isAppError(err, 'InvalidRequest')).toBe(true);
+  });
+});

@@ -1,0 +1,7 @@
+/// <reference lib="webworker" />
+// Library worker entry: the IndexedDB store and the open collection's search indexes (see
+// src/library/), so large writes, index rebuilds and vector scans never block the page.
+import { serve } from '../src/protocol/rpc';
+import { libraryService } from '../src/library/handler';
+
+serve(self, libraryService().handlers);
