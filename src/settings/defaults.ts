@@ -53,6 +53,19 @@ export interface IngestSettings {
   overlapTokens: number;
 }
 
+export interface RetrievalSettings {
+  /**
+   * How passages are found: 'keyword' (BM25), 'dense' (cosine over embeddings) or 'hybrid' (both,
+   * fused by reciprocal rank). Default 'hybrid'; dense and hybrid fall back to keyword, and say
+   * so, until the library's vectors and the embedding model are ready.
+   */
+  mode: 'keyword' | 'dense' | 'hybrid';
+  /** Passages retrieved per question. Range 1..50, default 5: enough context for a small model's window. */
+  topK: number;
+  /** Reciprocal-rank-fusion damping (see src/index/fusion.ts). Range 1..1000, default 60. */
+  rrfK: number;
+}
+
 export interface Settings {
   /**
    * Where model files come from. '' = the public hubs (Hugging Face for transformers.js, web-llm's
@@ -63,6 +76,7 @@ export interface Settings {
   modelSource: string;
   ingest: IngestSettings;
   embedding: EmbeddingSettings;
+  retrieval: RetrievalSettings;
   llm: LlmSettings;
 }
 
@@ -79,6 +93,11 @@ export const DEFAULT_SETTINGS: Settings = {
     device: 'auto',
     dtype: 'auto',
     batchSize: 16,
+  },
+  retrieval: {
+    mode: 'hybrid',
+    topK: 5,
+    rrfK: 60,
   },
   llm: {
     engine: 'auto',
@@ -100,6 +119,8 @@ export const LIMITS = {
   chunkTokens: { min: 64, max: 1024 },
   overlapTokens: { min: 0, max: 512 },
   batchSize: { min: 1, max: 256 },
+  topK: { min: 1, max: 50 },
+  rrfK: { min: 1, max: 1000 },
   maxTokens: { min: 1, max: 4096 },
   temperature: { min: 0, max: 2 },
   topP: { min: 0.01, max: 1 },

@@ -7,7 +7,15 @@
  */
 
 import { AppError } from '../protocol/errors';
-import { DEFAULT_SETTINGS, LIMITS, type DevicePreference, type LlmEngineKind, type OnnxDtype, type Settings } from './defaults';
+import {
+  DEFAULT_SETTINGS,
+  LIMITS,
+  type DevicePreference,
+  type LlmEngineKind,
+  type OnnxDtype,
+  type RetrievalSettings,
+  type Settings,
+} from './defaults';
 
 export interface SettingsProblem {
   key: string;
@@ -17,6 +25,7 @@ export interface SettingsProblem {
 const DEVICES: readonly DevicePreference[] = ['auto', 'webgpu', 'wasm'];
 const ENGINES: readonly LlmEngineKind[] = ['auto', 'webllm', 'transformers'];
 const DTYPES: readonly OnnxDtype[] = ['auto', 'fp32', 'fp16', 'q8', 'q4', 'q4f16'];
+const SEARCH_MODES: readonly RetrievalSettings['mode'][] = ['keyword', 'dense', 'hybrid'];
 
 type Bounds = { min: number; max: number };
 
@@ -79,6 +88,7 @@ export function restoreSettings(saved: unknown): { settings: Settings; problems:
   const g = isObject(s.ingest) ? s.ingest : {};
   const e = isObject(s.embedding) ? s.embedding : {};
   const l = isObject(s.llm) ? s.llm : {};
+  const q = isObject(s.retrieval) ? s.retrieval : {};
 
   let modelSource = r.text('modelSource', s.modelSource, d.modelSource, false).trim();
   const sourceProblem = modelSourceProblem(modelSource);
@@ -113,6 +123,11 @@ export function restoreSettings(saved: unknown): { settings: Settings; problems:
       dtype: r.oneOf('embedding.dtype', e.dtype, d.embedding.dtype, DTYPES),
       batchSize: r.number('embedding.batchSize', e.batchSize, d.embedding.batchSize, LIMITS.batchSize, true),
     },
+    retrieval: {
+      mode: r.oneOf('retrieval.mode', q.mode, d.retrieval.mode, SEARCH_MODES),
+      topK: r.number('retrieval.topK', q.topK, d.retrieval.topK, LIMITS.topK, true),
+      rrfK: r.number('retrieval.rrfK', q.rrfK, d.retrieval.rrfK, LIMITS.rrfK, true),
+    },
     llm: {
       engine: r.oneOf('llm.engine', l.engine, d.llm.engine, ENGINES),
       webllmModel: r.text('llm.webllmModel', l.webllmModel, d.llm.webllmModel).trim(),
@@ -145,6 +160,7 @@ export function withOverrides(base: Settings, overrides: DeepPartial<Settings>):
     ...overrides,
     ingest: { ...base.ingest, ...overrides.ingest },
     embedding: { ...base.embedding, ...overrides.embedding },
+    retrieval: { ...base.retrieval, ...overrides.retrieval },
     llm: { ...base.llm, ...overrides.llm },
   });
 }
