@@ -1,17 +1,23 @@
 /**
- * The user's documents and what happened to each dropped file. Owns the ingest worker pool.
- * (Documents live in memory for now; the IndexedDB store keeps them across reloads.)
+ * The user's documents and what happened to each dropped file. Owns the ingest worker pool and
+ * the library worker (the IndexedDB store and the search indexes); hands new documents to the
+ * embedding queue. Parsed documents are not kept on the page: the library worker stores them and
+ * the page keeps only the list.
  */
 
-import type { SerializedError } from '../protocol/errors';
+import { AppError, serializeError, type SerializedError } from '../protocol/errors';
 import type { Progress } from '../protocol/progress';
+import type { CollectionInfo, LibraryDoc, LibraryEvent, LibrarySnapshot } from '../protocol/library';
 import type { IngestedDocument } from '../ingest/ingest';
 import { IngestPool, type PoolJob } from '../ingest/pool';
+import type { WorkerLibrary } from '../library/client';
 import type { Settings } from '../settings/defaults';
-import { createIngester } from './workers';
+import { requestPersistence } from '../store/persistence';
+import { EmbeddingState } from './embedding.svelte';
+import { createIngester, createLibrary, type Supervised } from './workers';
 import type { PickedFile } from './files';
 
-export type EntryStatus = 'queued' | 'reading' | 'parsed' | 'duplicate' | 'needs-password' | 'error' | 'cancelled';
+export type EntryStatus = 'queued' | 'reading' | 'storing' | 'parsed' | 'duplicate' | 'needs-password' | 'error' | 'cancelled';
 
 export interface FileEntry {
   key: string;
@@ -36,10 +42,28 @@ interface Pending {
 
 let nextKey = 1;
 
+/** What the browser answered when asked to keep the library under storage pressure. */
+export type PersistOutcome = 'granted' | 'refused' | 'unsupported';
+
 export class LibraryState {
   entries = $state<FileEntry[]>([]);
-  documents = $state.raw<IngestedDocument[]>([]);
+  /** Stored documents of the open collection. */
+  documents = $state.raw<LibraryDoc[]>([]);
+  collections = $state.raw<CollectionInfo[]>([]);
+  collectionId = $state<string | null>(null);
+  snapshot = $state.raw<LibrarySnapshot | null>(null);
+  /** Opening the library failed (no IndexedDB, another tab upgrading, ...): shown instead of the list. */
+  storeError = $state.raw<SerializedError | null>(null);
   running = $state(false);
+  /** Set once, on the first ingest: whether the browser promised not to evict the library. */
+  persist = $state<PersistOutcome | null>(null);
+  /** An action on the library (delete, rename, ...) failed; shown above the list until the next one. */
+  actionError = $state.raw<SerializedError | null>(null);
+  readonly embedding: EmbeddingState;
+  private worker: Supervised<WorkerLibrary> | null = null;
+  private opening: Promise<void> | null = null;
+  private watching: AbortController | null = null;
+  private persistAsked = false;
   private controller: AbortController | null = null;
   private readonly pool = new IngestPool(createIngester);
   /** Files waiting for a password, kept so "Unlock" can retry without a new drop. Not rendered, so not reactive. */
@@ -49,10 +73,129 @@ export class LibraryState {
   private queue: Promise<void> = Promise.resolve();
 
   readonly total = $derived(this.entries.length);
-  readonly finished = $derived(this.entries.filter((e) => e.status !== 'queued' && e.status !== 'reading').length);
+  readonly finished = $derived(
+    this.entries.filter((e) => e.status !== 'queued' && e.status !== 'reading' && e.status !== 'storing').length,
+  );
   readonly current = $derived(this.entries.find((e) => e.status === 'reading') ?? null);
 
-  constructor(private readonly settings: () => Settings) {}
+  constructor(private readonly settings: () => Settings) {
+    this.embedding = new EmbeddingState(
+      () => this.lib,
+      settings,
+      () => void this.refresh(),
+    );
+  }
+
+  private get lib(): WorkerLibrary {
+    this.worker ??= createLibrary();
+    return this.worker.client;
+  }
+
+  /**
+   * Opens (or re-opens: another collection, or the embedding model changed) a collection, then
+   * resumes embedding what a reload interrupted and offers to re-embed what another model embedded.
+   */
+  open(collectionId?: string): Promise<void> {
+    const run = async (): Promise<void> => {
+      try {
+        const snap = await this.lib.open({ model: this.settings().embedding.model, ...(collectionId ? { collectionId } : {}) });
+        this.apply(snap);
+        this.storeError = null;
+        this.watch();
+        this.embedding.replace(await this.lib.pending());
+      } catch (e) {
+        this.storeError = toError(e);
+        if (this.storeError.name === 'WorkerCrashed') this.worker = null;
+      }
+    };
+    this.opening = run();
+    return this.opening;
+  }
+
+  /** Re-opens the library when the embedding model in the settings is not the one it is open for. */
+  ensureModel(model: string): void {
+    if (this.snapshot && this.snapshot.model !== model) void this.open(this.snapshot.collectionId);
+  }
+
+  /** Follows the worker's events: other tabs' changes (already indexed there) and a closed store. */
+  private watch(): void {
+    if (this.watching) return;
+    const controller = (this.watching = new AbortController());
+    const onEvent = (e: LibraryEvent): void => {
+      if (e.type === 'changed') void this.refresh();
+      else this.storeError = { name: 'StorageUnavailable', message: e.message };
+    };
+    this.lib.watch(onEvent, controller.signal).catch(() => {
+      // The worker crashed: the next open() starts watching its successor.
+      if (this.watching === controller) this.watching = null;
+    });
+  }
+
+  /** Runs a user action on the library; a failure is shown by name instead of being lost. */
+  private async act(work: () => Promise<unknown>): Promise<void> {
+    this.actionError = null;
+    try {
+      await work();
+    } catch (e) {
+      this.actionError = toError(e);
+    }
+  }
+
+  async refresh(): Promise<void> {
+    if (!this.snapshot) return;
+    try {
+      this.apply(await this.lib.snapshot());
+    } catch (e) {
+      this.storeError = toError(e);
+    }
+  }
+
+  private apply(snap: LibrarySnapshot): void {
+    this.snapshot = snap;
+    this.documents = snap.documents;
+    this.collections = snap.collections;
+    this.collectionId = snap.collectionId;
+  }
+
+  deleteDocument(id: string): Promise<void> {
+    return this.act(async () => {
+      this.embedding.forget(id);
+      await this.lib.remove(id);
+      await this.refresh();
+    });
+  }
+
+  createCollection(name: string): Promise<void> {
+    return this.act(async () => {
+      const c = await this.lib.createCollection(name);
+      await this.open(c.id);
+    });
+  }
+
+  renameCollection(id: string, name: string): Promise<void> {
+    return this.act(async () => {
+      await this.lib.renameCollection(id, name);
+      await this.refresh();
+    });
+  }
+
+  deleteCollection(id: string): Promise<void> {
+    return this.act(async () => {
+      await this.lib.deleteCollection(id);
+      await this.open();
+    });
+  }
+
+  switchCollection(id: string): Promise<void> {
+    return this.act(() => this.open(id));
+  }
+
+  /** The worker answering searches, once the library is open. */
+  async searcher(): Promise<WorkerLibrary> {
+    if (!this.opening) void this.open();
+    await this.opening;
+    return this.lib;
+  }
 
   add(files: PickedFile[]): Promise<void> {
     const jobs = files.map(({ file, path }) => this.enqueue(file, path));
@@ -86,11 +229,9 @@ export class LibraryState {
   }
 
   clearFinished(): void {
-    this.entries = this.entries.filter((e) => e.status === 'queued' || e.status === 'reading' || e.status === 'needs-password');
-  }
-
-  removeDocument(id: string): void {
-    this.documents = this.documents.filter((d) => d.id !== id);
+    this.entries = this.entries.filter(
+      (e) => e.status === 'queued' || e.status === 'reading' || e.status === 'storing' || e.status === 'needs-password',
+    );
   }
 
   private enqueue(file: Blob, name: string): PoolJob {
@@ -110,7 +251,22 @@ export class LibraryState {
 
   private async runJobs(jobs: PoolJob[]): Promise<void> {
     if (jobs.length === 0) return;
+    if (!this.opening) void this.open();
+    await this.opening;
+    if (!this.persistAsked) {
+      // First ingest: ask the browser not to evict the library under storage pressure (persist()
+      // exists on pages only, not in workers). Chromium grants or refuses silently, Firefox asks
+      // the user; the outcome is explained next to the storage numbers.
+      this.persistAsked = true;
+      const supported = typeof navigator !== 'undefined' && typeof navigator.storage?.persist === 'function';
+      void requestPersistence().then((granted) => {
+        this.persist = granted ? 'granted' : supported ? 'refused' : 'unsupported';
+        void this.refresh();
+      });
+    }
     const s = this.settings();
+    // Stores run one after another, in the order files finish, so the list fills in as they do.
+    let storing: Promise<void> = Promise.resolve();
     const controller = (this.controller = new AbortController());
     this.running = true;
     try {
@@ -135,26 +291,12 @@ export class LibraryState {
           done: (job, result) => {
             const e = this.entry(job.key);
             if (!e) return;
-            // A file identical to one finished moment ago in the same drop is a duplicate too.
-            const id = result.kind === 'parsed' ? result.doc.id : result.id;
-            const existing = this.documents.find((d) => d.id === id);
-            if (result.kind === 'duplicate' || existing) {
-              e.status = 'duplicate';
-              e.docId = id;
-              if (existing) e.format = existing.format;
+            if (result.kind === 'duplicate') {
+              this.markDuplicate(e, result.id);
               return;
             }
-            const doc = result.doc;
-            this.documents = [...this.documents, doc];
-            Object.assign(e, {
-              status: 'parsed',
-              docId: doc.id,
-              format: doc.format,
-              pages: doc.pageCount,
-              chars: doc.text.length,
-              chunks: doc.chunks.length,
-              warnings: doc.warnings,
-            } satisfies Partial<FileEntry>);
+            e.status = 'storing';
+            storing = storing.then(() => this.store(e, result.doc, job.file));
           },
           fail: (job, error) => {
             const e = this.entry(job.key);
@@ -170,9 +312,46 @@ export class LibraryState {
         },
         controller.signal,
       );
+      await storing;
     } finally {
       if (this.controller === controller) this.controller = null;
       this.running = false;
     }
   }
+
+  private markDuplicate(e: FileEntry, id: string): void {
+    e.status = 'duplicate';
+    e.docId = id;
+    const existing = this.documents.find((d) => d.id === id);
+    if (existing) e.format = existing.format;
+  }
+
+  /** Stores a parsed document (keyword-searchable from here on) and queues it for embedding. */
+  private async store(e: FileEntry, doc: IngestedDocument, original: Blob): Promise<void> {
+    try {
+      const { status } = await this.lib.add(doc, original);
+      if (status === 'duplicate') {
+        this.markDuplicate(e, doc.id);
+        return;
+      }
+      Object.assign(e, {
+        status: 'parsed',
+        docId: doc.id,
+        format: doc.format,
+        pages: doc.pageCount,
+        chars: doc.text.length,
+        chunks: doc.chunks.length,
+        warnings: doc.warnings,
+      } satisfies Partial<FileEntry>);
+      await this.refresh();
+      this.embedding.enqueue([{ docId: doc.id, name: doc.name, texts: doc.chunks.map((c) => c.text), otherModels: [] }]);
+    } catch (err) {
+      e.error = toError(err);
+      e.status = 'error';
+    }
+  }
+}
+
+function toError(e: unknown): SerializedError {
+  return e instanceof AppError ? e.toJSON() : serializeError(e);
 }

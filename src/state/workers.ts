@@ -9,6 +9,7 @@ import type { RpcClient, Protocol, Supervised } from '../protocol/rpc';
 import { WorkerEmbedder } from '../embed/client';
 import { WorkerChatEngine } from '../generate/client';
 import { WorkerIngester } from '../ingest/client';
+import { WorkerLibrary } from '../library/client';
 
 export type { Supervised };
 
@@ -45,4 +46,9 @@ export function createChatEngine(): Supervised<WorkerChatEngine> {
 export function createIngester(): Supervised<WorkerIngester> {
   const worker = new Worker(new URL('../../workers/ingest.worker.ts', import.meta.url), { type: 'module', name: 'ragscope-ingest' });
   return supervise(worker, new WorkerIngester(worker), 'document reader');
+}
+
+export function createLibrary(): Supervised<WorkerLibrary> {
+  const worker = new Worker(new URL('../../workers/library.worker.ts', import.meta.url), { type: 'module', name: 'ragscope-library' });
+  return supervise(worker, new WorkerLibrary(worker), 'document library');
 }

@@ -24,7 +24,12 @@ afterAll(async () => {
 });
 
 async function openPage(): Promise<OpenedPage> {
-  const o = await openApp(browser, baseUrl, '/');
+  // Added documents are embedded next: with the generated model the app serves itself, as a
+  // workshop mirror would, so no request needs to leave the origin.
+  const o = await openApp(browser, baseUrl, '/', {
+    modelSource: '/models/',
+    embedding: { model: 'tiny-bert', device: 'wasm', dtype: 'fp32' },
+  });
   opened.push(o);
   await o.page.getByTestId('library').waitFor();
   return o;

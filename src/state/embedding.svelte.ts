@@ -1,0 +1,193 @@
+/**
+ * Embedding the library: documents waiting for vectors of the chosen model are embedded one at a
+ * time in the embed worker, and their vectors stored by the library worker in one write per
+ * document. New documents join the queue as they are added; documents left unfinished by a reload
+ * are found again when the library opens. Owns the embed worker.
+ *
+ * Keyword search never waits for this: a document is searchable by keyword as soon as it is
+ * stored, and by meaning once its vectors are.
+ */
+
+import { AppError, serializeError, type SerializedError } from '../protocol/errors';
+import type { Progress } from '../protocol/progress';
+import type { PendingEmbedding } from '../protocol/library';
+import type { EmbedderInfo } from '../embed/embedder';
+import type { WorkerEmbedder } from '../embed/client';
+import type { WorkerLibrary } from '../library/client';
+import { parseModelSource } from '../platform/model-source';
+import type { Settings } from '../settings/defaults';
+import { createEmbedder, type Supervised } from './workers';
+
+export type EmbeddingPhase = 'idle' | 'loading' | 'embedding' | 'error' | 'paused';
+
+export class EmbeddingState {
+  phase = $state<EmbeddingPhase>('idle');
+  /** Model download while loading; chunks of the current document while embedding. */
+  progress = $state.raw<Progress | null>(null);
+  info = $state.raw<EmbedderInfo | null>(null);
+  error = $state.raw<SerializedError | null>(null);
+  current = $state<string | null>(null);
+  /** Documents still waiting (the current one included) and their chunks. */
+  queuedDocs = $state(0);
+  queuedChunks = $state(0);
+  /** Throughput of the last finished document, chunks per second. */
+  chunksPerSecond = $state<number | null>(null);
+  /**
+   * Documents embedded with another model only (the model setting changed). Re-embedding can take
+   * long and download a model, so the user is asked first; until then they are keyword-only.
+   */
+  offered = $state.raw<PendingEmbedding[]>([]);
+
+  private queue: PendingEmbedding[] = [];
+  /** The document being embedded was dropped from the queue (deleted, collection switched): skip it. */
+  private skipCurrent = false;
+  private currentId: string | null = null;
+  private handle: Supervised<WorkerEmbedder> | null = null;
+  private loadedKey = '';
+  private controller: AbortController | null = null;
+  private running = false;
+
+  constructor(
+    private readonly library: () => WorkerLibrary,
+    private readonly settings: () => Settings,
+    /** Called after each document's vectors are stored (the library refreshes its list). */
+    private readonly onStored: (docId: string) => void,
+  ) {}
+
+  /** Adds documents to the queue (once each) and starts working if idle. */
+  enqueue(items: PendingEmbedding[]): void {
+    for (const item of items) {
+      if (item.texts.length === 0 || this.queue.some((q) => q.docId === item.docId)) continue;
+      this.queue.push(item);
+    }
+    this.count();
+    if (this.phase !== 'paused') void this.drain();
+  }
+
+  /**
+   * Starts over with another collection's pending documents: new or interrupted ones are queued,
+   * ones embedded only with another model are offered (see `offered`).
+   */
+  replace(items: PendingEmbedding[]): void {
+    const fresh = items.filter((i) => i.otherModels.length === 0);
+    this.offered = items.filter((i) => i.otherModels.length > 0);
+    if (this.currentId !== null && !fresh.some((i) => i.docId === this.currentId)) this.skip();
+    this.queue = [];
+    this.enqueue(fresh);
+  }
+
+  /** The user accepted re-embedding the offered documents with the current model. */
+  acceptOffer(): void {
+    const items = this.offered;
+    this.offered = [];
+    this.enqueue(items);
+  }
+
+  /** Drops queued work for a document the user deleted. */
+  forget(docId: string): void {
+    this.queue = this.queue.filter((q) => q.docId !== docId);
+    this.offered = this.offered.filter((q) => q.docId !== docId);
+    if (this.currentId === docId) this.skip();
+    this.count();
+  }
+
+  private skip(): void {
+    this.skipCurrent = true;
+    this.controller?.abort();
+  }
+
+  /** Stops embedding; what is stored stays stored, the rest waits for Resume (or the next reload). */
+  pause(): void {
+    this.phase = 'paused';
+    this.controller?.abort();
+  }
+
+  resume(): void {
+    this.error = null;
+    this.phase = 'idle';
+    void this.drain();
+  }
+
+  /** Loads (or reuses) the embedder for the current settings; used by search for query vectors. */
+  async embedder(signal?: AbortSignal): Promise<{ embedder: WorkerEmbedder; info: EmbedderInfo }> {
+    const s = this.settings();
+    const e = s.embedding;
+    const load = { model: e.model, source: parseModelSource(s.modelSource, location.origin), device: e.device, dtype: e.dtype };
+    const key = JSON.stringify(load);
+    this.handle ??= createEmbedder();
+    const embedder = this.handle.client;
+    if (key !== this.loadedKey || !this.info) {
+      this.info = await embedder.load(load, { signal, onProgress: (p) => (this.progress = p) });
+      this.loadedKey = key;
+    }
+    return { embedder, info: this.info };
+  }
+
+  get ready(): boolean {
+    return this.info !== null && this.info.model === this.settings().embedding.model;
+  }
+
+  dispose(): void {
+    this.controller?.abort();
+    this.handle?.terminate();
+    this.handle = null;
+  }
+
+  private count(): void {
+    this.queuedDocs = this.queue.length;
+    this.queuedChunks = this.queue.reduce((n, q) => n + q.texts.length, 0);
+  }
+
+  private async drain(): Promise<void> {
+    if (this.running) return;
+    this.running = true;
+    try {
+      while (this.queue.length > 0 && this.phase !== 'paused' && this.phase !== 'error') {
+        const item = this.queue[0]!;
+        const controller = (this.controller = new AbortController());
+        this.currentId = item.docId;
+        this.skipCurrent = false;
+        try {
+          if (!this.ready) this.phase = 'loading';
+          const { embedder, info } = await this.embedder(controller.signal);
+          this.phase = 'embedding';
+          this.current = item.name;
+          this.progress = { stage: 'embed', unit: 'chunks', loaded: 0, total: item.texts.length, done: false, item: item.name };
+          const out = await embedder.embed(
+            { texts: item.texts, kind: 'passage', batchSize: this.settings().embedding.batchSize },
+            { signal: controller.signal, onProgress: (p) => (this.progress = { ...p, item: item.name }) },
+          );
+          this.chunksPerSecond = out.ms > 0 ? Math.round((out.count / out.ms) * 1000) : null;
+          await this.library().putVectors(item.docId, info.model, out.dim, out.vectors);
+          // Deleted meanwhile, or stored: either way this document is done.
+          this.queue = this.queue.filter((q) => q.docId !== item.docId);
+          this.count();
+          this.onStored(item.docId);
+        } catch (err) {
+          const error = err instanceof AppError ? err.toJSON() : serializeError(err);
+          if (error.name === 'Cancelled' && (this.phase as EmbeddingPhase) === 'paused') break;
+          if (error.name === 'Cancelled' && this.skipCurrent) {
+            // Its document left the queue (deleted, or another collection opened): go on with the rest.
+            this.queue = this.queue.filter((q) => q.docId !== item.docId);
+            this.count();
+            continue;
+          }
+          if (error.name === 'WorkerCrashed') {
+            this.handle = null;
+            this.info = null;
+          }
+          this.error = error;
+          this.phase = 'error';
+          break;
+        } finally {
+          if (this.controller === controller) this.controller = null;
+          this.currentId = null;
+        }
+      }
+    } finally {
+      this.running = false;
+      this.current = null;
+      if (this.phase === 'embedding' || this.phase === 'loading') this.phase = 'idle';
+    }
+  }
+}

@@ -1,0 +1,80 @@
+/**
+ * Searching the open collection from the page: embeds the question when the library has vectors
+ * (waiting for the embedding model if it is still loading), asks the library worker, keeps the
+ * newest result. Searches are tagged; a slower earlier one never overwrites a later one.
+ */
+
+import { AppError, errorText, serializeError, type SerializedError } from '../protocol/errors';
+import type { SearchResult } from '../protocol/library';
+import type { SearchMode } from '../index/types';
+import type { Settings } from '../settings/defaults';
+import type { LibraryState } from './library.svelte';
+
+export interface SearchOverrides {
+  mode?: SearchMode;
+  k?: number;
+}
+
+export class SearchState {
+  result = $state.raw<SearchResult | null>(null);
+  /** The question the shown result answers. */
+  query = $state('');
+  error = $state.raw<SerializedError | null>(null);
+  busy = $state(false);
+  /** What a slow search is waiting for, in words (the embedding model loading). */
+  status = $state<string | null>(null);
+  private seq = 0;
+
+  constructor(
+    private readonly library: LibraryState,
+    private readonly settings: () => Settings,
+  ) {}
+
+  async run(query: string, overrides: SearchOverrides = {}): Promise<void> {
+    const text = query.trim();
+    const id = ++this.seq;
+    if (text === '') {
+      this.result = null;
+      this.query = '';
+      this.error = null;
+      return;
+    }
+    const s = this.settings().retrieval;
+    const mode = overrides.mode ?? s.mode;
+    this.busy = true;
+    this.error = null;
+    try {
+      const vector = mode === 'keyword' ? {} : await this.embedQuestion(text);
+      if (id !== this.seq) return;
+      this.status = null;
+      const lib = await this.library.searcher();
+      const res = await lib.search({ query: text, mode, k: overrides.k ?? s.topK, rrfK: s.rrfK, ...vector });
+      if (id !== this.seq) return;
+      this.result = res;
+      this.query = text;
+    } catch (e) {
+      if (id === this.seq) this.error = e instanceof AppError ? e.toJSON() : serializeError(e);
+    } finally {
+      if (id === this.seq) {
+        this.busy = false;
+        this.status = null;
+      }
+    }
+  }
+
+  /**
+   * The question's vector, or why there is none. Only worth waiting for when the library has
+   * vectors: then the model was downloaded before and loads from the browser's cache.
+   */
+  private async embedQuestion(text: string): Promise<{ queryVector?: Float32Array; queryVectorMissing?: string }> {
+    if (!this.library.snapshot || this.library.snapshot.embeddedChunks === 0) return {};
+    try {
+      if (!this.library.embedding.ready) this.status = 'Loading the embedding model to search by meaning…';
+      const { embedder } = await this.library.embedding.embedder();
+      const out = await embedder.embed({ texts: [text], kind: 'query', batchSize: 1 });
+      return { queryVector: out.vectors };
+    } catch (e) {
+      return { queryVectorMissing: `The question could not be embedded (${errorText(e)}), so keyword search was used.` };
+    }
+  }
+}
