@@ -27,7 +27,13 @@ export default async function setup(project: TestProject): Promise<() => Promise
       outDir: OUT_DIR,
       emptyOutDir: true,
       manifest: true,
-      rollupOptions: { input: { main: resolve('index.html'), harness: resolve('tests/browser/harness.html') } },
+      rollupOptions: {
+        input: {
+          main: resolve('index.html'),
+          harness: resolve('tests/browser/harness.html'),
+          store: resolve('tests/browser/store-harness.html'),
+        },
+      },
     },
   });
   const server = await serveStatic([
