@@ -1,0 +1,265 @@
+/**
+ * The library in the real app: documents dropped with real drag events, parsed and embedded in the
+ * real workers (generated tiny BERT served by the app), stored in Chromium's real IndexedDB, and
+ * searched from the page. Reloads, a page closed mid-ingest, deletes and a second tab.
+ */
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
+import { launchChromium } from './chromium';
+import { networkRequests } from './app';
+import { SETTINGS_KEY } from '../../src/state/settings.svelte';
+import type { DeepPartial } from '../../src/settings/validate';
+import type { Settings } from '../../src/settings/defaults';
+
+const baseUrl = inject('baseUrl');
+let browser: Browser;
+const contexts: BrowserContext[] = [];
+
+beforeAll(async () => {
+  browser = await launchChromium(inject('chromiumPath'));
+});
+afterAll(async () => {
+  for (const c of contexts) await c.close();
+  await browser?.close();
+});
+
+const LOCAL_MODEL: DeepPartial<Settings> = { modelSource: '/models/', embedding: { model: 'tiny-bert', device: 'wasm', dtype: 'fp32' } };
+
+interface TestFile {
+  name: string;
+  text: string;
+}
+
+const FILES: TestFile[] = [
+  { name: 'tides.md', text: '# Tides\n\nThe moon pulls the oceans, so the tide rises and falls twice a day along most coasts.\n' },
+  { name: 'bread.md', text: '# Baking\n\nSourdough bread rises slowly because wild yeast ferments the flour for many hours.\n' },
+  { name: 'trains.txt', text: 'The night train leaves the station at ten and reaches the coast by morning.\n' },
+];
+
+/** A context (one browser profile: its IndexedDB outlives pages and reloads) with saved settings. */
+async function profile(settings: DeepPartial<Settings> = LOCAL_MODEL): Promise<{ context: BrowserContext; requests: string[] }> {
+  const context = await browser.newContext();
+  contexts.push(context);
+  const requests: string[] = [];
+  context.on('request', (r) => requests.push(r.url()));
+  await context.addInitScript(([key, value]) => localStorage.setItem(key, value), [SETTINGS_KEY, JSON.stringify(settings)] as const);
+  return { context, requests };
+}
+
+async function openIn(context: BrowserContext): Promise<{ page: Page; errors: string[] }> {
+  const page = await context.newPage();
+  const errors: string[] = [];
+  page.on('pageerror', (e) => errors.push(e.message));
+  await page.goto(new URL('/', baseUrl).href);
+  await page.getByTestId('library-summary').waitFor();
+  return { page, errors };
+}
+
+/** Drops files on the page with a real DragEvent carrying a real DataTransfer. */
+async function drop(page: Page, files: TestFile[]): Promise<void> {
+  const dt = await page.evaluateHandle((list: TestFile[]) => {
+    const d = new DataTransfer();
+    for (const f of list) d.items.add(new File([f.text], f.name, { type: 'text/plain' }));
+    return d;
+  }, files);
+  await page.dispatchEvent('body', 'dragenter', { dataTransfer: dt });
+  await page.dispatchEvent('body', 'dragover', { dataTransfer: dt });
+  await page.dispatchEvent('body', 'drop', { dataTransfer: dt });
+}
+
+const docRows = (page: Page) => page.getByTestId('doc-row');
+
+async function waitForDocs(page: Page, count: number, embedded: boolean): Promise<void> {
+  const selector = embedded ? '[data-testid="doc-row"][data-embedded="true"]' : '[data-testid="doc-row"]';
+  await expect.poll(() => page.locator(selector).count(), { timeout: 90_000 }).toBe(count);
+}
+
+interface ShownHit {
+  doc: string;
+  chunk: string;
+  trace: string;
+}
+
+/** Searches through the page's search box and returns what the user sees. */
+async function search(
+  page: Page,
+  query: string,
+  mode: 'keyword' | 'dense' | 'hybrid',
+): Promise<{ modeUsed: string; fallback: string | null; hits: ShownHit[] }> {
+  await page.getByTestId('search-input').fill(query);
+  await page.getByTestId('search-mode').selectOption(mode);
+  const meta = page.getByTestId('search-meta');
+  // Read without waiting: before the first search there is no result line at all.
+  const before = (await meta.count()) > 0 ? await meta.textContent() : null;
+  await page.getByTestId('search-input').press('Enter');
+  await expect
+    .poll(
+      async () => (await meta.count()) > 0 && (await meta.textContent()) !== before && (await meta.textContent())?.includes(`“${query}”`),
+      { timeout: 60_000 },
+    )
+    .toBe(true);
+  const hits = await page.getByTestId('hit').evaluateAll((els) =>
+    els.map((el) => ({
+      doc: el.querySelector('[data-testid="hit-doc"]')!.textContent!.trim(),
+      chunk: el.getAttribute('data-chunk')!,
+      trace: el.querySelector('[data-testid="hit-trace"]')!.textContent!.replace(/\s+/g, ' ').trim(),
+    })),
+  );
+  const fallback = (await page.getByTestId('search-fallback').count()) > 0 ? await page.getByTestId('search-fallback').textContent() : null;
+  return { modeUsed: (await meta.getAttribute('data-mode-used'))!, fallback, hits };
+}
+
+/**
+ * Reads the raw IndexedDB and checks every stored document is whole: all its chunks, one keyword
+ * entry per chunk, and, where vectors are stored, one vector per chunk. Returns what it found.
+ */
+function storedDocuments(
+  page: Page,
+): Promise<Array<{ name: string; chunkCount: number; chunks: number; entries: number; vectors: number[] }>> {
+  return page.evaluate(async () => {
+    const req = <T>(r: IDBRequest<T>): Promise<T> =>
+      new Promise((resolve, reject) => {
+        r.onsuccess = () => resolve(r.result);
+        r.onerror = () => reject(r.error);
+      });
+    const open = indexedDB.open('ragscope');
+    const db = await req(open);
+    const tx = db.transaction(['documents', 'chunks', 'keyword', 'vectors'], 'readonly');
+    const docs = (await req(tx.objectStore('documents').getAll())) as Array<{
+      collectionId: string;
+      id: string;
+      name: string;
+      chunkCount: number;
+    }>;
+    const out = [];
+    for (const d of docs) {
+      const range = IDBKeyRange.bound([d.collectionId, d.id], [d.collectionId, d.id, []]);
+      const chunks = await req(tx.objectStore('chunks').count(range));
+      const kw = (await req(tx.objectStore('keyword').get([d.collectionId, d.id]))) as { entries: unknown[] } | undefined;
+      const vecs = (await req(tx.objectStore('vectors').getAll(range))) as Array<{ count: number; vectors: Float32Array; dim: number }>;
+      out.push({
+        name: d.name,
+        chunkCount: d.chunkCount,
+        chunks,
+        entries: kw?.entries.length ?? -1,
+        vectors: vecs.map((v) => v.vectors.length / v.dim),
+      });
+    }
+    db.close();
+    return out;
+  });
+}
+
+describe('the library', () => {
+  it('embeds dropped documents, and after a reload the same question returns the same passages', async () => {
+    // WebGPU here (the software adapter): the path users with a GPU take.
+    const { context, requests } = await profile({ ...LOCAL_MODEL, embedding: { model: 'tiny-bert', device: 'webgpu', dtype: 'fp32' } });
+    const { page, errors } = await openIn(context);
+    await drop(page, FILES);
+    await waitForDocs(page, 3, true);
+    expect(await page.getByTestId('embedded-total').textContent()).toBe(await page.getByTestId('chunk-total').textContent());
+
+    const q = 'The moon pulls the oceans, so the tide rises';
+    const first = await search(page, q, 'hybrid');
+    expect(first.modeUsed).toBe('hybrid');
+    expect(first.fallback).toBeNull();
+    expect(first.hits[0]!.doc).toBe('tides.md');
+    expect(first.hits[0]!.trace).toMatch(/BM25 #1 .*cosine #1 .*fused #1/);
+    expect(first.hits).toHaveLength(3);
+
+    await page.reload();
+    await page.getByTestId('library-summary').waitFor();
+    await waitForDocs(page, 3, true);
+    const again = await search(page, q, 'hybrid');
+    expect(again).toEqual(first);
+
+    const origin = new URL(baseUrl).origin;
+    expect(networkRequests(requests).filter((u) => u.origin !== origin)).toEqual([]);
+    expect(errors).toEqual([]);
+  });
+
+  it('searches by keyword the moment documents are stored, before any embedding model is available', async () => {
+    const { context } = await profile({ modelSource: '/models/', embedding: { model: 'no-such-model', device: 'wasm', dtype: 'fp32' } });
+    const { page } = await openIn(context);
+    await drop(page, FILES);
+    await waitForDocs(page, 3, false);
+    // The embedding model cannot be loaded: said by name, with a way to retry; nothing is lost.
+    await expect.poll(() => page.getByTestId('embedding').getAttribute('data-phase'), { timeout: 30_000 }).toBe('error');
+    expect(await page.getByTestId('embedding').getByTestId('error').getAttribute('data-error-name')).toBe('ModelNotFound');
+
+    const r = await search(page, 'sourdough yeast', 'hybrid');
+    expect(r.modeUsed).toBe('keyword');
+    expect(r.fallback).toMatch(/keyword search was used/);
+    expect(r.hits.map((h) => h.doc)).toEqual(['bread.md']);
+    expect(r.hits[0]!.trace).toContain('BM25 #1');
+  });
+
+  it('a page closed in the middle of adding documents leaves only whole documents, and embedding resumes on reopening', async () => {
+    const { context } = await profile();
+    const { page } = await openIn(context);
+    // 24 documents of ~8 chunks: storing and embedding take long enough to be interrupted.
+    const many: TestFile[] = Array.from({ length: 24 }, (_, i) => ({
+      name: `report-${String(i).padStart(2, '0')}.txt`,
+      text: Array.from(
+        { length: 60 },
+        (_, s) => `Report ${i} section ${s} notes that measurement ${i * 100 + s} was within tolerance on day ${s % 7}.`,
+      ).join(' '),
+    }));
+    await drop(page, many);
+    await expect.poll(() => docRows(page).count(), { timeout: 60_000 }).toBeGreaterThanOrEqual(2);
+    await page.close();
+
+    const { page: reopened } = await openIn(context);
+    const stored = await storedDocuments(reopened);
+    // The close did interrupt the work: some documents never made it (and are not half there).
+    expect(stored.length).toBeGreaterThanOrEqual(2);
+    expect(stored.length).toBeLessThan(many.length);
+    for (const d of stored) {
+      expect(d.chunkCount, d.name).toBeGreaterThan(1);
+      expect([d.chunks, d.entries], d.name).toEqual([d.chunkCount, d.chunkCount]);
+      for (const v of d.vectors) expect(v, d.name).toBe(d.chunkCount);
+    }
+    expect(stored.length).toBe(await docRows(reopened).count());
+    // What was stored without vectors is embedded now, without being dropped again.
+    await waitForDocs(reopened, stored.length, true);
+    for (const d of await storedDocuments(reopened)) expect(d.vectors, d.name).toEqual([d.chunkCount]);
+  });
+
+  it('a deleted document no longer comes back in search, after a reload either', async () => {
+    const { context } = await profile();
+    const { page } = await openIn(context);
+    await drop(page, FILES);
+    await waitForDocs(page, 3, true);
+    expect((await search(page, 'sourdough yeast flour', 'keyword')).hits.map((h) => h.doc)).toContain('bread.md');
+
+    const row = page.locator('[data-testid="doc-row"][data-name="bread.md"]');
+    await row.getByTestId('doc-delete').click();
+    await row.getByTestId('doc-delete-confirm').click();
+    await waitForDocs(page, 2, true);
+    for (const mode of ['keyword', 'dense', 'hybrid'] as const) {
+      const r = await search(page, 'Sourdough bread rises slowly because wild yeast ferments the flour', mode);
+      expect(
+        r.hits.map((h) => h.doc),
+        mode,
+      ).not.toContain('bread.md');
+      expect(r.hits.length, mode).toBeGreaterThan(0);
+    }
+    await page.reload();
+    await waitForDocs(page, 2, true);
+    expect((await search(page, 'sourdough yeast flour', 'keyword')).hits).toEqual([]);
+    expect((await storedDocuments(page)).map((d) => d.name).sort()).toEqual(['tides.md', 'trains.txt']);
+  });
+
+  it('two tabs on the app: a document added in one is listed and searchable in the other', async () => {
+    const { context } = await profile();
+    const { page: a } = await openIn(context);
+    const { page: b } = await openIn(context);
+    await drop(a, [FILES[0]!]);
+    await waitForDocs(b, 1, false);
+    expect((await search(b, 'moon tide', 'keyword')).hits.map((h) => h.doc)).toEqual(['tides.md']);
+    // Both tabs resume pending work; the document is still embedded once and listed once.
+    await waitForDocs(a, 1, true);
+    await waitForDocs(b, 1, true);
+    expect((await storedDocuments(b)).map((d) => d.vectors)).toEqual([[1]]);
+  });
+});
