@@ -9,6 +9,9 @@ import type { DocFormat } from '../ingest/types';
 import type { IngestedDocument } from '../ingest/ingest';
 import type { Hit, SearchMode } from '../index/types';
 
+/** The performance mark the page sets once the library is first open and searchable (the bench reads it). */
+export const LIBRARY_READY_MARK = 'ragscope:library-ready';
+
 export interface CollectionInfo {
   id: string;
   name: string;
