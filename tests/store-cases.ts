@@ -164,6 +164,7 @@ async function expectEmptyDoc(store: Store, collectionId: string, docId: string,
   eq(index.keyword.filter((e) => e.chunkId.startsWith(`${docId}:`)).length, 0, `${what}: keyword entries`);
   eq(index.vectors?.docs.filter((d) => d.docId === docId).length, 0, `${what}: vectors`);
   eq(index.documents.filter((d) => d.id === docId).length, 0, `${what}: listed`);
+  eq(await store.getOriginal(collectionId, docId), null, `${what}: original file`);
 }
 
 /** Opens `name` at `version` on a raw connection and closes it; resolves 'blocked' if it would wait. */
@@ -269,8 +270,8 @@ export const storeCases: Record<string, StoreCase> = {
 
   async 'deleting a document removes its chunks, keyword entries and vectors of every model'(env) {
     const store = await env.open();
-    const gone = fixture('doc-gone', 3);
-    const kept = fixture('doc-kept', 2);
+    const gone = fixture('doc-gone', 3, { original: new Blob(['gone bytes']) });
+    const kept = fixture('doc-kept', 2, { original: new Blob(['kept bytes']) });
     await add(store, 'default', gone);
     await add(store, 'default', kept);
     await store.putVectors('default', 'doc-gone', MODEL, DIM, vectorsFor('doc-gone', 3));
@@ -281,6 +282,7 @@ export const storeCases: Record<string, StoreCase> = {
     await expectEmptyDoc(store, 'default', 'doc-gone', 'after delete');
     eq((await store.loadIndex('default', 'second-model')).vectors?.docs, [], 'second model vectors');
     eq((await store.chunksOf('default', 'doc-kept')).length, 2, 'other document keeps its chunks');
+    eq(await (await store.getOriginal('default', 'doc-kept'))?.text(), 'kept bytes', 'other document keeps its original');
     eq(
       (await store.loadIndex('default', MODEL)).vectors?.docs.map((d) => d.docId),
       ['doc-kept'],

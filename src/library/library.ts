@@ -61,7 +61,10 @@ export class Library {
   /** The collection's documents in the order the list shows them (oldest first). */
   private docs = new Map<string, LibraryDoc>();
   private readyMs = 0;
-  /** The last rebuild: reading the store, and building both indexes from what was read (ms). */
+  /**
+   * The last rebuild (ms): reading the store (the keyword index is built while the vectors are still
+   * being read, so its time is inside `readMs`), then building what was left (the dense index).
+   */
   lastLoad = { readMs: 0, buildMs: 0 };
   /**
    * Writes and reloads run one at a time: a reload that read the store before a delete committed
@@ -107,9 +110,12 @@ export class Library {
 
   private async rebuild(): Promise<void> {
     const started = performance.now();
-    const loaded = await this.store.loadIndex(this.collectionId, this.model);
+    let keyword: KeywordIndex | null = null;
+    const loaded = await this.store.loadIndex(this.collectionId, this.model, {
+      onKeyword: (entries) => (keyword = KeywordIndex.fromEntries(entries)),
+    });
     const read = performance.now();
-    const keyword = KeywordIndex.fromEntries(loaded.keyword);
+    keyword ??= KeywordIndex.fromEntries(loaded.keyword);
     let dense: DenseIndex | null = null;
     const v = loaded.vectors;
     if (v && v.chunks > 0) {

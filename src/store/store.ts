@@ -58,12 +58,14 @@ export interface StoreOptions {
 }
 
 /** The document fields a caller supplies; the store adds collectionId, chunkCount and addedAt. */
-export type NewDocument = Omit<DocumentRecord, 'collectionId' | 'chunkCount' | 'addedAt'> & { addedAt?: number };
+export type NewDocument = Omit<DocumentRecord, 'collectionId' | 'chunkCount' | 'addedAt' | 'originalSize'> & {
+  addedAt?: number;
+  /** The dropped file, kept so sources can be shown later. */
+  original?: Blob;
+};
 
-/** A stored document as lists show it: its record without the original file, plus what is stored with it. */
-export interface DocumentSummary extends Omit<DocumentRecord, 'original'> {
-  /** Bytes of the kept original file, when one was stored. */
-  originalSize?: number;
+/** A stored document as lists show it: its record, plus what is stored with it. */
+export interface DocumentSummary extends DocumentRecord {
   /** Embedding models whose vectors are stored for this document. */
   vectorModels: string[];
 }
@@ -78,6 +80,16 @@ export interface DocumentVectors {
   chunkIds: string[];
   /** chunkIds.length × dim, row-major. */
   vectors: Float32Array;
+}
+
+export interface LoadIndexOptions {
+  /**
+   * Called with every keyword entry as soon as they are read, while the vectors are still being
+   * read: the keyword index can be built meanwhile (the browser reads in another process), which
+   * the IndexedDB bench measured as the difference that brings page load under its budget.
+   * Synchronous; it must not throw.
+   */
+  onKeyword?: (entries: KeywordEntry[]) => void;
 }
 
 /** Everything needed to rebuild a collection's in-memory indexes, read in one transaction. */
@@ -154,8 +166,7 @@ function stripChunk(r: ChunkRecord): Chunk {
 }
 
 function summarize(doc: DocumentRecord, models: string[]): DocumentSummary {
-  const { original, ...rest } = doc;
-  return original ? { ...rest, originalSize: original.size, vectorModels: models } : { ...rest, vectorModels: models };
+  return { ...doc, vectorModels: models };
 }
 
 /** The document fields of an ingested document, ready for `addDocument`. */
@@ -387,7 +398,7 @@ export class Store {
     if (doc.title !== undefined) record.title = doc.title;
     if (doc.pageCount !== undefined) record.pageCount = doc.pageCount;
     if (doc.encoding !== undefined) record.encoding = doc.encoding;
-    if (doc.original !== undefined) record.original = doc.original;
+    if (doc.original !== undefined) record.originalSize = doc.original.size;
     const chunkRecords: ChunkRecord[] = chunks.map((c) => ({ ...c, collectionId }));
     const keywordRecord: KeywordRecord = {
       collectionId,
@@ -395,7 +406,7 @@ export class Store {
       entries: keyword.map((e) => ({ chunkId: e.chunkId, length: e.length, terms: e.terms, tf: compact(e.tf) })),
     };
 
-    const status = await this.tx(['collections', 'documents', 'chunks', 'keyword'], 'readwrite', async (tx) => {
+    const status = await this.tx(['collections', 'documents', 'chunks', 'keyword', 'originals'], 'readwrite', async (tx) => {
       const [collection, existing] = await Promise.all([
         tx.objectStore('collections').getKey(collectionId),
         tx.objectStore('documents').getKey([collectionId, doc.id]),
@@ -408,6 +419,7 @@ export class Store {
       const chunkStore = unwrap(tx.objectStore('chunks'));
       for (const c of chunkRecords) chunkStore.put(c);
       unwrap(tx.objectStore('keyword')).put(keywordRecord);
+      if (doc.original !== undefined) unwrap(tx.objectStore('originals')).put({ collectionId, docId: doc.id, file: doc.original });
       return 'added' as const;
     });
     if (status === 'added') this.announce({ type: 'document-added', collectionId, docId: doc.id });
@@ -460,13 +472,14 @@ export class Store {
 
   /** Removes a document with its chunks, keyword entries and vectors of every model. False if it was not there. */
   async deleteDocument(collectionId: string, docId: string): Promise<boolean> {
-    const existed = await this.tx(['documents', 'chunks', 'keyword', 'vectors'], 'readwrite', async (tx) => {
+    const existed = await this.tx(['documents', 'chunks', 'keyword', 'vectors', 'originals'], 'readwrite', async (tx) => {
       const key = await tx.objectStore('documents').getKey([collectionId, docId]);
       if (key === undefined) return false;
       unwrap(tx.objectStore('documents')).delete([collectionId, docId]);
       unwrap(tx.objectStore('chunks')).delete(documentRange(collectionId, docId));
       unwrap(tx.objectStore('keyword')).delete([collectionId, docId]);
       unwrap(tx.objectStore('vectors')).delete(documentRange(collectionId, docId));
+      unwrap(tx.objectStore('originals')).delete([collectionId, docId]);
       return true;
     });
     if (existed) this.announce({ type: 'document-deleted', collectionId, docId });
@@ -501,8 +514,8 @@ export class Store {
 
   /** The dropped file, when it was kept. */
   async getOriginal(collectionId: string, docId: string): Promise<Blob | null> {
-    const doc = await this.tx(['documents'], 'readonly', (tx) => tx.objectStore('documents').get([collectionId, docId]));
-    return doc?.original ?? null;
+    const kept = await this.tx(['originals'], 'readonly', (tx) => tx.objectStore('originals').get([collectionId, docId]));
+    return kept?.file ?? null;
   }
 
   /** Documents without vectors of `model`, oldest first: what to embed after a reload or a model change. */
@@ -539,12 +552,18 @@ export class Store {
    * snapshot) and with one getAll per store: the keyword entries of every document and, when
    * `model` is given, its vectors. Chunk texts are not read; fetch them for hits with getChunks.
    */
-  loadIndex(collectionId: string, model?: string): Promise<LoadedIndex> {
+  loadIndex(collectionId: string, model?: string, opts: LoadIndexOptions = {}): Promise<LoadedIndex> {
     return this.tx(['documents', 'keyword', 'vectors'], 'readonly', async (tx) => {
       const vectorStore = tx.objectStore('vectors');
       const [docs, keywordRecords, vectorKeys, vectorRecords] = await Promise.all([
         tx.objectStore('documents').index('byCollection').getAll(collectionId),
-        tx.objectStore('keyword').getAll(collectionRange(collectionId)),
+        tx
+          .objectStore('keyword')
+          .getAll(collectionRange(collectionId))
+          .then((records) => {
+            opts.onKeyword?.(records.flatMap((r) => r.entries));
+            return records;
+          }),
         vectorStore.getAllKeys(collectionRange(collectionId)),
         model === undefined ? Promise.resolve([]) : vectorStore.index('byModel').getAll(modelRange(collectionId, model)),
       ]);
@@ -610,7 +629,7 @@ export class Store {
    */
   async deleteCollection(id: string): Promise<boolean> {
     const createdAt = Date.now();
-    const found = await this.tx(['collections', 'documents', 'chunks', 'keyword', 'vectors'], 'readwrite', async (tx) => {
+    const found = await this.tx(['collections', 'documents', 'chunks', 'keyword', 'vectors', 'originals'], 'readwrite', async (tx) => {
       const collections = tx.objectStore('collections');
       const [record, all] = await Promise.all([collections.get(id), collections.getAllKeys()]);
       if (!record) return false;
@@ -620,6 +639,7 @@ export class Store {
       unwrap(tx.objectStore('chunks')).delete(range);
       unwrap(tx.objectStore('keyword')).delete(range);
       unwrap(tx.objectStore('vectors')).delete(range);
+      unwrap(tx.objectStore('originals')).delete(range);
       if (all.length === 1) unwrap(collections).put({ ...DEFAULT_COLLECTION, createdAt });
       return true;
     });
