@@ -1,0 +1,347 @@
+/**
+ * Benchmarks, side by side in one run: the app's code against peers and baselines.
+ *
+ *   npm run --silent bench -- [--json] [--quick] [--only dense,bm25,idb,embed] [--scifact <dir>]
+ *
+ * 1. dense: exact top-10 over random 384-d unit vectors (app) vs USearch (native exact and HNSW):
+ *    median latency, recall@10 against brute force, build time. (src/cli/bench/dense.ts)
+ * 2. bm25: the app's keyword index on SciFact: analysis, index build, median query latency.
+ * 3. idb: in headless Chromium, storing N chunks with vectors through the app's store, and page
+ *    load → ready to query, vs one raw record holding the same bytes. (tests/bench/idb.ts)
+ * 4. embed: chunks/s of the app's embed worker vs a bare transformers.js pipeline, on a generated
+ *    model of all-MiniLM-L6-v2's shape (WASM, fp32). (tests/bench/embed.ts)
+ *
+ * Prints tables of medians and ratios: a report, never pass/fail. Progress goes to stderr. With
+ * --json the last line of stdout is one JSON object with every number. Works offline: vectors are
+ * seeded random, the model is generated, SciFact is read from disk (its section is skipped with a
+ * note when missing, and the browser texts are generated instead). Exit code 0; 1 when a section
+ * crashed (its entry in the JSON says why); 2 for bad arguments.
+ */
+
+import { existsSync } from 'node:fs';
+import { cpus } from 'node:os';
+import path from 'node:path';
+import { DEFAULT_SETTINGS } from '../settings/defaults';
+import { benchBm25, type Bm25Result } from './bench/bm25';
+import { benchDenseSize, DIM, K, TUNED_RECALL, type DenseRun } from './bench/dense';
+import { BenchBrowser, benchEmbed, benchIdb, buildPages, ROOT, type EmbedResult, type IdbResult } from './bench/browser';
+import { fmt, round, table } from './bench/stats';
+import { chunkTexts } from './bench/texts';
+import { chromiumPath } from '../../tests/browser/chromium';
+import { ensurePreset } from '../../tests/fixtures/gen/models';
+
+const SECTIONS = ['dense', 'bm25', 'idb', 'embed'] as const;
+type Section = (typeof SECTIONS)[number];
+
+const USAGE = `usage: npm run --silent bench -- [--json] [--quick] [--only ${SECTIONS.join(',')}] [--scifact <dir>]`;
+
+/** SciFact's BEIR folder, relative to the repo root (the shared datasets sit beside the checkout). */
+const DEFAULT_SCIFACT = path.join(ROOT, '../shared/datasets/scifact/beir');
+/** The generated model embedding is measured with: all-MiniLM-L6-v2's shape (6 layers, 384 dims). */
+const EMBED_MODEL = 'minilm-shape';
+
+/** Every size and repetition count, for a real run and for a smoke run (--quick). */
+interface Sizes {
+  dense: {
+    /** Corpus sizes (vectors). */
+    sizes: number[];
+    /** Queries per size, each timed; medians reported. */
+    queries: number;
+    /** Builds of the app's index per size (USearch's HNSW is built once: it is slow). */
+    buildReps: number;
+  };
+  bm25: {
+    /** SciFact documents indexed; 0 = all 5,183. */
+    maxDocs: number;
+    buildReps: number;
+    /** Passes over the 300 test queries. */
+    queryPasses: number;
+  };
+  idb: {
+    chunks: number;
+    /** Chunks per document: 10k chunks = 500 documents of ~20 chunks, a plausible library. */
+    chunksPerDoc: number;
+    storeReps: number;
+    /** Page loads per path (app, raw alternated). */
+    readyReps: number;
+  };
+  embed: {
+    /**
+     * Texts embedded per timed run. WASM on one thread runs this model at ~2 chunks/s on the 2-core
+     * machine, so 128 texts × 2 paths is ~2 minutes: the bulk of a full run.
+     */
+    count: number;
+    /** The app's default (Settings → embedding.batchSize), the same for both paths. */
+    batchSize: number;
+    /** Timed runs per path, alternated; median reported. */
+    reps: number;
+  };
+}
+
+const FULL: Sizes = {
+  dense: { sizes: [10_000, 100_000], queries: 50, buildReps: 3 },
+  bm25: { maxDocs: 0, buildReps: 5, queryPasses: 3 },
+  idb: { chunks: 10_000, chunksPerDoc: 20, storeReps: 3, readyReps: 3 },
+  embed: { count: 128, batchSize: DEFAULT_SETTINGS.embedding.batchSize, reps: 1 },
+};
+
+const QUICK: Sizes = {
+  dense: { sizes: [1_000, 5_000], queries: 10, buildReps: 1 },
+  bm25: { maxDocs: 1_000, buildReps: 1, queryPasses: 1 },
+  idb: { chunks: 1_000, chunksPerDoc: 20, storeReps: 1, readyReps: 1 },
+  embed: { count: 4, batchSize: 2, reps: 1 },
+};
+
+interface Args {
+  json: boolean;
+  quick: boolean;
+  only: Set<Section>;
+  scifact: string;
+}
+
+function parseArgs(argv: string[]): Args | string {
+  const args: Args = { json: false, quick: false, only: new Set(SECTIONS), scifact: DEFAULT_SCIFACT };
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i]!;
+    if (a === '--json') args.json = true;
+    else if (a === '--quick') args.quick = true;
+    else if (a === '--only') {
+      const list = (argv[++i] ?? '').split(',').filter(Boolean);
+      const bad = list.filter((s) => !(SECTIONS as readonly string[]).includes(s));
+      if (list.length === 0 || bad.length > 0) return `--only takes a comma-separated list of ${SECTIONS.join(', ')}`;
+      args.only = new Set(list as Section[]);
+    } else if (a === '--scifact') {
+      const dir = argv[++i];
+      if (!dir) return '--scifact needs a folder';
+      args.scifact = path.resolve(dir);
+    } else return `unknown argument ${a}`;
+  }
+  return args;
+}
+
+type Failed = { error: string };
+type Skipped = { skipped: string };
+
+interface Report {
+  quick: boolean;
+  dense?: DenseRun[] | Failed;
+  bm25?: Bm25Result | Failed;
+  indexeddb?: (IdbResult & { ratio: { store: number; ready: number; page: number } }) | Skipped | Failed;
+  embedding?: (EmbedResult & { model: string; source: string; ratio: number }) | Skipped | Failed;
+  seconds: number;
+}
+
+const log = (line: string): void => void process.stderr.write(`bench: ${line}\n`);
+const errorText = (e: unknown): string => (e instanceof Error ? e.message : String(e));
+
+function denseTable(runs: DenseRun[]): string {
+  const rows: string[][] = [];
+  for (const r of runs) {
+    const line = (name: string, c: { buildMs: number; queryMs: number; recall: number } | null): void => {
+      // A build time of 0 means there is no index to build (a scan over the raw array).
+      if (c)
+        rows.push([
+          r.n.toLocaleString('en-US'),
+          name,
+          c.buildMs ? fmt(c.buildMs) : '-',
+          fmt(c.queryMs),
+          c.recall.toFixed(3),
+          fmt(c.queryMs / r.app.queryMs),
+        ]);
+    };
+    line(`app exact (${r.app.backend})`, r.app);
+    line('usearch exact (native)', r.usearchExact);
+    for (const h of r.usearchHnsw) line(`usearch HNSW ef=${h.expansionSearch} (${h.tuned ? 'tuned' : 'default'})`, h);
+    line('naive JS loop (truth)', r.naiveJs);
+  }
+  const q = runs[0]?.queries ?? 0;
+  const h = runs.find((r) => r.usearchHnsw.length > 0)?.usearchHnsw[0];
+  return (
+    `Dense search: top-${K} over random ${DIM}-d unit vectors, ${q} queries, median latency (1 thread)\n` +
+    table(['n', 'contender', 'build ms', 'query ms', `recall@${K}`, 'query ÷ app'], rows, 2) +
+    (h
+      ? `\n(USearch HNSW: one graph per n, M ${h.connectivity}, expansion_add ${h.expansionAdd}; "tuned" = the narrowest search beam ef, in √2 steps, reaching recall@${K} ≥ ${TUNED_RECALL} on these queries.)`
+      : '')
+  );
+}
+
+function bm25Table(r: Bm25Result): string {
+  if ('skipped' in r) return `BM25: skipped (${r.skipped})`;
+  return (
+    `BM25 (app keyword index) on SciFact: ${r.docs.toLocaleString('en-US')} documents, ${r.queries} queries\n` +
+    table(
+      ['step', 'ms'],
+      [
+        ['analyse corpus into entries (ingest)', fmt(r.analyzeMs)],
+        ['build index from entries (page load)', fmt(r.buildMs)],
+        ['top-10 query, median', fmt(r.queryMs)],
+        ['queries per second', fmt(r.queriesPerSec)],
+      ],
+    )
+  );
+}
+
+function idbTable(r: IdbResult): string {
+  const mb = (r.rawBytes / 1e6).toFixed(1);
+  return (
+    `IndexedDB in Chromium: ${r.chunks.toLocaleString('en-US')} chunks × ${r.dim}-d vectors in ${r.documents} documents (${mb} MB), medians\n` +
+    table(
+      ['path', 'store ms', 'load → ready ms', 'open+read ms', 'build ms'],
+      [
+        ['app store (src/store)', fmt(r.app.storeMs), fmt(r.app.readyMs), fmt(r.app.loadMs), fmt(r.app.buildMs)],
+        ['raw: one ArrayBuffer record', fmt(r.raw.storeMs), fmt(r.raw.readyMs), fmt(r.raw.loadMs), fmt(r.raw.buildMs)],
+        ['the app page (index.html, library worker)', '', fmt(r.page.readyMs), '', ''],
+        [
+          'app ÷ raw',
+          fmt(r.app.storeMs / r.raw.storeMs),
+          fmt(r.app.readyMs / r.raw.readyMs),
+          fmt(r.app.loadMs / r.raw.loadMs),
+          fmt(r.app.buildMs / r.raw.buildMs),
+        ],
+      ],
+    ) +
+    '\n("load → ready" is from navigation start: page load, open, read, build keyword + dense indexes; for the app page,\n until its library worker has built them and the page has the library listed. Target: ≤ 500 ms.)'
+  );
+}
+
+function embedTable(r: EmbedResult & { model: string; source: string; ratio: number }): string {
+  return (
+    `Embedding: ${r.model} (generated, all-MiniLM-L6-v2's shape), ${r.backend} ${r.dtype}, batch ${r.batchSize}, ${r.texts} ${r.source} chunks of 100–250 words\n` +
+    table(
+      ['path', 'chunks/s', 'load ms'],
+      [
+        ['app: embed worker + TransformersEmbedder', fmt(r.appChunksPerSec), fmt(r.appLoadMs)],
+        ['bare pipeline() in the page', fmt(r.bareChunksPerSec), fmt(r.bareLoadMs)],
+        ['app ÷ bare (target ≥ 0.9)', fmt(r.ratio), ''],
+      ],
+    ) +
+    `\n(max |difference| between the two paths' vectors: ${r.maxAbsDiff.toExponential(1)})`
+  );
+}
+
+/** Rounds every number in the report for the JSON line. */
+function rounded(value: unknown): unknown {
+  if (typeof value === 'number') return round(value);
+  if (Array.isArray(value)) return value.map(rounded);
+  if (value && typeof value === 'object') return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, rounded(v)]));
+  return value;
+}
+
+async function main(): Promise<number> {
+  const args = parseArgs(process.argv.slice(2));
+  if (typeof args === 'string') {
+    process.stderr.write(`${args}\n${USAGE}\n`);
+    return 2;
+  }
+  const sizes = args.quick ? QUICK : FULL;
+  const started = performance.now();
+  const report: Report = { quick: args.quick, seconds: 0 };
+  const out: string[] = [];
+  const print = (block: string): void => {
+    out.push(block);
+    process.stdout.write(`${block}\n\n`);
+  };
+  let failed = false;
+  const attempt = async <T>(name: string, fn: () => Promise<T> | T): Promise<T | Failed> => {
+    try {
+      return await fn();
+    } catch (e) {
+      failed = true;
+      log(`${name} failed: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`);
+      print(`${name}: FAILED (${errorText(e)})`);
+      return { error: errorText(e) };
+    }
+  };
+
+  if (args.only.has('dense')) {
+    const runs = await attempt('dense', () => sizes.dense.sizes.map((n) => benchDenseSize(n, { ...sizes.dense, hnsw: true }, log)));
+    report.dense = runs;
+    if (Array.isArray(runs)) print(denseTable(runs));
+  }
+
+  if (args.only.has('bm25')) {
+    log('bm25');
+    const r = await attempt('bm25', () => benchBm25({ dir: args.scifact, ...sizes.bm25, k: K }));
+    report.bm25 = r;
+    if (!('error' in r)) print(bm25Table(r));
+  }
+
+  const wantIdb = args.only.has('idb');
+  const wantEmbed = args.only.has('embed');
+  if (wantIdb || wantEmbed) {
+    let noBrowser: string | null = null;
+    try {
+      chromiumPath();
+    } catch (e) {
+      noBrowser = errorText(e).split('\n')[0]!;
+    }
+    if (noBrowser) {
+      print(`Browser sections skipped: ${noBrowser}`);
+      if (wantIdb) report.indexeddb = { skipped: noBrowser };
+      if (wantEmbed) report.embedding = { skipped: noBrowser };
+    } else {
+      const scifact = existsSync(path.join(args.scifact, 'corpus.jsonl')) ? args.scifact : null;
+      if (!scifact) print(`Note: no SciFact at ${args.scifact}; the browser sections use generated texts.`);
+      log('building bench pages');
+      const ready = await attempt('browser build', async () => {
+        if (wantEmbed) ensurePreset(EMBED_MODEL);
+        await buildPages();
+        return BenchBrowser.start();
+      });
+      if (!(ready instanceof BenchBrowser)) {
+        if (wantIdb) report.indexeddb = ready;
+        if (wantEmbed) report.embedding = ready;
+      } else {
+        try {
+          if (wantIdb) {
+            log(`indexeddb: ${sizes.idb.chunks} chunks`);
+            const { texts } = chunkTexts(sizes.idb.chunks, scifact);
+            const { chunksPerDoc, storeReps, readyReps } = sizes.idb;
+            const r = await attempt('indexeddb', () => benchIdb(ready, { texts, dim: DIM, chunksPerDoc, storeReps, readyReps }));
+            report.indexeddb =
+              'error' in r
+                ? r
+                : {
+                    ...r,
+                    ratio: {
+                      store: r.app.storeMs / r.raw.storeMs,
+                      ready: r.app.readyMs / r.raw.readyMs,
+                      page: r.page.readyMs / r.raw.readyMs,
+                    },
+                  };
+            if (!('error' in r)) print(idbTable(r));
+          }
+          if (wantEmbed) {
+            log(`embedding: ${sizes.embed.count} texts (slow: WASM, one thread)`);
+            const { texts, source } = chunkTexts(sizes.embed.count, scifact, 3);
+            const { batchSize, reps } = sizes.embed;
+            const r = await attempt('embedding', () => benchEmbed(ready, { model: EMBED_MODEL, texts, batchSize, reps }));
+            if ('error' in r) report.embedding = r;
+            else {
+              const full = { ...r, model: EMBED_MODEL, source, ratio: r.appChunksPerSec / r.bareChunksPerSec };
+              report.embedding = full;
+              print(embedTable(full));
+            }
+          }
+        } finally {
+          await ready.close();
+        }
+      }
+    }
+  }
+
+  report.seconds = (performance.now() - started) / 1000;
+  process.stdout.write(
+    `${args.quick ? 'quick run' : 'run'}: ${report.seconds.toFixed(1)} s, Node ${process.version}, ${cpus().length} CPUs\n`,
+  );
+  if (args.json) process.stdout.write(`${JSON.stringify(rounded(report))}\n`);
+  return failed ? 1 : 0;
+}
+
+main().then(
+  (code) => process.exit(code),
+  (e: unknown) => {
+    process.stderr.write(`${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`);
+    process.exit(1);
+  },
+);

@@ -1,0 +1,229 @@
+/**
+ * Browser sections of the bench: builds the bench pages (tests/bench/*.html) with the repo's own
+ * Vite config, as the browser tests build their harness, serves them with the tests' static server
+ * (generated models under /models/), and drives Debian Chromium through playwright-core.
+ *
+ * Chromium runs with a persistent profile in a temporary folder: the default (incognito-like)
+ * context keeps IndexedDB in memory, which would make the storage numbers meaningless.
+ */
+
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { build } from 'vite';
+import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import { chromiumPath } from '../../../tests/browser/chromium';
+import { serveStatic, type StaticServer } from '../../../tests/browser/static-server';
+import { median } from './stats';
+import {
+  IDB,
+  type AppPageReadyResult,
+  type EmbedPage,
+  type EmbedRunResult,
+  type IdbPage,
+  type IdbReadyResult,
+  type IdbStoreResult,
+} from './page-api';
+import { LIBRARY_READY_MARK } from '../../protocol/library';
+import { SETTINGS_KEY } from '../../state/settings.svelte';
+
+export const ROOT = path.resolve(import.meta.dirname, '../../..');
+/** Build output of the bench pages; under tests/.output/ like the browser tests' build (git-ignored). */
+export const OUT_DIR = path.join(ROOT, 'tests/.output/bench');
+export const MODELS_DIR = path.join(ROOT, 'tests/fixtures/generated/models');
+
+/** The flags tests/browser/chromium.ts launches with (see there for why each is, or is not, passed). */
+const CHROMIUM_ARGS = [
+  '--enable-unsafe-webgpu',
+  '--no-sandbox',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+  '--no-first-run',
+];
+
+/** Longest a bench page may take for one call, ms: 10 minutes (embedding on WASM is slow). */
+const PAGE_TIMEOUT_MS = 600_000;
+
+export async function buildPages(): Promise<void> {
+  await build({
+    configFile: path.join(ROOT, 'vite.config.ts'),
+    root: ROOT,
+    logLevel: 'error',
+    build: {
+      outDir: OUT_DIR,
+      emptyOutDir: true,
+      rollupOptions: {
+        input: {
+          app: path.join(ROOT, 'index.html'),
+          idb: path.join(ROOT, 'tests/bench/idb.html'),
+          embed: path.join(ROOT, 'tests/bench/embed.html'),
+        },
+      },
+    },
+  });
+}
+
+export class BenchBrowser {
+  private constructor(
+    private readonly context: BrowserContext,
+    private readonly server: StaticServer,
+    private readonly profile: string,
+  ) {}
+
+  static async start(): Promise<BenchBrowser> {
+    if (!existsSync(OUT_DIR)) throw new Error(`bench pages not built (${OUT_DIR})`);
+    const server = await serveStatic([
+      { prefix: '/', dir: OUT_DIR },
+      { prefix: '/models/', dir: MODELS_DIR },
+    ]);
+    const profile = mkdtempSync(path.join(tmpdir(), 'ragscope-bench-profile-'));
+    try {
+      const context = await chromium.launchPersistentContext(profile, {
+        executablePath: chromiumPath(),
+        headless: true,
+        args: CHROMIUM_ARGS,
+      });
+      context.setDefaultTimeout(PAGE_TIMEOUT_MS);
+      return new BenchBrowser(context, server, profile);
+    } catch (e) {
+      await server.close();
+      rmSync(profile, { recursive: true, force: true });
+      throw e;
+    }
+  }
+
+  /** Opens a bench page and waits for its script to say it is ready; page errors are rethrown. */
+  async open(file: string): Promise<Page> {
+    const page = await this.context.newPage();
+    await page.goto(new URL(file, this.server.url).href);
+    await page.waitForSelector('body[data-ready="true"]', { state: 'attached' });
+    const error = await page.evaluate(() => document.body.dataset.error);
+    if (error) throw new Error(`${file}: ${error}`);
+    return page;
+  }
+
+  /**
+   * Loads the real app page and waits for its library to be open (the LIBRARY_READY_MARK mark).
+   * The app reads its settings from localStorage, so `settings` is saved there first.
+   */
+  async openApp(settings: unknown): Promise<{ page: Page; ready: AppPageReadyResult }> {
+    const page = await this.context.newPage();
+    await page.goto(new URL('/tests/bench/idb.html', this.server.url).href);
+    await page.evaluate(([key, value]) => localStorage.setItem(key, value), [SETTINGS_KEY, JSON.stringify(settings)] as const);
+    await page.goto(new URL('/', this.server.url).href);
+    const handle = await page.waitForFunction((mark) => {
+      const e = performance.getEntriesByName(mark)[0] as PerformanceMark | undefined;
+      return e ? { readyAt: e.startTime, ...(e.detail as { chunks: number; embeddedChunks: number }) } : null;
+    }, LIBRARY_READY_MARK);
+    return { page, ready: (await handle.jsonValue())! };
+  }
+
+  async close(): Promise<void> {
+    await this.context.close();
+    await this.server.close();
+    rmSync(this.profile, { recursive: true, force: true });
+  }
+}
+
+export interface IdbOptions {
+  texts: string[];
+  chunksPerDoc: number;
+  dim: number;
+  /** Store repetitions (each on emptied databases); the median is reported. */
+  storeReps: number;
+  /** Page loads per path for "ready", alternated app/raw; the median is reported. */
+  readyReps: number;
+}
+
+export interface IdbResult {
+  chunks: number;
+  documents: number;
+  dim: number;
+  rawBytes: number;
+  app: { storeMs: number; readyMs: number; loadMs: number; buildMs: number };
+  raw: { storeMs: number; readyMs: number; loadMs: number; buildMs: number };
+  /** The real app page: navigation start → library open in its worker and the snapshot on the page. */
+  page: { readyMs: number };
+}
+
+export async function benchIdb(b: BenchBrowser, o: IdbOptions): Promise<IdbResult> {
+  const stores: IdbStoreResult[] = [];
+  const page = await b.open('/tests/bench/idb.html');
+  for (let r = 0; r < o.storeReps; r++) {
+    stores.push(
+      await page.evaluate((args) => (globalThis as unknown as { bench: IdbPage }).bench.store(args), {
+        texts: o.texts,
+        chunksPerDoc: o.chunksPerDoc,
+        dim: o.dim,
+        seed: 11,
+      }),
+    );
+  }
+  await page.close();
+
+  const ready: Record<'app' | 'raw', IdbReadyResult[]> = { app: [], raw: [] };
+  const appPage: AppPageReadyResult[] = [];
+  // The app opens with the stored vectors' model, from the app-served models: nothing to download,
+  // and no embedding starts (every document already has vectors of that model).
+  const settings = { modelSource: '/models/', embedding: { model: IDB.model } };
+  for (let r = 0; r < o.readyReps; r++) {
+    for (const mode of ['app', 'raw'] as const) {
+      const p = await b.open(`/tests/bench/idb.html?ready=${mode}`);
+      const result = JSON.parse((await p.evaluate(() => document.body.dataset.result))!) as IdbReadyResult;
+      if (result.chunks !== o.texts.length) throw new Error(`${mode}: ready with ${result.chunks} of ${o.texts.length} chunks`);
+      ready[mode].push(result);
+      await p.close();
+    }
+    const { page: p, ready: pageReady } = await b.openApp(settings);
+    if (pageReady.embeddedChunks !== o.texts.length) {
+      throw new Error(`app page: ready with ${pageReady.chunks} chunks, ${pageReady.embeddedChunks} with vectors, of ${o.texts.length}`);
+    }
+    appPage.push(pageReady);
+    await p.close();
+  }
+  const summary = (mode: 'app' | 'raw') => ({
+    storeMs: median(stores.map((s) => (mode === 'app' ? s.appMs : s.rawMs))),
+    readyMs: median(ready[mode].map((r) => r.readyAt)),
+    loadMs: median(ready[mode].map((r) => r.loadedAt - r.scriptAt)),
+    buildMs: median(ready[mode].map((r) => r.readyAt - r.loadedAt)),
+  });
+  return {
+    chunks: stores[0]!.chunks,
+    documents: stores[0]!.documents,
+    dim: o.dim,
+    rawBytes: stores[0]!.rawBytes,
+    app: summary('app'),
+    raw: summary('raw'),
+    page: { readyMs: median(appPage.map((r) => r.readyAt)) },
+  };
+}
+
+export interface EmbedOptions {
+  model: string;
+  texts: string[];
+  batchSize: number;
+  reps: number;
+}
+
+export interface EmbedResult extends Omit<EmbedRunResult, 'appMs' | 'bareMs'> {
+  texts: number;
+  batchSize: number;
+  /** Chunks per second from the median run of each path. */
+  appChunksPerSec: number;
+  bareChunksPerSec: number;
+}
+
+export async function benchEmbed(b: BenchBrowser, o: EmbedOptions): Promise<EmbedResult> {
+  const page = await b.open('/tests/bench/embed.html');
+  const r = await page.evaluate((args) => (globalThis as unknown as { bench: EmbedPage }).bench.embed(args), o);
+  await page.close();
+  const { appMs, bareMs, ...rest } = r;
+  return {
+    ...rest,
+    texts: o.texts.length,
+    batchSize: o.batchSize,
+    appChunksPerSec: o.texts.length / (median(appMs) / 1000),
+    bareChunksPerSec: o.texts.length / (median(bareMs) / 1000),
+  };
+}
