@@ -250,6 +250,33 @@ describe('the library', () => {
     expect((await storedDocuments(page)).map((d) => d.name).sort()).toEqual(['tides.md', 'trains.txt']);
   });
 
+  it('choosing another embedding model never mixes vectors: it offers to re-embed, then searches by meaning with the new one', async () => {
+    const { context } = await profile();
+    const { page } = await openIn(context);
+    await drop(page, FILES);
+    await waitForDocs(page, 3, true);
+
+    await page.getByText('Settings', { exact: true }).click();
+    await page.locator('input[name="embeddingModel"]').fill('tiny-bert-48');
+    await page.getByTestId('settings-save').click();
+    // Reopened for the new model: nothing has its vectors yet, and the user is asked first.
+    await expect.poll(() => page.getByTestId('reembed-offer').count()).toBe(1);
+    expect(await page.getByTestId('embedded-total').textContent()).toBe('0');
+    expect(await page.locator('[data-testid="doc-row"][data-embedded="true"]').count()).toBe(0);
+    const before = await search(page, 'moon tide', 'hybrid');
+    expect(before.modeUsed).toBe('keyword');
+    expect(before.hits[0]!.doc).toBe('tides.md');
+
+    await page.getByTestId('reembed').click();
+    await waitForDocs(page, 3, true);
+    expect(await page.getByTestId('reembed-offer').count()).toBe(0);
+    const after = await search(page, 'The moon pulls the oceans, so the tide rises', 'dense');
+    expect(after.modeUsed).toBe('dense');
+    expect(after.hits[0]!.doc).toBe('tides.md');
+    // Both models' vectors are kept, each whole: switching back needs no re-embedding.
+    for (const d of await storedDocuments(page)) expect(d.vectors, d.name).toEqual([d.chunkCount, d.chunkCount]);
+  });
+
   it('two tabs on the app: a document added in one is listed and searchable in the other', async () => {
     const { context } = await profile();
     const { page: a } = await openIn(context);
