@@ -12,7 +12,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { build } from 'vite';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
-import { chromiumPath } from '../../../tests/browser/chromium';
+import { CHROMIUM_ARGS, chromiumPath } from '../../../tests/browser/chromium';
 import { serveStatic, type StaticServer } from '../../../tests/browser/static-server';
 import { median } from './stats';
 import {
@@ -31,16 +31,6 @@ export const ROOT = path.resolve(import.meta.dirname, '../../..');
 /** Build output of the bench pages; under tests/.output/ like the browser tests' build (git-ignored). */
 export const OUT_DIR = path.join(ROOT, 'tests/.output/bench');
 export const MODELS_DIR = path.join(ROOT, 'tests/fixtures/generated/models');
-
-/** The flags tests/browser/chromium.ts launches with (see there for why each is, or is not, passed). */
-const CHROMIUM_ARGS = [
-  '--enable-unsafe-webgpu',
-  '--no-sandbox',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-  '--no-first-run',
-];
 
 /** Longest a bench page may take for one call, ms: 10 minutes (embedding on WASM is slow). */
 const PAGE_TIMEOUT_MS = 600_000;
@@ -82,7 +72,7 @@ export class BenchBrowser {
       const context = await chromium.launchPersistentContext(profile, {
         executablePath: chromiumPath(),
         headless: true,
-        args: CHROMIUM_ARGS,
+        args: [...CHROMIUM_ARGS],
       });
       context.setDefaultTimeout(PAGE_TIMEOUT_MS);
       return new BenchBrowser(context, server, profile);
