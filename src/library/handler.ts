@@ -39,6 +39,12 @@ export function libraryService(opts: LibraryHandlerOptions = {}): LibraryService
   let storePromise: Promise<Store> | null = null;
   let lib: Library | null = null;
   let model: string | null = null;
+  /**
+   * The latest open. Calls wait for it, so a call sent after an open (another collection or
+   * model) never runs on the Library it replaces; the open itself first waits for the writes
+   * already sent to the old one, so the new one reads a store that holds them.
+   */
+  let opening: Promise<unknown> = Promise.resolve();
   const watchers = new Set<(e: LibraryEvent) => void>();
   let pendingReload: ReturnType<typeof setTimeout> | null = null;
 
@@ -75,41 +81,52 @@ export function libraryService(opts: LibraryHandlerOptions = {}): LibraryService
   }
 
   async function applyChanges(): Promise<void> {
-    const current = lib;
-    if (!current) return emit({ type: 'changed' });
+    const openLib = lib;
+    if (!openLib) return emit({ type: 'changed' });
     try {
-      const collections = await current.store.listCollections();
-      if (collections.some((c) => c.id === current.collectionId)) await current.reload();
+      const collections = await openLib.store.listCollections();
+      if (collections.some((c) => c.id === openLib.collectionId)) await openLib.reload();
       // The open collection was deleted elsewhere: fall back to the default one (recreated if it
       // was the last), unless this page opened another one meanwhile.
-      else if (lib === current) lib = await Library.open(current.store, { model: current.model });
+      else if (lib === openLib) await reopen(undefined, openLib.model);
     } catch {
       // The next call reports the store's problem (closed, unavailable) to the user by name.
     }
     emit({ type: 'changed' });
   }
 
-  function open(): Library {
+  /** Replaces the open Library (see `opening`); every replacement goes through here. */
+  function reopen(collectionId: string | undefined, forModel: string): Promise<Library> {
+    const previous = opening;
+    const run = (async () => {
+      await previous;
+      const s = await store();
+      await lib?.idle();
+      model = forModel;
+      lib = await Library.open(s, { collectionId, model: forModel });
+      return lib;
+    })();
+    opening = run.catch(() => undefined);
+    return run;
+  }
+
+  async function current(): Promise<Library> {
+    await opening;
     if (!lib) throw notOpen();
     return lib;
   }
 
   const handlers: Handlers<LibraryProtocol> = {
-    open: async (req) => {
-      const s = await store();
-      model = req.model;
-      lib = await Library.open(s, { collectionId: req.collectionId, model: req.model });
-      return lib.snapshot();
-    },
-    add: (req) => open().add(req.doc, req.original),
-    pending: () => open().pending(),
-    putVectors: (req) => open().putVectors(req.docId, req.model, req.dim, req.vectors),
+    open: async (req) => (await reopen(req.collectionId, req.model)).snapshot(),
+    add: async (req) => (await current()).add(req.doc, req.original),
+    pending: async () => (await current()).pending(),
+    putVectors: async (req) => (await current()).putVectors(req.docId, req.model, req.dim, req.vectors),
     remove: async (req) => {
-      await open().remove(req.docId);
+      await (await current()).remove(req.docId);
       return null;
     },
-    search: (req) => open().search(req),
-    snapshot: () => open().snapshot(),
+    search: async (req) => (await current()).search(req),
+    snapshot: async () => (await current()).snapshot(),
     createCollection: async (req) => {
       const created = await (await store()).createCollection(req.name);
       return { ...created, documents: 0 };
@@ -122,7 +139,7 @@ export function libraryService(opts: LibraryHandlerOptions = {}): LibraryService
     deleteCollection: async (req) => {
       const s = await store();
       await s.deleteCollection(req.id);
-      if (lib && lib.collectionId === req.id && model !== null) lib = await Library.open(s, { model });
+      if (lib && lib.collectionId === req.id && model !== null) await reopen(undefined, model);
       return null;
     },
     watch: (_req, ctx) =>

@@ -103,6 +103,11 @@ export class Library {
     return run;
   }
 
+  /** Resolves once every write started so far has finished (a successor can then read the store). */
+  async idle(): Promise<void> {
+    await this.chain;
+  }
+
   /** Rebuilds both indexes and the document list from the store (after another tab's change). */
   reload(): Promise<void> {
     return this.serial(() => this.rebuild());

@@ -39,7 +39,11 @@ export class EmbeddingState {
   offered = $state.raw<PendingEmbedding[]>([]);
 
   private queue: PendingEmbedding[] = [];
-  /** The document being embedded was dropped from the queue (deleted, collection switched): skip it. */
+  /**
+   * The work in progress is void (its document was deleted, or the library re-opened for another
+   * collection or embedding model): whoever set this already updated the queue, so the loop just
+   * moves on, whatever the abandoned call ends with.
+   */
   private skipCurrent = false;
   private currentId: string | null = null;
   private handle: Supervised<WorkerEmbedder> | null = null;
@@ -69,11 +73,27 @@ export class EmbeddingState {
    * ones embedded only with another model are offered (see `offered`).
    */
   replace(items: PendingEmbedding[]): void {
-    const fresh = items.filter((i) => i.otherModels.length === 0);
+    this.suspend();
+    // A fresh start: an earlier failure (e.g. the previous model could not be downloaded) no
+    // longer stands in the way.
+    if (this.phase === 'error') {
+      this.phase = 'idle';
+      this.error = null;
+    }
     this.offered = items.filter((i) => i.otherModels.length > 0);
-    if (this.currentId !== null && !fresh.some((i) => i.docId === this.currentId)) this.skip();
+    this.enqueue(items.filter((i) => i.otherModels.length === 0));
+  }
+
+  /**
+   * The library is re-opening (another collection or embedding model): abandon the work in
+   * progress at once, before the re-open, so that vectors of the old model are never offered to
+   * the library open for the new one. `replace` brings the new work.
+   */
+  suspend(): void {
+    if (this.currentId !== null) this.skip();
     this.queue = [];
-    this.enqueue(fresh);
+    this.offered = [];
+    this.count();
   }
 
   /** The user accepted re-embedding the offered documents with the current model. */
@@ -159,19 +179,17 @@ export class EmbeddingState {
           );
           this.chunksPerSecond = out.ms > 0 ? Math.round((out.count / out.ms) * 1000) : null;
           await this.library().putVectors(item.docId, info.model, out.dim, out.vectors);
+          if (this.skipCurrent) continue;
           // Deleted meanwhile, or stored: either way this document is done.
           this.queue = this.queue.filter((q) => q.docId !== item.docId);
           this.count();
           this.onStored(item.docId);
         } catch (err) {
+          // Abandoned work may end in any error (Cancelled, or the library refusing vectors of the
+          // model it is no longer open for): none of it concerns the user.
+          if (this.skipCurrent) continue;
           const error = err instanceof AppError ? err.toJSON() : serializeError(err);
           if (error.name === 'Cancelled' && (this.phase as EmbeddingPhase) === 'paused') break;
-          if (error.name === 'Cancelled' && this.skipCurrent) {
-            // Its document left the queue (deleted, or another collection opened): go on with the rest.
-            this.queue = this.queue.filter((q) => q.docId !== item.docId);
-            this.count();
-            continue;
-          }
           if (error.name === 'WorkerCrashed') {
             this.handle = null;
             this.info = null;

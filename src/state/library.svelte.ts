@@ -64,6 +64,9 @@ export class LibraryState {
   private opening: Promise<void> | null = null;
   private watching: AbortController | null = null;
   private persistAsked = false;
+  /** Sequence numbers of snapshot requests: the last one sent, and the last one shown. */
+  private requested = 0;
+  private shown = 0;
   private readyMarked = false;
   private controller: AbortController | null = null;
   private readonly pool = new IngestPool(createIngester);
@@ -98,9 +101,11 @@ export class LibraryState {
    */
   open(collectionId?: string): Promise<void> {
     const run = async (): Promise<void> => {
+      const seq = ++this.requested;
+      if (this.snapshot) this.embedding.suspend();
       try {
         const snap = await this.lib.open({ model: this.settings().embedding.model, ...(collectionId ? { collectionId } : {}) });
-        this.apply(snap);
+        if (!this.apply(snap, seq)) return;
         this.storeError = null;
         if (!this.readyMarked) {
           // For performance tools (DevTools, the bench): page load → library ready to query.
@@ -149,18 +154,27 @@ export class LibraryState {
 
   async refresh(): Promise<void> {
     if (!this.snapshot) return;
+    const seq = ++this.requested;
     try {
-      this.apply(await this.lib.snapshot());
+      this.apply(await this.lib.snapshot(), seq);
     } catch (e) {
       this.storeError = toError(e);
     }
   }
 
-  private apply(snap: LibrarySnapshot): void {
+  /**
+   * Shows a snapshot unless a later request's has been shown already: the worker answers
+   * concurrently, so a refresh sent before a re-open (another model) may answer after it, with
+   * the old model's counts. Returns whether it was applied.
+   */
+  private apply(snap: LibrarySnapshot, seq: number): boolean {
+    if (seq < this.shown) return false;
+    this.shown = seq;
     this.snapshot = snap;
     this.documents = snap.documents;
     this.collections = snap.collections;
     this.collectionId = snap.collectionId;
+    return true;
   }
 
   deleteDocument(id: string): Promise<void> {
@@ -334,6 +348,12 @@ export class LibraryState {
 
   /** Stores a parsed document (keyword-searchable from here on) and queues it for embedding. */
   private async store(e: FileEntry, doc: IngestedDocument, original: Blob): Promise<void> {
+    if (this.storeError) {
+      // The library could not be opened (no IndexedDB, blocked by another tab): say that, by name.
+      e.error = this.storeError;
+      e.status = 'error';
+      return;
+    }
     try {
       const { status } = await this.lib.add(doc, original);
       if (status === 'duplicate') {

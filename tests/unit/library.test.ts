@@ -237,6 +237,20 @@ describe('library worker', () => {
     expect(back.collections.map((c) => c.name)).toEqual(['My documents']);
   });
 
+  it('a call sent after a re-open sees the new library, and a write sent before it is in it', async () => {
+    const lib = start(database());
+    await lib.open({ model: MODEL });
+    const doc = await ingest('tides.md');
+    // Sent back to back, without waiting, as the page does when a setting changes mid-drop.
+    const adding = lib.add(doc);
+    const reopened = lib.open({ model: 'other-model' });
+    const snapshot = lib.snapshot();
+    expect((await snapshot).model).toBe('other-model');
+    expect((await adding).status).toBe('added');
+    expect((await reopened).documents.map((d) => d.name)).toEqual(['tides.md']);
+    expect((await lib.search({ query: 'moon tide', mode: 'keyword', k: 3 })).hits.map((h) => h.docName)).toEqual(['tides.md']);
+  });
+
   it('calls before open fail with a named error', async () => {
     const lib = start(database());
     const err = await lib.search({ query: 'x', mode: 'keyword', k: 1 }).catch((e: unknown) => e);
