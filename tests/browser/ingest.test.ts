@@ -57,9 +57,15 @@ async function watchLongTasks(page: Page): Promise<() => Promise<number[]>> {
 
 async function rowsSettled(page: Page, count: number): Promise<void> {
   await expect
-    .poll(() => page.locator('[data-testid="file-row"]:not([data-status="queued"]):not([data-status="reading"])').count(), {
-      timeout: 60_000,
-    })
+    .poll(
+      () =>
+        page
+          .locator('[data-testid="file-row"]:not([data-status="queued"]):not([data-status="reading"]):not([data-status="storing"])')
+          .count(),
+      {
+        timeout: 60_000,
+      },
+    )
     .toBe(count);
 }
 

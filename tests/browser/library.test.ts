@@ -69,6 +69,17 @@ async function drop(page: Page, files: TestFile[]): Promise<void> {
 
 const docRows = (page: Page) => page.getByTestId('doc-row');
 
+/** `n` documents of ~8 chunks each, distinct in content. */
+function reports(n: number): TestFile[] {
+  return Array.from({ length: n }, (_, i) => ({
+    name: `report-${String(i).padStart(2, '0')}.txt`,
+    text: Array.from(
+      { length: 60 },
+      (_, s) => `Report ${i} section ${s} notes that measurement ${i * 100 + s} was within tolerance on day ${s % 7}.`,
+    ).join(' '),
+  }));
+}
+
 async function waitForDocs(page: Page, count: number, embedded: boolean): Promise<void> {
   const selector = embedded ? '[data-testid="doc-row"][data-embedded="true"]' : '[data-testid="doc-row"]';
   await expect.poll(() => page.locator(selector).count(), { timeout: 90_000 }).toBe(count);
@@ -275,6 +286,33 @@ describe('the library', () => {
     expect(after.hits[0]!.doc).toBe('tides.md');
     // Both models' vectors are kept, each whole: switching back needs no re-embedding.
     for (const d of await storedDocuments(page)) expect(d.vectors, d.name).toEqual([d.chunkCount, d.chunkCount]);
+  });
+
+  it('switching the embedding model while documents are being embedded finishes them all with the new one, without an error', async () => {
+    const { context } = await profile();
+    const { page } = await openIn(context);
+    await drop(page, reports(30));
+    await expect.poll(() => page.getByTestId('embedding').getAttribute('data-phase'), { timeout: 60_000 }).toBe('embedding');
+    await page.getByText('Settings', { exact: true }).click();
+    await page.locator('input[name="embeddingModel"]').fill('tiny-bert-48');
+    // The premise: embedding is still under way when the model changes.
+    expect(await page.locator('[data-testid="doc-row"][data-embedded="true"]').count()).toBeLessThan(30);
+    await page.getByTestId('settings-save').click();
+    await expect.poll(() => page.getByTestId('embedded-total').textContent()).toBe('0');
+    // Documents the old model finished are offered for re-embedding (the offer follows the counts);
+    // the rest just go on.
+    const embeddedRows = page.locator('[data-testid="doc-row"][data-embedded="true"]');
+    await expect
+      .poll(async () => (await page.getByTestId('reembed-offer').count()) > 0 || (await embeddedRows.count()) === 30, { timeout: 60_000 })
+      .toBe(true);
+    if ((await page.getByTestId('reembed-offer').count()) > 0) await page.getByTestId('reembed').click();
+    await waitForDocs(page, 30, true);
+    expect(await page.getByTestId('embedding').getByTestId('error').count()).toBe(0);
+    const stored = await storedDocuments(page);
+    expect(stored).toHaveLength(30);
+    // Every document has whole vectors of the new model (and maybe of the old one).
+    for (const d of stored) expect(d.vectors, d.name).toContain(d.chunkCount);
+    expect(await page.getByTestId('chunk-total').textContent()).toBe(await page.getByTestId('embedded-total').textContent());
   });
 
   it('two tabs on the app: a document added in one is listed and searchable in the other', async () => {
