@@ -191,6 +191,7 @@ function idbTable(r: IdbResult): string {
         ['app store (src/store)', fmt(r.app.storeMs), fmt(r.app.readyMs), fmt(r.app.loadMs), fmt(r.app.buildMs)],
         ['raw: one ArrayBuffer record', fmt(r.raw.storeMs), fmt(r.raw.readyMs), fmt(r.raw.loadMs), fmt(r.raw.buildMs)],
         ['the app page (index.html, library worker)', '', fmt(r.page.readyMs), '', ''],
+        ['  the same, from its load event', '', fmt(r.page.afterLoadMs), '', ''],
         [
           'app ÷ raw',
           fmt(r.app.storeMs / r.raw.storeMs),

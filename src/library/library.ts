@@ -84,8 +84,8 @@ export class Library {
    */
   static async open(store: Store, opts: OpenOptions): Promise<Library> {
     const started = performance.now();
-    const collections = await store.listCollections();
-    const last = await store.getSetting<string>(LAST_COLLECTION_KEY);
+    // Two read-only transactions, run side by side: this is on the page-load path.
+    const [collections, last] = await Promise.all([store.listCollections(), store.getSetting<string>(LAST_COLLECTION_KEY)]);
     const wanted = opts.collectionId ?? last;
     const found = collections.find((c) => c.id === wanted) ?? collections.find((c) => c.id === DEFAULT_COLLECTION.id) ?? collections[0];
     if (!found) throw new AppError('StorageUnavailable', 'Your library has no collection to open. Reload the page.');

@@ -80,6 +80,8 @@ export const IDB = { appDb: 'ragscope', rawDb: 'ragscope-bench-raw', model: 'ben
 /** What the real app page measured: navigation start → the library worker's snapshot on the page. */
 export interface AppPageReadyResult {
   readyAt: number;
+  /** When the page's load event had been handled (its module scripts have run by then). */
+  loadedAt: number;
   chunks: number;
   embeddedChunks: number;
 }
