@@ -22,7 +22,10 @@ export type EmbeddingPhase = 'idle' | 'loading' | 'embedding' | 'error' | 'pause
 
 export class EmbeddingState {
   phase = $state<EmbeddingPhase>('idle');
-  /** Model download while loading; chunks of the current document while embedding. */
+  /**
+   * Model download while loading; while embedding, chunks embedded in this run out of all the run
+   * has seen (documents added meanwhile raise the total), with the current document as `item`.
+   */
   progress = $state.raw<Progress | null>(null);
   info = $state.raw<EmbedderInfo | null>(null);
   error = $state.raw<SerializedError | null>(null);
@@ -39,6 +42,8 @@ export class EmbeddingState {
   offered = $state.raw<PendingEmbedding[]>([]);
 
   private queue: PendingEmbedding[] = [];
+  /** Chunks of the documents finished since the queue was last empty (the progress bar's start). */
+  private runDone = 0;
   /**
    * The work in progress is void (its document was deleted, or the library re-opened for another
    * collection or embedding model): whoever set this already updated the queue, so the loop just
@@ -91,6 +96,7 @@ export class EmbeddingState {
    */
   suspend(): void {
     if (this.currentId !== null) this.skip();
+    this.runDone = 0;
     this.queue = [];
     this.offered = [];
     this.count();
@@ -172,15 +178,24 @@ export class EmbeddingState {
           const { embedder, info } = await this.embedder(controller.signal);
           this.phase = 'embedding';
           this.current = item.name;
-          this.progress = { stage: 'embed', unit: 'chunks', loaded: 0, total: item.texts.length, done: false, item: item.name };
+          const overall = (loaded: number): Progress => ({
+            stage: 'embed',
+            unit: 'chunks',
+            loaded: this.runDone + loaded,
+            total: this.runDone + this.queuedChunks,
+            done: false,
+            item: item.name,
+          });
+          this.progress = overall(0);
           const out = await embedder.embed(
             { texts: item.texts, kind: 'passage', batchSize: this.settings().embedding.batchSize },
-            { signal: controller.signal, onProgress: (p) => (this.progress = { ...p, item: item.name }) },
+            { signal: controller.signal, onProgress: (p) => (this.progress = overall(Math.min(p.loaded, item.texts.length))) },
           );
           this.chunksPerSecond = out.ms > 0 ? Math.round((out.count / out.ms) * 1000) : null;
           await this.library().putVectors(item.docId, info.model, out.dim, out.vectors);
           if (this.skipCurrent) continue;
           // Deleted meanwhile, or stored: either way this document is done.
+          this.runDone += item.texts.length;
           this.queue = this.queue.filter((q) => q.docId !== item.docId);
           this.count();
           this.onStored(item.docId);
@@ -204,6 +219,7 @@ export class EmbeddingState {
       }
     } finally {
       this.running = false;
+      if (this.queue.length === 0) this.runDone = 0;
       this.current = null;
       if (this.phase === 'embedding' || this.phase === 'loading') this.phase = 'idle';
     }
