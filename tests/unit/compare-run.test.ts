@@ -1,0 +1,147 @@
+/**
+ * The comparison run with the real transformers.js engine on the generated tiny GPT-2 and the app's
+ * own keyword retrieval: both sides stream, they get identical settings, only B sees passages, and
+ * Stop interrupts the side that is running.
+ */
+import { beforeAll, describe, expect, it } from 'vitest';
+import { runComparison, type CompareDeps, type CompareRequest, type Side } from '../../src/compare/run';
+import { TransformersChatEngine } from '../../src/generate/transformers-engine';
+import type { ChatEngine, ChatMessage, GenerationParams } from '../../src/generate/engine';
+import { keywordEntry } from '../../src/index/analyze';
+import { KeywordIndex } from '../../src/index/keyword';
+import { retrieve } from '../../src/index/retrieve';
+import type { SearchHit, SearchResult } from '../../src/protocol/library';
+import { isAppError } from '../../src/protocol/errors';
+import { fixtureModels } from '../fixtures/models';
+
+const PASSAGES = [
+  { chunkId: 'tides:0', docName: 'tides.md', headingPath: ['Tides'], text: 'The moon pulls the oceans, so the tide rises twice a day.' },
+  {
+    chunkId: 'bread:0',
+    docName: 'bread.md',
+    headingPath: ['Baking'],
+    text: 'Sourdough rises slowly because wild yeast ferments the flour.',
+  },
+  { chunkId: 'trains:0', docName: 'trains.txt', headingPath: [], text: 'The night train reaches the coast by morning.' },
+];
+
+/** The app's retrieval (BM25 + retrieve()) over three passages, answering like the library worker. */
+function search(question: string, r: CompareRequest['retrieval']): Promise<SearchResult> {
+  const index = KeywordIndex.fromEntries(PASSAGES.map((p) => keywordEntry(p.chunkId, p.text)));
+  const res = retrieve({ query: question, mode: r.mode, k: r.k }, { keyword: index });
+  const hits: SearchHit[] = res.hits.map((h) => {
+    const p = PASSAGES.find((x) => x.chunkId === h.chunkId)!;
+    return { ...h, docId: p.docName, docName: p.docName, ordinal: 0, text: p.text, headingPath: p.headingPath };
+  });
+  return Promise.resolve({ hits, modeUsed: res.modeUsed, ms: res.ms.total, retrieveMs: res.ms.total });
+}
+
+/** The real engine, with every call's messages and params recorded. */
+function recording(engine: ChatEngine): { engine: ChatEngine; calls: Array<{ messages: ChatMessage[]; params: GenerationParams }> } {
+  const calls: Array<{ messages: ChatMessage[]; params: GenerationParams }> = [];
+  return {
+    calls,
+    engine: {
+      load: (r, o) => engine.load(r, o),
+      generate: (messages, params, opts) => {
+        calls.push({ messages, params });
+        return engine.generate(messages, params, opts);
+      },
+      interrupt: () => engine.interrupt(),
+      unload: () => engine.unload(),
+    },
+  };
+}
+
+const PARAMS: GenerationParams = { maxTokens: 12, temperature: 0, topP: 1, seed: 42 };
+const REQ: CompareRequest = { question: 'Why does the tide rise?', retrieval: { mode: 'keyword', k: 2 }, params: PARAMS };
+
+let engine: TransformersChatEngine;
+beforeAll(async () => {
+  engine = new TransformersChatEngine();
+  await engine.load({
+    engine: 'transformers',
+    model: 'tiny-gpt2',
+    source: { kind: 'local', path: fixtureModels() },
+    device: 'wasm',
+    dtype: 'fp32',
+  });
+});
+
+describe('comparison run', () => {
+  it('answers twice on one engine with identical settings; only the grounded side sees the passages', async () => {
+    const rec = recording(engine);
+    const deps: CompareDeps = { engine: rec.engine, search };
+    const log: string[] = [];
+    const streamed: Record<Side, string> = { plain: '', grounded: '' };
+    const out = await runComparison(REQ, deps, {
+      onRetrieved: (r) => log.push(`retrieved ${r.hits.length}`),
+      onStart: (side) => log.push(`start ${side}`),
+      onToken: (side, d) => (streamed[side] += d),
+      onDone: (side, run) => log.push(`done ${side} ${run.status}`),
+    });
+    expect(log).toEqual(['retrieved 2', 'start plain', 'done plain done', 'start grounded', 'done grounded done']);
+
+    // Same params for both, value for value (one frozen object, in fact).
+    expect(rec.calls).toHaveLength(2);
+    expect(rec.calls[0]!.params).toEqual(PARAMS);
+    expect(rec.calls[1]!.params).toBe(rec.calls[0]!.params);
+    expect(out.params).toEqual(PARAMS);
+
+    // A: the question alone. B: the retrieved passages, numbered, then the question.
+    expect(out.plain.messages[1]!.content).toBe('Why does the tide rise?');
+    expect(out.plain.messages.map((m) => m.content).join('\n')).not.toContain('<passage');
+    // "rise" also matches the sourdough passage, ranked below the one about tides.
+    expect(out.retrieval.hits.map((h) => h.docName)).toEqual(['tides.md', 'bread.md']);
+    expect(out.grounded.messages[1]!.content).toContain('<passage number="1" source="tides.md, Tides">');
+    expect(out.grounded.messages[1]!.content).toContain('<passage number="2" source="bread.md, Baking">');
+    expect(out.grounded.messages[1]!.content).toMatch(/Question: Why does the tide rise\?$/);
+
+    // Both streamed what they returned, with their own numbers.
+    for (const side of ['plain', 'grounded'] as const) {
+      const r = out[side].result!;
+      expect(r.completionTokens).toBeGreaterThan(0);
+      expect(streamed[side]).toBe(r.text);
+      expect(r.promptTokens).toBeGreaterThan(0);
+    }
+    expect(out.grounded.result!.promptTokens).toBeGreaterThan(out.plain.result!.promptTokens);
+  });
+
+  it('is reproducible: same question, same settings, same answers', async () => {
+    const deps: CompareDeps = { engine, search };
+    const [a, b] = [await runComparison(REQ, deps), await runComparison(REQ, deps)];
+    expect([b.plain.result!.text, b.grounded.result!.text]).toEqual([a.plain.result!.text, a.grounded.result!.text]);
+  });
+
+  it('Stop during "model only" keeps its partial answer and never starts the other side', async () => {
+    const controller = new AbortController();
+    const started: Side[] = [];
+    const out = await runComparison(
+      REQ,
+      { engine, search },
+      { onStart: (side) => started.push(side), onToken: (side) => side === 'plain' && controller.abort() },
+      controller.signal,
+    );
+    expect(started).toEqual(['plain']);
+    expect(out.plain.status).toBe('interrupted');
+    expect(out.plain.result!.completionTokens).toBeLessThan(PARAMS.maxTokens);
+    expect(out.grounded).toMatchObject({ status: 'stopped', result: null });
+  });
+
+  it('Stop during "model + documents" leaves the first answer whole', async () => {
+    const controller = new AbortController();
+    const out = await runComparison(
+      REQ,
+      { engine, search },
+      { onToken: (side) => side === 'grounded' && controller.abort() },
+      controller.signal,
+    );
+    expect(out.plain.status).toBe('done');
+    expect(out.grounded.status).toBe('interrupted');
+  });
+
+  it('refuses an empty question by name', async () => {
+    const err = await runComparison({ ...REQ, question: '   ' }, { engine, search }).catch((e: unknown) => e);
+    expect(isAppError(err, 'InvalidRequest')).toBe(true);
+  });
+});
