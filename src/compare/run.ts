@@ -13,7 +13,7 @@
 import type { ChatEngine, ChatMessage, GenerationParams, GenerationResult } from '../generate/engine';
 import { groundedMessages, plainMessages, PROMPT_VERSION, type PromptPassage } from '../generate/prompts';
 import type { SearchMode } from '../index/types';
-import { AppError, serializeError, type SerializedError } from '../protocol/errors';
+import { AppError, isAppError, serializeError, type SerializedError } from '../protocol/errors';
 import type { SearchHit, SearchResult } from '../protocol/library';
 
 export type Side = 'plain' | 'grounded';
@@ -31,6 +31,11 @@ export interface SideRun {
   status: 'done' | 'interrupted' | 'stopped' | 'failed';
   result: GenerationResult | null;
   error?: SerializedError;
+  /**
+   * Grounded side: how many of the retrieved passages the prompt carried. Fewer than retrieved when
+   * the rest did not fit the model's context window with the answer (lowest-ranked left out).
+   */
+  passagesUsed?: number;
 }
 
 export interface ComparisonResult {
@@ -81,25 +86,39 @@ export async function runComparison(
   const retrievalMs = performance.now() - t;
   events.onRetrieved?.(retrieval);
 
-  const sides: Record<Side, ChatMessage[]> = {
-    plain: plainMessages(question),
-    grounded: groundedMessages(question, retrieval.hits.map(toPromptPassage)),
-  };
+  const passages = retrieval.hits.map(toPromptPassage);
+  const prompt = (side: Side, used: number): ChatMessage[] =>
+    side === 'plain' ? plainMessages(question) : groundedMessages(question, passages.slice(0, used));
   const runs = {} as Record<Side, SideRun>;
   for (const side of ['plain', 'grounded'] as const) {
-    const messages = sides[side];
+    let used = side === 'grounded' ? passages.length : 0;
+    let messages = prompt(side, used);
+    const tag = (run: SideRun): SideRun => (side === 'grounded' ? { ...run, passagesUsed: used } : run);
     if (signal?.aborted) {
-      runs[side] = { messages, status: 'stopped', result: null };
+      runs[side] = tag({ messages, status: 'stopped', result: null });
       events.onDone?.(side, runs[side]);
       continue;
     }
     events.onStart?.(side, messages);
-    try {
-      const result = await deps.engine.generate(messages, params, { signal, onToken: (d) => events.onToken?.(side, d) });
-      runs[side] = { messages, status: result.finishReason === 'interrupted' ? 'interrupted' : 'done', result };
-    } catch (e) {
-      // One side failing (a lost GPU device, say) still shows the other side's answer.
-      runs[side] = { messages, status: 'failed', result: null, error: e instanceof AppError ? e.toJSON() : serializeError(e) };
+    for (;;) {
+      try {
+        const result = await deps.engine.generate(messages, params, { signal, onToken: (d) => events.onToken?.(side, d) });
+        runs[side] = tag({ messages, status: result.finishReason === 'interrupted' ? 'interrupted' : 'done', result });
+      } catch (e) {
+        // Engines refuse an over-long prompt before running the model, so trying again with the
+        // lowest-ranked passage left out costs one tokenisation. The plain side has nothing to drop,
+        // and a grounded prompt keeps at least one passage: without any it would claim that
+        // nothing was found, so it fails with the engine's sentence instead.
+        if (isAppError(e, 'ContextTooLong') && used > 1) {
+          used--;
+          messages = prompt(side, used);
+          events.onStart?.(side, messages);
+          continue;
+        }
+        // One side failing (a lost GPU device, say) still shows the other side's answer.
+        runs[side] = tag({ messages, status: 'failed', result: null, error: e instanceof AppError ? e.toJSON() : serializeError(e) });
+      }
+      break;
     }
     events.onDone?.(side, runs[side]);
   }

@@ -41,6 +41,16 @@ interface Loaded {
   info: ChatModelInfo;
 }
 
+/** How many tokens (prompt and answer together) the model can attend to, from its config; null if it does not say. */
+export function contextWindow(model: PreTrainedModel): number | null {
+  const c = model.config as unknown as Record<string, unknown>;
+  for (const key of ['max_position_embeddings', 'n_positions', 'n_ctx', 'max_seq_len']) {
+    const v = c[key];
+    if (typeof v === 'number' && Number.isInteger(v) && v > 0) return v;
+  }
+  return null;
+}
+
 /** The transcript used when a tokenizer has no chat template. Ends with the assistant's cue. */
 export function plainTranscript(messages: ChatMessage[]): string {
   const label = { system: 'System', user: 'User', assistant: 'Assistant' } as const;
@@ -100,6 +110,16 @@ export class TransformersChatEngine implements ChatEngine {
 
     const inputs = this.encode(tokenizer, messages);
     const promptTokens = inputs.input_ids.dims.at(-1) ?? 0;
+    const window = contextWindow(model);
+    // Past its last position embedding a model does not degrade, it crashes (ONNX Runtime's
+    // "indices element out of data bounds"): refuse by name, with the numbers, before running.
+    if (window !== null && promptTokens + params.maxTokens > window) {
+      throw new AppError(
+        'ContextTooLong',
+        `The prompt is ${promptTokens} tokens and the answer may take ${params.maxTokens} more, but this model reads at most ${window} tokens at once. Ask with fewer passages or fewer max tokens.`,
+        { promptTokens, maxTokens: params.maxTokens, contextWindow: window },
+      );
+    }
 
     const stopper = new InterruptableStoppingCriteria();
     this.stopper = stopper;

@@ -16,6 +16,7 @@ export const ERROR_NAMES = [
   'ModelNotSupported',
   'EngineNotLoaded',
   'GenerationFailed',
+  'ContextTooLong',
   'Cancelled',
   'WorkerCrashed',
   'InvalidSettings',

@@ -11,7 +11,7 @@ import { keywordEntry } from '../../src/index/analyze';
 import { KeywordIndex } from '../../src/index/keyword';
 import { retrieve } from '../../src/index/retrieve';
 import type { SearchHit, SearchResult } from '../../src/protocol/library';
-import { isAppError } from '../../src/protocol/errors';
+import { isAppError, type AppError } from '../../src/protocol/errors';
 import { fixtureModels } from '../fixtures/models';
 
 const PASSAGES = [
@@ -138,6 +138,37 @@ describe('comparison run', () => {
     );
     expect(out.plain.status).toBe('done');
     expect(out.grounded.status).toBe('interrupted');
+  });
+
+  it("leaves out the lowest-ranked passages that do not fit the model's context window, and says how many it used", async () => {
+    const long = (doc: string, rank: number): SearchHit => ({
+      chunkId: `${doc}:0`,
+      rank,
+      score: 10 - rank,
+      docId: doc,
+      docName: `${doc}.md`,
+      ordinal: 0,
+      text: `${doc} `.repeat(25),
+      headingPath: [],
+    });
+    const hits = [long('alpha', 1), long('beta', 2), long('gamma', 3)];
+    const longSearch = (): Promise<SearchResult> => Promise.resolve({ hits, modeUsed: 'keyword', ms: 0, retrieveMs: 0 });
+    const out = await runComparison(REQ, { engine, search: longSearch });
+    expect(out.grounded.status).toBe('done');
+    const used = out.grounded.passagesUsed!;
+    expect(used).toBeGreaterThan(0);
+    expect(used).toBeLessThan(3);
+    // The prompt sent carries exactly the best `used` passages, and fits with the answer (tiny GPT-2 reads 512 tokens).
+    expect(out.grounded.messages[1]!.content.match(/<passage /g)).toHaveLength(used);
+    expect(out.grounded.messages[1]!.content).toContain('source="alpha.md"');
+    expect(out.grounded.result!.promptTokens + PARAMS.maxTokens).toBeLessThanOrEqual(512);
+  });
+
+  it('the engine refuses a prompt it cannot read, by name and with the numbers, before running the model', async () => {
+    const err = await engine.generate([{ role: 'user', content: 'tide '.repeat(600) }], PARAMS).catch((e: unknown) => e);
+    expect(isAppError(err, 'ContextTooLong')).toBe(true);
+    expect((err as AppError).data).toMatchObject({ maxTokens: 12, contextWindow: 512 });
+    expect((err as AppError).message).toMatch(/reads at most 512 tokens/);
   });
 
   it('refuses an empty question by name', async () => {
