@@ -44,12 +44,8 @@ export class SearchState {
     this.busy = true;
     this.error = null;
     try {
-      const vector = mode === 'keyword' ? {} : await this.embedQuestion(text);
-      if (id !== this.seq) return;
-      this.status = null;
-      const lib = await this.library.searcher();
-      const res = await lib.search({ query: text, mode, k: overrides.k ?? s.topK, rrfK: s.rrfK, ...vector });
-      if (id !== this.seq) return;
+      const res = await this.retrieve(text, { mode, k: overrides.k ?? s.topK, rrfK: s.rrfK }, () => id === this.seq);
+      if (!res) return;
       this.result = res;
       this.query = text;
     } catch (e) {
@@ -60,6 +56,24 @@ export class SearchState {
         this.status = null;
       }
     }
+  }
+
+  /**
+   * Retrieval as the app does it everywhere (search box and comparisons): the question embedded
+   * when the library has vectors, then the library worker. Null when `current()` turns false
+   * meanwhile (a newer request superseded this one).
+   */
+  async retrieve(
+    text: string,
+    r: { mode: SearchMode; k: number; rrfK?: number },
+    current: () => boolean = () => true,
+  ): Promise<SearchResult | null> {
+    const vector = r.mode === 'keyword' ? {} : await this.embedQuestion(text);
+    if (!current()) return null;
+    this.status = null;
+    const lib = await this.library.searcher();
+    const res = await lib.search({ query: text, mode: r.mode, k: r.k, ...(r.rrfK !== undefined ? { rrfK: r.rrfK } : {}), ...vector });
+    return current() ? res : null;
   }
 
   /**

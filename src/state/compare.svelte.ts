@@ -1,0 +1,146 @@
+/**
+ * Asking once and seeing both answers: loads the chat engine the settings and the GPU call for (in
+ * the LLM worker), retrieves like the search box, and runs the comparison (src/compare/run.ts),
+ * streaming each side into its pane. Owns the LLM worker for comparisons.
+ */
+
+import { runComparison, type ComparisonResult, type Side, type SideRun } from '../compare/run';
+import type { WorkerChatEngine } from '../generate/client';
+import type { ChatMessage, ChatModelInfo, GenerationParams } from '../generate/engine';
+import type { SearchMode } from '../index/types';
+import { parseModelSource } from '../platform/model-source';
+import type { GpuStatus } from '../platform/webgpu';
+import { AppError, serializeError, type SerializedError } from '../protocol/errors';
+import type { SearchResult } from '../protocol/library';
+import type { Progress } from '../protocol/progress';
+import type { Settings } from '../settings/defaults';
+import { GenerateCheck } from './selftest.svelte';
+import type { SearchState } from './search.svelte';
+import { createChatEngine, type Supervised } from './workers';
+
+export type ComparePhase = 'idle' | 'loading' | 'retrieving' | 'answering' | 'done' | 'error';
+
+/** Per-question settings, next to the question box; unset ones come from Settings. */
+export interface AskOptions {
+  mode?: SearchMode;
+  k?: number;
+  temperature?: number;
+  maxTokens?: number;
+}
+
+export interface PaneState {
+  text: string;
+  messages: ChatMessage[];
+  run: SideRun | null;
+  running: boolean;
+}
+
+const emptyPane = (): PaneState => ({ text: '', messages: [], run: null, running: false });
+
+export class CompareState {
+  phase = $state<ComparePhase>('idle');
+  /** Model download and compile while loading. */
+  progress = $state.raw<Progress | null>(null);
+  info = $state.raw<ChatModelInfo | null>(null);
+  error = $state.raw<SerializedError | null>(null);
+  question = $state('');
+  retrieval = $state.raw<SearchResult | null>(null);
+  plain = $state<PaneState>(emptyPane());
+  grounded = $state<PaneState>(emptyPane());
+  last = $state.raw<ComparisonResult | null>(null);
+
+  private handle: Supervised<WorkerChatEngine> | null = null;
+  private loadedKey = '';
+  private controller: AbortController | null = null;
+
+  constructor(
+    private readonly search: SearchState,
+    private readonly settings: () => Settings,
+    private readonly gpu: () => GpuStatus | null,
+  ) {}
+
+  get busy(): boolean {
+    return this.phase === 'loading' || this.phase === 'retrieving' || this.phase === 'answering';
+  }
+
+  /** Stops the model download, or the answer being generated (its text so far is kept). */
+  stop(): void {
+    this.controller?.abort();
+  }
+
+  async ask(question: string, opts: AskOptions = {}): Promise<void> {
+    if (this.busy || question.trim() === '') return;
+    const s = this.settings();
+    const controller = (this.controller = new AbortController());
+    this.error = null;
+    this.question = question.trim();
+    this.retrieval = null;
+    this.plain = emptyPane();
+    this.grounded = emptyPane();
+    try {
+      const engine = await this.engine(s, controller.signal);
+      this.phase = 'retrieving';
+      const params: GenerationParams = {
+        maxTokens: opts.maxTokens ?? s.llm.maxTokens,
+        temperature: opts.temperature ?? s.llm.temperature,
+        topP: s.llm.topP,
+        seed: s.llm.seed,
+      };
+      const retrieval = { mode: opts.mode ?? s.retrieval.mode, k: opts.k ?? s.retrieval.topK, rrfK: s.retrieval.rrfK };
+      this.last = await runComparison(
+        { question, retrieval, params },
+        {
+          engine,
+          search: async (q, r) => (await this.search.retrieve(q, r))!,
+        },
+        {
+          onRetrieved: (r) => {
+            this.retrieval = r;
+            this.phase = 'answering';
+          },
+          onStart: (side, messages) => Object.assign(this.pane(side), { messages, running: true }),
+          onToken: (side, delta) => (this.pane(side).text += delta),
+          onDone: (side, run) => Object.assign(this.pane(side), { run, running: false, messages: run.messages }),
+        },
+        controller.signal,
+      );
+      this.phase = 'done';
+    } catch (e) {
+      const error = e instanceof AppError ? e.toJSON() : serializeError(e);
+      if (error.name === 'WorkerCrashed') {
+        this.handle = null;
+        this.loadedKey = '';
+      }
+      this.error = error;
+      this.phase = error.name === 'Cancelled' ? 'idle' : 'error';
+    } finally {
+      if (this.controller === controller) this.controller = null;
+    }
+  }
+
+  private pane(side: Side): PaneState {
+    return side === 'plain' ? this.plain : this.grounded;
+  }
+
+  /** The engine for the current settings, loaded once (a settings change loads the new model). */
+  private async engine(s: Settings, signal: AbortSignal): Promise<WorkerChatEngine> {
+    const kind = GenerateCheck.engineFor(s, this.gpu());
+    const req = {
+      engine: kind,
+      model: GenerateCheck.modelFor(s, kind),
+      source: parseModelSource(s.modelSource, location.origin),
+      device: s.llm.transformersDevice,
+      dtype: s.llm.transformersDtype,
+    };
+    const key = JSON.stringify(req);
+    this.handle ??= createChatEngine();
+    const engine = this.handle.client;
+    if (key !== this.loadedKey || !this.info) {
+      this.phase = 'loading';
+      this.info = null;
+      this.info = await engine.load(req, { signal, onProgress: (p) => (this.progress = p) });
+      this.loadedKey = key;
+    }
+    return engine;
+  }
+}

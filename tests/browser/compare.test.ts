@@ -1,0 +1,89 @@
+/**
+ * Ask once, see both, in the real app: documents dropped and stored, one question, the same
+ * generated tiny GPT-2 (transformers.js engine in the LLM worker) answering with and without the
+ * retrieved passages, the trace, the prompts, and documents carrying markup that must never run.
+ */
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import type { Browser } from 'playwright-core';
+import { launchChromium } from './chromium';
+import { openApp, networkRequests, type OpenedPage } from './app';
+
+const baseUrl = inject('baseUrl');
+let browser: Browser;
+const opened: OpenedPage[] = [];
+
+beforeAll(async () => {
+  browser = await launchChromium(inject('chromiumPath'));
+});
+afterAll(async () => {
+  for (const o of opened) await o.context.close();
+  await browser?.close();
+});
+
+const SETTINGS = {
+  modelSource: '/models/',
+  embedding: { model: 'tiny-bert', device: 'wasm', dtype: 'fp32' },
+  llm: { engine: 'transformers', transformersModel: 'tiny-gpt2', transformersDevice: 'wasm', transformersDtype: 'fp32', maxTokens: 12 },
+} as const;
+
+const FILES = [
+  { name: 'tides.md', text: '# Tides\n\nThe moon pulls the oceans, so the tide rises twice a day along most coasts.\n' },
+  { name: 'bread.md', text: '# Baking\n\nSourdough bread rises slowly because wild yeast ferments the flour.\n' },
+  {
+    name: 'markup.txt',
+    text: 'Harbour log: <img src=x onerror="window.__pwned = 1"> and <script>window.__pwned = 2</script> were written in this harbour log.',
+  },
+];
+
+describe('the comparison', () => {
+  it('answers once from the model alone and once with the passages, shows the trace and the exact prompts, and runs no document markup', async () => {
+    const o = await openApp(browser, baseUrl, '/', SETTINGS);
+    opened.push(o);
+    const { page, requests, errors } = o;
+    await page.getByTestId('library-summary').waitFor();
+    await page
+      .getByTestId('file-input')
+      .setInputFiles(FILES.map((f) => ({ name: f.name, mimeType: 'text/plain', buffer: Buffer.from(f.text) })));
+    await expect.poll(() => page.getByTestId('doc-row').count(), { timeout: 60_000 }).toBe(3);
+
+    const ask = async (question: string): Promise<void> => {
+      await page.getByTestId('compare-question').fill(question);
+      await page.getByTestId('compare-ask').click();
+      for (const pane of ['pane-plain', 'pane-grounded']) {
+        await expect.poll(() => page.getByTestId(pane).getAttribute('data-status'), { timeout: 120_000 }).toBe('done');
+      }
+    };
+
+    await ask('Why does the tide rise along the coasts?');
+    for (const pane of ['pane-plain', 'pane-grounded']) {
+      expect((await page.getByTestId(pane).getByTestId('answer').textContent())!.trim().length, pane).toBeGreaterThan(0);
+      expect(await page.getByTestId(pane).getByTestId('pane-stats').textContent()).toMatch(/\d+ tokens · first token \d+ ms/);
+    }
+    const passages = page.getByTestId('passage');
+    expect(await passages.count()).toBeGreaterThan(0);
+    expect(await passages.first().textContent()).toContain('tides.md');
+    await page.getByTestId('trace').locator('summary').click();
+    expect(await page.getByTestId('trace-row').count()).toBe(await passages.count());
+
+    // The prompts: only the grounded side carries the passages.
+    await page.getByTestId('prompts').locator('summary').click();
+    const plain = await page.getByTestId('prompt-plain').textContent();
+    const grounded = await page.getByTestId('prompt-grounded').textContent();
+    expect(plain).toContain('Why does the tide rise along the coasts?');
+    expect(plain).not.toContain('<passage');
+    expect(grounded).toContain('<passage number="1" source="tides.md, Tides">');
+    expect(grounded).toContain('The moon pulls the oceans');
+
+    // Markup inside a document is text everywhere: in the passages and in the prompt (escaped).
+    await ask('What was written in the harbour log?');
+    expect(await passages.first().textContent()).toContain('<img src=x onerror="window.__pwned = 1">');
+    expect(await page.getByTestId('prompt-grounded').textContent()).toContain('&lt;script&gt;window.__pwned = 2&lt;/script&gt;');
+    expect(await page.evaluate(() => (globalThis as { __pwned?: number }).__pwned)).toBeUndefined();
+    expect(await page.locator('[data-testid="compare"] img, [data-testid="compare"] script').count()).toBe(0);
+
+    await page.getByTestId('compare').screenshot({ path: 'tests/.output/compare-view.png' });
+    const origin = new URL(baseUrl).origin;
+    expect(networkRequests(requests).filter((u) => u.origin !== origin || u.pathname === '/x')).toEqual([]);
+    expect(errors).toEqual([]);
+  });
+});
