@@ -43,6 +43,9 @@ export class CompareState {
   progress = $state.raw<Progress | null>(null);
   info = $state.raw<ChatModelInfo | null>(null);
   error = $state.raw<SerializedError | null>(null);
+  /** The question being typed (the sample set suggests one). */
+  draft = $state('');
+  /** The question the panes answer. */
   question = $state('');
   retrieval = $state.raw<SearchResult | null>(null);
   plain = $state<PaneState>(emptyPane());

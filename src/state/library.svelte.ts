@@ -222,6 +222,30 @@ export class LibraryState {
     return this.process(jobs);
   }
 
+  /**
+   * Adds the sample set the app serves (public/samples/: invented facts no model learned in
+   * training) and returns its suggested question, so a first-time user sees the difference at once.
+   */
+  async addSamples(): Promise<string | null> {
+    const base = `${import.meta.env.BASE_URL}samples/`;
+    const fetchOk = async (name: string): Promise<Response> => {
+      const res = await fetch(base + name);
+      if (!res.ok)
+        throw new AppError('InternalError', `The sample file ${name} is missing from this copy of ragscope (HTTP ${res.status}).`);
+      return res;
+    };
+    let question: string | null = null;
+    await this.act(async () => {
+      const manifest = (await (await fetchOk('samples.json')).json()) as { question: string; files: string[] };
+      const files = await Promise.all(
+        manifest.files.map(async (name) => ({ file: new File([await (await fetchOk(name)).blob()], name), path: name })),
+      );
+      void this.add(files);
+      question = manifest.question;
+    });
+    return question;
+  }
+
   addText(title: string, text: string): Promise<void> {
     const name = /\.[a-z0-9]{1,5}$/i.test(title) ? title : `${title || 'Pasted text'}.txt`;
     return this.add([{ file: new File([text], name, { type: 'text/plain' }), path: name }]);

@@ -86,4 +86,24 @@ describe('the comparison', () => {
     expect(networkRequests(requests).filter((u) => u.origin !== origin || u.pathname === '/x')).toEqual([]);
     expect(errors).toEqual([]);
   });
+
+  it('the sample documents give a first-time user a question whose answer only the documents hold', async () => {
+    // The tiny GPT-2 reads 512 tokens at once: small chunks, so a passage fits with the question.
+    const o = await openApp(browser, baseUrl, '/', { ...SETTINGS, ingest: { chunkTokens: 64, overlapTokens: 8 } });
+    opened.push(o);
+    const { page, errors } = o;
+    await page.getByTestId('library-summary').waitFor();
+    await page.getByTestId('try-samples').click();
+    await expect.poll(() => page.getByTestId('doc-row').count(), { timeout: 60_000 }).toBe(3);
+    await expect.poll(() => page.locator('[data-testid="doc-row"][data-embedded="true"]').count(), { timeout: 60_000 }).toBe(3);
+    const question = await page.getByTestId('compare-question').inputValue();
+    expect(question).toMatch(/Kestrel Point tide gauge calibrated/);
+    await page.getByTestId('compare-ask').click();
+    await expect.poll(() => page.getByTestId('pane-grounded').getAttribute('data-status'), { timeout: 120_000 }).toBe('done');
+    // The passage that answers it (every 90 days, by Ines Okonkwo-Baird) was given to the model.
+    await page.getByTestId('prompts').locator('summary').click();
+    expect(await page.getByTestId('prompt-grounded').textContent()).toContain('calibrated every 90 days');
+    expect(await page.getByTestId('prompt-plain').textContent()).not.toContain('90 days');
+    expect(errors).toEqual([]);
+  });
 });
