@@ -30,6 +30,12 @@ export class WorkerLibrary {
   search(req: SearchRequest, opts: CallOptions<never> = {}) {
     return this.rpc.call('search', req, opts);
   }
+  context(docId: string, ordinal: number) {
+    return this.rpc.call('context', { docId, ordinal });
+  }
+  original(docId: string) {
+    return this.rpc.call('original', { docId });
+  }
   snapshot() {
     return this.rpc.call('snapshot', null);
   }

@@ -127,6 +127,8 @@ export function libraryService(opts: LibraryHandlerOptions = {}): LibraryService
     },
     search: async (req) => (await current()).search(req),
     snapshot: async () => (await current()).snapshot(),
+    context: async (req) => (await current()).context(req.docId, req.ordinal),
+    original: async (req) => (await current()).original(req.docId),
     createCollection: async (req) => {
       const created = await (await store()).createCollection(req.name);
       return { ...created, documents: 0 };

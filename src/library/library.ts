@@ -19,6 +19,8 @@ import type {
   CollectionInfo,
   LibraryDoc,
   LibrarySnapshot,
+  OriginalFile,
+  PassageContext,
   PendingEmbedding,
   SearchRequest,
   SearchResult,
@@ -263,6 +265,33 @@ export class Library {
     if (result.fallbackReason !== undefined) out.fallbackReason = result.fallbackReason;
     if (req.queryVectorMissing && out.modeUsed === 'keyword' && req.mode !== 'keyword') out.fallbackReason = req.queryVectorMissing;
     return out;
+  }
+
+  /**
+   * The chunk with what surrounds it: the part of the previous chunk before it and the part of the
+   * next chunk after it, cut by their offsets into the document text, so overlapping chunks never
+   * show a sentence twice.
+   */
+  async context(docId: string, ordinal: number): Promise<PassageContext | null> {
+    const ids = [ordinal - 1, ordinal, ordinal + 1].filter((i) => i >= 0).map((i) => `${docId}:${i}`);
+    const chunks = await this.store.getChunks(this.collectionId, ids);
+    const cur = chunks.get(`${docId}:${ordinal}`);
+    if (!cur) return null;
+    const prev = chunks.get(`${docId}:${ordinal - 1}`);
+    const next = chunks.get(`${docId}:${ordinal + 1}`);
+    const out: PassageContext = {
+      before: prev ? prev.text.slice(0, Math.max(0, cur.start - prev.start)) : '',
+      text: cur.text,
+      after: next ? next.text.slice(Math.max(0, cur.end - next.start)) : '',
+    };
+    if (cur.pages) out.pages = cur.pages;
+    return out;
+  }
+
+  async original(docId: string): Promise<OriginalFile | null> {
+    const doc = this.docs.get(docId);
+    const file = doc ? await this.store.getOriginal(this.collectionId, docId) : null;
+    return doc && file ? { file, name: doc.name, format: doc.format } : null;
   }
 
   async snapshot(): Promise<LibrarySnapshot> {

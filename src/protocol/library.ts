@@ -115,6 +115,21 @@ export interface SearchResult {
   retrieveMs: number;
 }
 
+/** A passage inside its surroundings, for the passage view: the text before, the passage, the text after. */
+export interface PassageContext {
+  before: string;
+  text: string;
+  after: string;
+  pages?: number[];
+}
+
+/** The dropped file, kept so a cited passage can be checked against it. */
+export interface OriginalFile {
+  file: Blob;
+  name: string;
+  format: DocFormat;
+}
+
 /**
  * Pushed to the page on `watch`: the library changed underneath it (another tab or window stored
  * or deleted something; the worker has already rebuilt its indexes), or the store closed (another
@@ -130,6 +145,10 @@ export type LibraryProtocol = {
   putVectors: Method<{ docId: string; model: string; dim: number; vectors: Float32Array }, LibraryDoc | null>;
   remove: Method<{ docId: string }, null>;
   search: Method<SearchRequest, SearchResult>;
+  /** The chunk with the text of its neighbours around it (null when the document is gone). */
+  context: Method<{ docId: string; ordinal: number }, PassageContext | null>;
+  /** The kept original of a document (null when none was kept or the document is gone). */
+  original: Method<{ docId: string }, OriginalFile | null>;
   snapshot: Method<null, LibrarySnapshot>;
   createCollection: Method<{ name: string }, CollectionInfo>;
   renameCollection: Method<{ id: string; name: string }, null>;

@@ -251,6 +251,33 @@ describe('library worker', () => {
     expect((await lib.search({ query: 'moon tide', mode: 'keyword', k: 3 })).hits.map((h) => h.docName)).toEqual(['tides.md']);
   });
 
+  it('shows a passage within its surroundings without repeating the overlap, and gives back the original file', async () => {
+    const lib = start(database());
+    await lib.open({ model: MODEL });
+    const text = Array.from({ length: 120 }, (_, i) => `Sentence ${i} of the long report says that value ${i * 7} held.`).join(' ');
+    const r = await ingestFile(new Blob([text]), { name: 'long.txt', maxBytes: 1e6, chunking: { chunkTokens: 64, overlapTokens: 16 } });
+    if (r.kind !== 'parsed') throw new Error('expected a parsed document');
+    const doc = r.doc;
+    expect(doc.chunks.length).toBeGreaterThan(3);
+    await lib.add(doc, new Blob([text], { type: 'text/plain' }));
+
+    const [prev, cur, next] = [doc.chunks[1]!, doc.chunks[2]!, doc.chunks[3]!];
+    expect(prev.end).toBeGreaterThan(cur.start); // the chunks do overlap
+    const ctx = (await lib.context(doc.id, 2))!;
+    expect(ctx.text).toBe(cur.text);
+    expect(ctx.before).toBe(doc.text.slice(prev.start, cur.start));
+    expect(ctx.after).toBe(doc.text.slice(cur.end, next.end));
+    // The first chunk has nothing before it; a chunk that does not exist has no context.
+    expect((await lib.context(doc.id, 0))!.before).toBe('');
+    expect(await lib.context(doc.id, 999)).toBeNull();
+
+    const original = (await lib.original(doc.id))!;
+    expect(original).toMatchObject({ name: 'long.txt', format: 'text' });
+    expect(await original.file.text()).toBe(text);
+    await lib.remove(doc.id);
+    expect(await lib.original(doc.id)).toBeNull();
+  });
+
   it('calls before open fail with a named error', async () => {
     const lib = start(database());
     const err = await lib.search({ query: 'x', mode: 'keyword', k: 1 }).catch((e: unknown) => e);
