@@ -11,7 +11,8 @@ import type { SearchMode } from '../index/types';
 import { parseModelSource } from '../platform/model-source';
 import type { GpuStatus } from '../platform/webgpu';
 import { AppError, serializeError, type SerializedError } from '../protocol/errors';
-import type { SearchResult } from '../protocol/library';
+import type { PassageContext, SearchResult } from '../protocol/library';
+import type { LibraryState } from './library.svelte';
 import type { Progress } from '../protocol/progress';
 import type { Settings } from '../settings/defaults';
 import { GenerateCheck } from './selftest.svelte';
@@ -51,12 +52,15 @@ export class CompareState {
   plain = $state<PaneState>(emptyPane());
   grounded = $state<PaneState>(emptyPane());
   last = $state.raw<ComparisonResult | null>(null);
+  /** The passage opened from a citation: its number and the text around it (null while loading). */
+  passage = $state.raw<{ n: number; context: PassageContext | null } | null>(null);
 
   private handle: Supervised<WorkerChatEngine> | null = null;
   private loadedKey = '';
   private controller: AbortController | null = null;
 
   constructor(
+    private readonly library: LibraryState,
     private readonly search: SearchState,
     private readonly settings: () => Settings,
     private readonly gpu: () => GpuStatus | null,
@@ -78,6 +82,7 @@ export class CompareState {
     this.error = null;
     this.question = question.trim();
     this.retrieval = null;
+    this.passage = null;
     this.plain = emptyPane();
     this.grounded = emptyPane();
     try {
@@ -118,6 +123,53 @@ export class CompareState {
       this.phase = error.name === 'Cancelled' ? 'idle' : 'error';
     } finally {
       if (this.controller === controller) this.controller = null;
+    }
+  }
+
+  /** Opens passage `n` (1-based, as cited) with its surroundings. */
+  async showPassage(n: number): Promise<void> {
+    const hit = this.retrieval?.hits[n - 1];
+    if (!hit) return;
+    this.passage = { n, context: null };
+    try {
+      const context = await (await this.library.searcher()).context(hit.docId, hit.ordinal);
+      if (this.passage?.n === n) this.passage = { n, context };
+    } catch (e) {
+      this.error = e instanceof AppError ? e.toJSON() : serializeError(e);
+    }
+  }
+
+  /**
+   * Opens the original file of passage `n` in a new tab: a PDF at the passage's page in the
+   * browser's viewer; text-like files as plain text. Never as HTML: a saved web page opened from a
+   * blob URL would run its scripts with this page's origin (and so its library). Word and EPUB
+   * files, which browsers cannot show, are downloaded.
+   */
+  async openOriginal(n: number): Promise<void> {
+    const hit = this.retrieval?.hits[n - 1];
+    if (!hit) return;
+    try {
+      const original = await (await this.library.searcher()).original(hit.docId);
+      if (!original) {
+        this.error = { name: 'InvalidRequest', message: `The original of “${hit.docName}” was not kept (or the document was deleted).` };
+        return;
+      }
+      const { format } = original;
+      const download = format === 'docx' || format === 'epub';
+      const type = format === 'pdf' ? 'application/pdf' : 'text/plain;charset=utf-8';
+      const url = URL.createObjectURL(download ? original.file : new Blob([original.file], { type }));
+      if (download) {
+        const a = document.createElement('a');
+        a.href = url;
+        a.download = original.name;
+        a.click();
+      } else {
+        window.open(format === 'pdf' && hit.pages?.length ? `${url}#page=${hit.pages[0]}` : url, '_blank');
+      }
+      // The new tab has loaded it by then; the URL is not needed after.
+      setTimeout(() => URL.revokeObjectURL(url), 60_000);
+    } catch (e) {
+      this.error = e instanceof AppError ? e.toJSON() : serializeError(e);
     }
   }
 

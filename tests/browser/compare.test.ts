@@ -81,6 +81,20 @@ describe('the comparison', () => {
     expect(await page.evaluate(() => (globalThis as { __pwned?: number }).__pwned)).toBeUndefined();
     expect(await page.locator('[data-testid="compare"] img, [data-testid="compare"] script').count()).toBe(0);
 
+    // Its original opens as plain text in a new tab: the markup is shown, and nothing in it runs.
+    const [popup] = await Promise.all([page.waitForEvent('popup'), passages.first().getByTestId('open-original').click()]);
+    await popup.waitForLoadState();
+    expect(popup.url()).toMatch(/^blob:/);
+    expect(await popup.evaluate(() => document.contentType)).toBe('text/plain');
+    expect(await popup.evaluate(() => document.body.innerText)).toContain('<script>window.__pwned = 2</script>');
+    expect(await popup.evaluate(() => (globalThis as { __pwned?: number }).__pwned)).toBeUndefined();
+    await popup.close();
+
+    // A passage opens inside its surroundings, itself marked.
+    await passages.nth(1).getByTestId('passage-open').click();
+    await expect.poll(() => passages.nth(1).locator('[data-testid="passage-context"] mark').count()).toBe(1);
+    expect(await passages.nth(1).locator('mark').textContent()).toContain('The moon pulls the oceans');
+
     await page.getByTestId('compare').screenshot({ path: 'tests/.output/compare-view.png' });
     const origin = new URL(baseUrl).origin;
     expect(networkRequests(requests).filter((u) => u.origin !== origin || u.pathname === '/x')).toEqual([]);
@@ -104,6 +118,11 @@ describe('the comparison', () => {
     await page.getByTestId('prompts').locator('summary').click();
     expect(await page.getByTestId('prompt-grounded').textContent()).toContain('calibrated every 90 days');
     expect(await page.getByTestId('prompt-plain').textContent()).not.toContain('90 days');
+    // The answering passage, opened, shows the sentences around it with the passage marked.
+    const handbook = page.getByTestId('passage').filter({ hasText: 'calibrated every 90 days' }).first();
+    await handbook.getByTestId('passage-open').click();
+    await expect.poll(() => handbook.locator('[data-testid="passage-context"] mark').count()).toBe(1);
+    expect(await handbook.getByTestId('passage-context').textContent()).toContain('calibrated every 90 days');
     expect(errors).toEqual([]);
   });
 });
