@@ -4,9 +4,19 @@ import { probeWebGPU } from '../../src/platform/webgpu';
 import type { Progress } from '../../src/protocol/progress';
 import type { ChatLoadRequest, GenerationParams } from '../../src/generate/engine';
 import type { EmbedLoadRequest } from '../../src/embed/embedder';
+import { renderAnswer } from '../../src/ui/compare/markdown';
 
 const harness = {
   probePage: () => probeWebGPU(),
+  /** Renders an answer as the compare view does, into a live element, and reports what is in it. */
+  renderAnswer(text: string, passages: number) {
+    const el = document.createElement('div');
+    el.innerHTML = renderAnswer(text, passages);
+    document.body.append(el);
+    const html = el.innerHTML;
+    el.remove();
+    return html;
+  },
   async embed(load: EmbedLoadRequest, texts: string[]) {
     const { client: embedder, terminate } = createEmbedder();
     try {
