@@ -10,7 +10,13 @@
 import type { DenseIndex, DenseResult } from './dense';
 import { reciprocalRankFusion, DEFAULT_RRF_K } from './fusion';
 import type { KeywordIndex, KeywordResult } from './keyword';
-import type { Hit, SearchMode } from './types';
+import type { Candidate, Hit, SearchMode } from './types';
+
+/**
+ * Candidates kept for the retrieval trace: the best of what the retrievers proposed, beyond the top
+ * k, so a user sees what nearly made it. Range k..100; default 20.
+ */
+export const TRACE_CANDIDATES = 20;
 
 /**
  * How many candidates each retriever contributes to hybrid fusion: N = max(k, this). Fusing only
@@ -48,6 +54,8 @@ export interface RetrieveResult {
   modeUsed: SearchMode;
   /** Why dense or hybrid fell back to keyword, in words for the trace view. */
   fallbackReason?: string;
+  /** What the retrievers proposed, best first (fused order in hybrid), up to max(k, TRACE_CANDIDATES). */
+  candidates: Candidate[];
   /** Milliseconds spent in each retriever and in total (fusion included). */
   ms: { keyword?: number; dense?: number; total: number };
 }
@@ -84,12 +92,16 @@ export function retrieve(req: RetrieveRequest, { keyword, dense }: Retrievers): 
   };
 
   let hits: Hit[];
+  let candidates: Candidate[];
+  const depth = Math.max(k, TRACE_CANDIDATES);
   if (mode === 'keyword') {
-    const list = timed('keyword', () => keyword.search(req.query, k));
-    hits = list.map((r, i) => ({ chunkId: r.chunkId, rank: i + 1, score: r.score, keyword: { rank: i + 1, score: r.score } }));
+    const list = timed('keyword', () => keyword.search(req.query, depth));
+    candidates = list.map((r, i) => ({ chunkId: r.chunkId, keyword: { rank: i + 1, score: r.score }, inTopK: i < k }));
+    hits = list.slice(0, k).map((r, i) => ({ chunkId: r.chunkId, rank: i + 1, score: r.score, keyword: { rank: i + 1, score: r.score } }));
   } else if (mode === 'dense') {
-    const list = timed('dense', () => dense!.search(req.queryVector!, k, req.queryModel));
-    hits = list.map((r, i) => ({ chunkId: r.chunkId, rank: i + 1, score: r.score, dense: { rank: i + 1, score: r.score } }));
+    const list = timed('dense', () => dense!.search(req.queryVector!, depth, req.queryModel));
+    candidates = list.map((r, i) => ({ chunkId: r.chunkId, dense: { rank: i + 1, score: r.score }, inTopK: i < k }));
+    hits = list.slice(0, k).map((r, i) => ({ chunkId: r.chunkId, rank: i + 1, score: r.score, dense: { rank: i + 1, score: r.score } }));
   } else {
     const n = Math.max(k, req.candidates ?? HYBRID_CANDIDATES);
     const kw: KeywordResult[] = timed('keyword', () => keyword.search(req.query, n));
@@ -103,9 +115,16 @@ export function retrieve(req: RetrieveRequest, { keyword, dense }: Retrievers): 
       if (dr > 0) hit.dense = { rank: dr, score: dn[dr - 1]!.score };
       return hit;
     });
+    candidates = fused.slice(0, depth).map((f, i) => {
+      const c: Candidate = { chunkId: f.chunkId, fused: { rank: i + 1, score: f.score }, inTopK: i < k };
+      const [kr, dr] = f.ranks as [number, number];
+      if (kr > 0) c.keyword = { rank: kr, score: kw[kr - 1]!.score };
+      if (dr > 0) c.dense = { rank: dr, score: dn[dr - 1]!.score };
+      return c;
+    });
   }
   ms.total = performance.now() - started;
-  const result: RetrieveResult = { hits, modeUsed: mode, ms };
+  const result: RetrieveResult = { hits, candidates, modeUsed: mode, ms };
   if (fallbackReason !== undefined) result.fallbackReason = fallbackReason;
   return result;
 }

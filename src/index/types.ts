@@ -21,6 +21,16 @@ export interface KeywordEntry {
 
 export type SearchMode = 'keyword' | 'dense' | 'hybrid';
 
+/** A chunk a retriever proposed, with whether it made the final top k (for the retrieval trace). */
+export interface Candidate {
+  chunkId: string;
+  keyword?: { rank: number; score: number };
+  dense?: { rank: number; score: number };
+  /** Hybrid only: rank and RRF score after fusion. */
+  fused?: { rank: number; score: number };
+  inTopK: boolean;
+}
+
 /** One retrieved chunk, with what each retriever said about it (for the retrieval trace). */
 export interface Hit {
   chunkId: string;

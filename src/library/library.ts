@@ -25,6 +25,7 @@ import type {
   SearchRequest,
   SearchResult,
   SearchHit,
+  TraceCandidate,
 } from '../protocol/library';
 import { DEFAULT_COLLECTION, documentFields, type DocumentSummary, type Store } from '../store';
 import { isPersisted, storageEstimate } from '../store/persistence';
@@ -261,7 +262,12 @@ export class Library {
       if (c.pages) hit.pages = c.pages;
       hits.push(hit);
     }
-    const out: SearchResult = { hits, modeUsed: result.modeUsed, ms: performance.now() - started, retrieveMs: result.ms.total };
+    const candidates: TraceCandidate[] = result.candidates.map((c) => {
+      const colon = c.chunkId.lastIndexOf(':');
+      const docId = c.chunkId.slice(0, colon);
+      return { ...c, docName: this.docs.get(docId)?.name ?? docId, ordinal: Number(c.chunkId.slice(colon + 1)) };
+    });
+    const out: SearchResult = { hits, candidates, modeUsed: result.modeUsed, ms: performance.now() - started, retrieveMs: result.ms.total };
     if (result.fallbackReason !== undefined) out.fallbackReason = result.fallbackReason;
     if (req.queryVectorMissing && out.modeUsed === 'keyword' && req.mode !== 'keyword') out.fallbackReason = req.queryVectorMissing;
     return out;

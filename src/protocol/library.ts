@@ -7,7 +7,7 @@
 import type { Method } from './rpc';
 import type { DocFormat } from '../ingest/types';
 import type { IngestedDocument } from '../ingest/ingest';
-import type { Hit, SearchMode } from '../index/types';
+import type { Candidate, Hit, SearchMode } from '../index/types';
 
 /** The performance mark the page sets once the library is first open and searchable (the bench reads it). */
 export const LIBRARY_READY_MARK = 'ragscope:library-ready';
@@ -104,8 +104,16 @@ export interface SearchHit extends Hit {
   headingPath: string[];
 }
 
+/** A candidate for the trace, named for people (no text: the passages are in `hits`). */
+export interface TraceCandidate extends Candidate {
+  docName: string;
+  ordinal: number;
+}
+
 export interface SearchResult {
   hits: SearchHit[];
+  /** What the retrievers proposed beyond the top k too (see src/index/retrieve.ts), for the trace. */
+  candidates?: TraceCandidate[];
   /** The mode that actually ran (hybrid/dense fall back to keyword until vectors exist). */
   modeUsed: SearchMode;
   fallbackReason?: string;

@@ -135,3 +135,34 @@ describe('retrieve', () => {
     expect(isAppError(err, 'EmbeddingModelMismatch')).toBe(true);
   });
 });
+
+describe('retrieve() candidates for the trace', () => {
+  const texts = Array.from({ length: 30 }, (_, i) => `tide report number ${i} ${'tide '.repeat(i % 5)}harbour`);
+  const keyword = KeywordIndex.fromEntries(texts.map((t, i) => keywordEntry(`d:${i}`, t)));
+
+  it('lists what nearly made it, flagged, in the same order as the hits', () => {
+    const r = retrieve({ query: 'tide harbour', mode: 'keyword', k: 3 }, { keyword });
+    expect(r.hits).toHaveLength(3);
+    expect(r.candidates).toHaveLength(20);
+    expect(r.candidates.slice(0, 3).map((c) => c.chunkId)).toEqual(r.hits.map((h) => h.chunkId));
+    expect(r.candidates.map((c) => c.inTopK)).toEqual([...Array<boolean>(3).fill(true), ...Array<boolean>(17).fill(false)]);
+    expect(r.candidates[5]!.keyword!.rank).toBe(6);
+  });
+
+  it('in hybrid, candidates carry both ranks and the fused rank; the top k are the hits', () => {
+    const dense = new DenseIndex('m', 2);
+    dense.add(
+      texts.map((_, i) => `d:${i}`),
+      Float32Array.from(texts.flatMap((_, i) => [Math.cos(i / 10), Math.sin(i / 10)])),
+      2,
+      'm',
+    );
+    const r = retrieve(
+      { query: 'tide harbour', queryVector: Float32Array.of(1, 0), queryModel: 'm', mode: 'hybrid', k: 4 },
+      { keyword, dense },
+    );
+    expect(r.candidates.slice(0, 4).map((c) => [c.chunkId, c.fused!.rank, c.inTopK])).toEqual(r.hits.map((h) => [h.chunkId, h.rank, true]));
+    expect(r.candidates.slice(4).every((c) => !c.inTopK && c.fused!.rank > 4)).toBe(true);
+    expect(r.candidates.every((c) => c.keyword !== undefined || c.dense !== undefined)).toBe(true);
+  });
+});
