@@ -63,7 +63,11 @@ describe('the comparison', () => {
     expect(await passages.count()).toBeGreaterThan(0);
     expect(await passages.first().textContent()).toContain('tides.md');
     await page.getByTestId('trace').locator('summary').click();
-    expect(await page.getByTestId('trace-row').count()).toBe(await passages.count());
+    // The trace lists every candidate; the ones in the top k are the passages, in order.
+    const inTopK = page.locator('[data-testid="trace-row"][data-in-top-k="true"]');
+    expect(await inTopK.count()).toBe(await passages.count());
+    expect(await page.getByTestId('trace-row').count()).toBeGreaterThanOrEqual(await passages.count());
+    expect(await inTopK.first().textContent()).toContain('yes, as [1]');
 
     // The prompts: only the grounded side carries the passages.
     await page.getByTestId('prompts').locator('summary').click();
