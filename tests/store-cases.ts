@@ -5,7 +5,7 @@
  * case throws a readable Error on the first thing that is not as expected.
  */
 
-import { SCHEMA_VERSION, Store, type NewDocument, type StoreChange, type StoreOptions } from '../src/store';
+import { SCHEMA_VERSION, Store, type ComparisonRecord, type NewDocument, type StoreChange, type StoreOptions } from '../src/store';
 import type { KeywordEntry } from '../src/index/types';
 import type { Chunk } from '../src/ingest/types';
 
@@ -290,6 +290,37 @@ export const storeCases: Record<string, StoreCase> = {
     );
     // Gone means gone: the same content can be added again.
     eq(await add(store, 'default', gone), 'added', 're-add after delete');
+  },
+
+  async 'keeps past comparisons newest first, trims the oldest, deletes one'(env) {
+    const store = await env.open();
+    // The store keeps whatever the compare view saves; only id and createdAt matter to it.
+    const record = (i: number) =>
+      ({ id: `c${i}`, createdAt: 1000 + i, question: `Question ${i}?`, plain: { text: `answer ${i}` } }) as unknown as ComparisonRecord;
+    for (const i of [3, 1, 2]) await store.addComparison(record(i), 3);
+    eq(
+      (await store.listComparisons()).map((c) => c.id),
+      ['c3', 'c2', 'c1'],
+      'newest first',
+    );
+    eq((await store.listComparisons())[0], record(3), 'kept whole');
+    await store.addComparison(record(4), 3);
+    eq(
+      (await store.listComparisons()).map((c) => c.id),
+      ['c4', 'c3', 'c2'],
+      'the oldest went',
+    );
+    eq(
+      (await store.listComparisons(2)).map((c) => c.id),
+      ['c4', 'c3'],
+      'limit',
+    );
+    await store.deleteComparison('c3');
+    eq(
+      (await store.listComparisons()).map((c) => c.id),
+      ['c4', 'c2'],
+      'after delete',
+    );
   },
 
   async 'putVectors for a deleted document writes nothing'(env) {

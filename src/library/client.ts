@@ -3,6 +3,7 @@
 import { RpcClient, type CallOptions, type Endpoint } from '../protocol/rpc';
 import type { LibraryEvent, LibraryProtocol, OpenRequest, SearchRequest } from '../protocol/library';
 import type { IngestedDocument } from '../ingest/ingest';
+import type { ComparisonRecord } from '../store/schema';
 
 export class WorkerLibrary {
   readonly rpc: RpcClient<LibraryProtocol>;
@@ -35,6 +36,15 @@ export class WorkerLibrary {
   }
   original(docId: string) {
     return this.rpc.call('original', { docId });
+  }
+  comparisons(limit = 50) {
+    return this.rpc.call('comparisons', { limit });
+  }
+  saveComparison(record: ComparisonRecord) {
+    return this.rpc.call('saveComparison', record);
+  }
+  deleteComparison(id: string) {
+    return this.rpc.call('deleteComparison', { id });
   }
   snapshot() {
     return this.rpc.call('snapshot', null);

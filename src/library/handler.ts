@@ -144,6 +144,15 @@ export function libraryService(opts: LibraryHandlerOptions = {}): LibraryService
       if (lib && lib.collectionId === req.id && model !== null) await reopen(undefined, model);
       return null;
     },
+    comparisons: async (req) => (await store()).listComparisons(req.limit),
+    saveComparison: async (req) => {
+      await (await store()).addComparison(req);
+      return null;
+    },
+    deleteComparison: async (req) => {
+      await (await store()).deleteComparison(req.id);
+      return null;
+    },
     watch: (_req, ctx) =>
       new Promise<null>((resolve) => {
         const w = (e: LibraryEvent): void => ctx.emit(e);

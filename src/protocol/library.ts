@@ -8,6 +8,7 @@ import type { Method } from './rpc';
 import type { DocFormat } from '../ingest/types';
 import type { IngestedDocument } from '../ingest/ingest';
 import type { Candidate, Hit, SearchMode } from '../index/types';
+import type { ComparisonRecord } from '../store/schema';
 
 /** The performance mark the page sets once the library is first open and searchable (the bench reads it). */
 export const LIBRARY_READY_MARK = 'ragscope:library-ready';
@@ -161,6 +162,10 @@ export type LibraryProtocol = {
   createCollection: Method<{ name: string }, CollectionInfo>;
   renameCollection: Method<{ id: string; name: string }, null>;
   deleteCollection: Method<{ id: string }, null>;
+  /** Past comparisons, newest first (see Store.listComparisons). */
+  comparisons: Method<{ limit: number }, ComparisonRecord[]>;
+  saveComparison: Method<ComparisonRecord, null>;
+  deleteComparison: Method<{ id: string }, null>;
   /** Never resolves on its own: streams LibraryEvents until cancelled. */
   watch: Method<null, null, LibraryEvent>;
 };

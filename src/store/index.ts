@@ -4,6 +4,14 @@
  */
 export * from './store';
 export { DEFAULT_COLLECTION, SCHEMA_VERSION } from './schema';
-export type { ChunkRecord, CollectionRecord, DocumentRecord, KeywordRecord, OriginalRecord, VectorRecord } from './schema';
+export type {
+  ChunkRecord,
+  CollectionRecord,
+  ComparisonRecord,
+  DocumentRecord,
+  KeywordRecord,
+  OriginalRecord,
+  VectorRecord,
+} from './schema';
 export { isQuotaError, quotaExceeded, storageBlocked, storageUnavailable, toStorageError, NEWER_VERSION_MESSAGE } from './errors';
 export { isPersisted, requestPersistence, storageEstimate, type StorageEstimate } from './persistence';

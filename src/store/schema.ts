@@ -9,6 +9,8 @@
  */
 
 import type { DBSchema, IDBPDatabase, IDBPTransaction, StoreNames } from 'idb';
+import type { ComparisonResult } from '../compare/run';
+import type { ChatModelInfo } from '../generate/engine';
 import type { KeywordEntry } from '../index/types';
 import type { Chunk, DocFormat } from '../ingest/types';
 
@@ -54,6 +56,19 @@ export interface OriginalRecord {
   collectionId: string;
   docId: string;
   file: Blob;
+}
+
+/**
+ * A past comparison, kept so it can be looked at again: the question, both answers with their
+ * exact prompts and numbers, and the retrieval they were given. The shape is the compare view's
+ * (src/compare/run.ts); the store itself uses only `id` and `createdAt`.
+ */
+export interface ComparisonRecord extends ComparisonResult {
+  id: string;
+  /** ms since the epoch (when it was asked). */
+  createdAt: number;
+  /** The model that answered both sides, as loaded. */
+  model: ChatModelInfo | null;
 }
 
 export interface ChunkRecord extends Chunk {
@@ -105,6 +120,7 @@ export interface RagscopeDB extends DBSchema {
   };
   /** Out-of-line keys: any structured-clonable value under a string key. */
   settings: { key: string; value: unknown };
+  comparisons: { key: string; value: ComparisonRecord; indexes: { byTime: number } };
 }
 
 export type StoreName = StoreNames<RagscopeDB>;
@@ -124,6 +140,7 @@ export function upgrade(
     const vectors = db.createObjectStore('vectors', { keyPath: ['collectionId', 'docId', 'model'] });
     vectors.createIndex('byModel', ['collectionId', 'model', 'dim']);
     db.createObjectStore('settings');
+    db.createObjectStore('comparisons', { keyPath: 'id' }).createIndex('byTime', 'createdAt');
     // Not awaited (the upgrade callback is synchronous): the request completes before open()
     // resolves, and its failure aborts the upgrade and so fails the open, which is what we want.
     tx.objectStore('collections')

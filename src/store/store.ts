@@ -27,6 +27,7 @@ import {
   modelRange,
   upgrade,
   type ChunkRecord,
+  type ComparisonRecord,
   type CollectionRecord,
   type DocumentRecord,
   type KeywordRecord,
@@ -645,6 +646,45 @@ export class Store {
     });
     if (found) this.announce({ type: 'collection-deleted', collectionId: id, docId: null });
     return found;
+  }
+
+  // ---- comparisons -----------------------------------------------------------------------
+
+  /**
+   * Keeps a comparison; the oldest go once more than `keep` are kept (default 200: a workshop's
+   * worth, a few MB at most).
+   */
+  async addComparison(record: ComparisonRecord, keep = 200): Promise<void> {
+    await this.tx(['comparisons'], 'readwrite', async (tx) => {
+      const store = tx.objectStore('comparisons');
+      unwrap(store).put(record);
+      const count = await store.count();
+      if (count <= keep) return;
+      let cursor = await store.index('byTime').openKeyCursor();
+      for (let extra = count - keep; cursor && extra > 0; extra--) {
+        unwrap(store).delete(cursor.primaryKey);
+        cursor = await cursor.continue();
+      }
+    });
+  }
+
+  /** Newest first, at most `limit`. */
+  async listComparisons(limit = 50): Promise<ComparisonRecord[]> {
+    return this.tx(['comparisons'], 'readonly', async (tx) => {
+      const out: ComparisonRecord[] = [];
+      let cursor = await tx.objectStore('comparisons').index('byTime').openCursor(null, 'prev');
+      while (cursor && out.length < limit) {
+        out.push(cursor.value);
+        cursor = await cursor.continue();
+      }
+      return out;
+    });
+  }
+
+  async deleteComparison(id: string): Promise<void> {
+    await this.tx(['comparisons'], 'readwrite', async (tx) => {
+      unwrap(tx.objectStore('comparisons')).delete(id);
+    });
   }
 
   // ---- settings --------------------------------------------------------------------------
