@@ -12,6 +12,7 @@ import { parseModelSource } from '../platform/model-source';
 import type { GpuStatus } from '../platform/webgpu';
 import { AppError, serializeError, type SerializedError } from '../protocol/errors';
 import type { PassageContext, SearchResult } from '../protocol/library';
+import type { ComparisonRecord } from '../store/schema';
 import type { LibraryState } from './library.svelte';
 import type { Progress } from '../protocol/progress';
 import type { Settings } from '../settings/defaults';
@@ -52,6 +53,10 @@ export class CompareState {
   plain = $state<PaneState>(emptyPane());
   grounded = $state<PaneState>(emptyPane());
   last = $state.raw<ComparisonResult | null>(null);
+  /** Past comparisons, newest first (kept in IndexedDB by the library worker). */
+  history = $state.raw<ComparisonRecord[]>([]);
+  /** When the comparison shown was asked, if it comes from the history. */
+  shownFrom = $state<number | null>(null);
   /** The passage opened from a citation: its number and the text around it (null while loading). */
   passage = $state.raw<{ n: number; context: PassageContext | null } | null>(null);
 
@@ -83,6 +88,7 @@ export class CompareState {
     this.question = question.trim();
     this.retrieval = null;
     this.passage = null;
+    this.shownFrom = null;
     this.plain = emptyPane();
     this.grounded = emptyPane();
     try {
@@ -113,6 +119,7 @@ export class CompareState {
         controller.signal,
       );
       this.phase = 'done';
+      await this.remember({ ...this.last, id: crypto.randomUUID(), createdAt: this.last.startedAt, model: this.info });
     } catch (e) {
       const error = e instanceof AppError ? e.toJSON() : serializeError(e);
       if (error.name === 'WorkerCrashed') {
@@ -123,6 +130,49 @@ export class CompareState {
       this.phase = error.name === 'Cancelled' ? 'idle' : 'error';
     } finally {
       if (this.controller === controller) this.controller = null;
+    }
+  }
+
+  /** Reads the history (newest first). A failure leaves it empty: it is a convenience, not the work. */
+  async loadHistory(): Promise<void> {
+    try {
+      this.history = await (await this.library.searcher()).comparisons(50);
+    } catch {
+      this.history = [];
+    }
+  }
+
+  private async remember(record: ComparisonRecord): Promise<void> {
+    try {
+      // $state proxies do not survive structured clone: send a plain snapshot.
+      await (await this.library.searcher()).saveComparison($state.snapshot(record) as ComparisonRecord);
+      await this.loadHistory();
+    } catch {
+      // Not kept (storage full, say): the answers on screen are unaffected.
+    }
+  }
+
+  /** Shows a past comparison as it was: question, passages, both answers and their prompts. */
+  restore(record: ComparisonRecord): void {
+    if (this.busy) return;
+    const pane = (run: SideRun): PaneState => ({ text: run.result?.text ?? '', messages: run.messages, run, running: false });
+    this.error = null;
+    this.passage = null;
+    this.question = record.question;
+    this.draft = record.question;
+    this.retrieval = record.retrieval;
+    this.plain = pane(record.plain);
+    this.grounded = pane(record.grounded);
+    this.last = record;
+    this.shownFrom = record.createdAt;
+    this.phase = 'done';
+  }
+
+  async forget(id: string): Promise<void> {
+    try {
+      await (await this.library.searcher()).deleteComparison(id);
+    } finally {
+      await this.loadHistory();
     }
   }
 

@@ -102,6 +102,22 @@ describe('the comparison', () => {
     await page.getByTestId('compare').screenshot({ path: 'tests/.output/compare-view.png' });
     const origin = new URL(baseUrl).origin;
     expect(networkRequests(requests).filter((u) => u.origin !== origin || u.pathname === '/x')).toEqual([]);
+
+    // Both comparisons are kept: after a reload, the newest comes back exactly as it was.
+    const answers = await Promise.all(['pane-plain', 'pane-grounded'].map((p) => page.getByTestId(p).getByTestId('answer').textContent()));
+    await page.reload();
+    await page.getByTestId('history').waitFor();
+    await page.getByTestId('history').locator('summary').click();
+    expect(await page.getByTestId('history-item').allTextContents()).toEqual([
+      'What was written in the harbour log?',
+      'Why does the tide rise along the coasts?',
+    ]);
+    await page.getByTestId('history-item').first().click();
+    expect(await page.getByTestId('shown-from').count()).toBe(1);
+    expect(await Promise.all(['pane-plain', 'pane-grounded'].map((p) => page.getByTestId(p).getByTestId('answer').textContent()))).toEqual(
+      answers,
+    );
+    expect(await page.getByTestId('passage').first().textContent()).toContain('markup.txt');
     expect(errors).toEqual([]);
   });
 
