@@ -38,7 +38,6 @@ export function libraryService(opts: LibraryHandlerOptions = {}): LibraryService
   const openStore = opts.openStore ?? (() => Store.open());
   let storePromise: Promise<Store> | null = null;
   let lib: Library | null = null;
-  let model: string | null = null;
   /**
    * The latest open. Calls wait for it, so a call sent after an open (another collection or
    * model) never runs on the Library it replaces; the open itself first waits for the writes
@@ -102,7 +101,6 @@ export function libraryService(opts: LibraryHandlerOptions = {}): LibraryService
       await previous;
       const s = await store();
       await lib?.idle();
-      model = forModel;
       lib = await Library.open(s, { collectionId, model: forModel });
       return lib;
     })();
@@ -141,7 +139,7 @@ export function libraryService(opts: LibraryHandlerOptions = {}): LibraryService
     deleteCollection: async (req) => {
       const s = await store();
       await s.deleteCollection(req.id);
-      if (lib && lib.collectionId === req.id && model !== null) await reopen(undefined, model);
+      if (lib && lib.collectionId === req.id) await reopen(undefined, lib.model);
       return null;
     },
     comparisons: async (req) => (await store()).listComparisons(req.limit),

@@ -161,15 +161,27 @@ export class Library {
     const existing = this.docs.get(doc.id);
     if (existing) return { status: 'duplicate', doc: existing };
     const entries = doc.chunks.map((c) => keywordEntry(c.id, c.text));
-    const status = await this.store.addDocument(this.collectionId, documentFields(doc, original), doc.chunks, entries);
-    const summary = await this.store.getDocument(this.collectionId, doc.id);
-    if (!summary) throw new AppError('StorageUnavailable', `“${doc.name}” was stored but cannot be read back. Reload the page.`);
-    const listed = toLibraryDoc(summary, this.model);
-    if (status === 'added') this.keyword.add(entries);
-    else if (!this.keyword.has(`${doc.id}:0`) && doc.chunks.length > 0) {
-      // Stored meanwhile by another tab whose change has not arrived yet: index what is stored.
+    // addedAt fixed here, so the list entry is what was written without reading it back.
+    const fields = { ...documentFields(doc, original), addedAt: Date.now() };
+    const status = await this.store.addDocument(this.collectionId, fields, doc.chunks, entries);
+    if (status === 'duplicate') {
+      // Stored meanwhile by another tab whose change has not arrived yet: take it from the store.
       await this.rebuild();
+      const stored = this.docs.get(doc.id);
+      if (!stored) throw new AppError('StorageUnavailable', `“${doc.name}” is stored but cannot be read back. Reload the page.`);
+      return { status, doc: stored };
     }
+    this.keyword.add(entries);
+    const listed = toLibraryDoc(
+      {
+        ...fields,
+        collectionId: this.collectionId,
+        chunkCount: doc.chunks.length,
+        ...(original ? { originalSize: original.size } : {}),
+        vectorModels: [],
+      },
+      this.model,
+    );
     this.docs.set(doc.id, listed);
     return { status, doc: listed };
   }

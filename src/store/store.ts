@@ -556,20 +556,19 @@ export class Store {
   loadIndex(collectionId: string, model?: string, opts: LoadIndexOptions = {}): Promise<LoadedIndex> {
     return this.tx(['documents', 'keyword', 'vectors'], 'readonly', async (tx) => {
       const vectorStore = tx.objectStore('vectors');
-      const [docs, keywordRecords, vectorKeys, vectorRecords] = await Promise.all([
+      const [docs, keyword, vectorKeys, vectorRecords] = await Promise.all([
         tx.objectStore('documents').index('byCollection').getAll(collectionId),
         tx
           .objectStore('keyword')
           .getAll(collectionRange(collectionId))
           .then((records) => {
-            opts.onKeyword?.(records.flatMap((r) => r.entries));
-            return records;
+            const entries = records.flatMap((r) => r.entries);
+            opts.onKeyword?.(entries);
+            return entries;
           }),
         vectorStore.getAllKeys(collectionRange(collectionId)),
         model === undefined ? Promise.resolve([]) : vectorStore.index('byModel').getAll(modelRange(collectionId, model)),
       ]);
-      const keyword: KeywordEntry[] = [];
-      for (const r of keywordRecords) for (const e of r.entries) keyword.push(e);
       let vectors: LoadedIndex['vectors'] = null;
       if (model !== undefined) {
         // putVectors keeps one dim per model and collection; take it from any record.
