@@ -116,7 +116,7 @@ export async function runComparison(
           continue;
         }
         // One side failing (a lost GPU device, say) still shows the other side's answer.
-        runs[side] = tag({ messages, status: 'failed', result: null, error: e instanceof AppError ? e.toJSON() : serializeError(e) });
+        runs[side] = tag({ messages, status: 'failed', result: null, error: serializeError(e) });
       }
       break;
     }

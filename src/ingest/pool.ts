@@ -92,7 +92,7 @@ export class IngestPool {
     try {
       events.done(job, await Promise.race([work, stopped]));
     } catch (e) {
-      const error = e instanceof AppError ? e.toJSON() : serializeError(e);
+      const error = serializeError(e);
       // The worker is stuck (timeout), unwanted (cancel) or dead (crash): replace it.
       if (error.name === 'ParseTimeout' || error.name === 'Cancelled' || error.name === 'WorkerCrashed') {
         worker.terminate();

@@ -8,7 +8,7 @@
  * stored, and by meaning once its vectors are.
  */
 
-import { AppError, serializeError, type SerializedError } from '../protocol/errors';
+import { serializeError, type SerializedError } from '../protocol/errors';
 import type { Progress } from '../protocol/progress';
 import type { PendingEmbedding } from '../protocol/library';
 import type { EmbedderInfo } from '../embed/embedder';
@@ -203,7 +203,7 @@ export class EmbeddingState {
           // Abandoned work may end in any error (Cancelled, or the library refusing vectors of the
           // model it is no longer open for): none of it concerns the user.
           if (this.skipCurrent) continue;
-          const error = err instanceof AppError ? err.toJSON() : serializeError(err);
+          const error = serializeError(err);
           if (error.name === 'Cancelled' && (this.phase as EmbeddingPhase) === 'paused') break;
           if (error.name === 'WorkerCrashed') {
             this.handle = null;

@@ -4,7 +4,7 @@
  * newest result. Searches are tagged; a slower earlier one never overwrites a later one.
  */
 
-import { AppError, errorText, serializeError, type SerializedError } from '../protocol/errors';
+import { errorText, serializeError, type SerializedError } from '../protocol/errors';
 import type { SearchResult } from '../protocol/library';
 import type { SearchMode } from '../index/types';
 import type { Settings } from '../settings/defaults';
@@ -49,7 +49,7 @@ export class SearchState {
       this.result = res;
       this.query = text;
     } catch (e) {
-      if (id === this.seq) this.error = e instanceof AppError ? e.toJSON() : serializeError(e);
+      if (id === this.seq) this.error = serializeError(e);
     } finally {
       if (id === this.seq) {
         this.busy = false;

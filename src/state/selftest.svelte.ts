@@ -4,7 +4,7 @@
  * libraries, which merely opening the page should not load) and replaced if it crashes.
  */
 
-import { AppError, serializeError, type SerializedError } from '../protocol/errors';
+import { serializeError, type SerializedError } from '../protocol/errors';
 import type { Progress } from '../protocol/progress';
 import { cosine, row, type EmbedderInfo } from '../embed/embedder';
 import type { WorkerEmbedder } from '../embed/client';
@@ -37,7 +37,7 @@ class WorkerCheck<C> {
       await body((this.handle ??= this.spawn()).client, controller.signal);
       this.phase = 'done';
     } catch (err) {
-      this.error = err instanceof AppError ? err.toJSON() : serializeError(err);
+      this.error = serializeError(err);
       this.phase = 'error';
       if (this.error.name === 'WorkerCrashed') this.handle = null;
     } finally {
