@@ -10,7 +10,7 @@ import type { ChatMessage, ChatModelInfo, GenerationParams } from '../generate/e
 import type { SearchMode } from '../index/types';
 import { parseModelSource } from '../platform/model-source';
 import type { GpuStatus } from '../platform/webgpu';
-import { AppError, serializeError, type SerializedError } from '../protocol/errors';
+import { serializeError, type SerializedError } from '../protocol/errors';
 import type { PassageContext, SearchResult } from '../protocol/library';
 import type { ComparisonRecord } from '../store/schema';
 import type { LibraryState } from './library.svelte';
@@ -55,6 +55,8 @@ export class CompareState {
   last = $state.raw<ComparisonResult | null>(null);
   /** Past comparisons, newest first (kept in IndexedDB by the library worker). */
   history = $state.raw<ComparisonRecord[]>([]);
+  /** Why the history could not be read or written (storage full, say); the answers are unaffected. */
+  historyError = $state<string | null>(null);
   /** When the comparison shown was asked, if it comes from the history. */
   shownFrom = $state<number | null>(null);
   /** The passage opened from a citation: its number and the text around it (null while loading). */
@@ -121,7 +123,7 @@ export class CompareState {
       this.phase = 'done';
       await this.remember({ ...this.last, id: crypto.randomUUID(), createdAt: this.last.startedAt, model: this.info });
     } catch (e) {
-      const error = e instanceof AppError ? e.toJSON() : serializeError(e);
+      const error = serializeError(e);
       if (error.name === 'WorkerCrashed') {
         this.handle = null;
         this.loadedKey = '';
@@ -133,12 +135,12 @@ export class CompareState {
     }
   }
 
-  /** Reads the history (newest first). A failure leaves it empty: it is a convenience, not the work. */
+  /** Reads the history (newest first). A failure is reported and leaves the rest working. */
   async loadHistory(): Promise<void> {
     try {
       this.history = await (await this.library.searcher()).comparisons(50);
-    } catch {
-      this.history = [];
+    } catch (e) {
+      this.historyError = `Earlier questions could not be read: ${serializeError(e).message}`;
     }
   }
 
@@ -146,9 +148,10 @@ export class CompareState {
     try {
       // $state proxies do not survive structured clone: send a plain snapshot.
       await (await this.library.searcher()).saveComparison($state.snapshot(record) as ComparisonRecord);
+      this.historyError = null;
       await this.loadHistory();
-    } catch {
-      // Not kept (storage full, say): the answers on screen are unaffected.
+    } catch (e) {
+      this.historyError = `This comparison is shown but could not be kept with the earlier ones: ${serializeError(e).message}`;
     }
   }
 
@@ -185,7 +188,7 @@ export class CompareState {
       const context = await (await this.library.searcher()).context(hit.docId, hit.ordinal);
       if (this.passage?.n === n) this.passage = { n, context };
     } catch (e) {
-      this.error = e instanceof AppError ? e.toJSON() : serializeError(e);
+      this.error = serializeError(e);
     }
   }
 
@@ -219,7 +222,7 @@ export class CompareState {
       // The new tab has loaded it by then; the URL is not needed after.
       setTimeout(() => URL.revokeObjectURL(url), 60_000);
     } catch (e) {
-      this.error = e instanceof AppError ? e.toJSON() : serializeError(e);
+      this.error = serializeError(e);
     }
   }
 

@@ -67,6 +67,8 @@ export class LibraryState {
   /** Sequence numbers of snapshot requests: the last one sent, and the last one shown. */
   private requested = 0;
   private shown = 0;
+  private refreshing: Promise<void> | null = null;
+  private refreshWanted = false;
   private readyMarked = false;
   private controller: AbortController | null = null;
   private readonly pool = new IngestPool(createIngester);
@@ -115,7 +117,7 @@ export class LibraryState {
         this.watch();
         this.embedding.replace(await this.lib.pending());
       } catch (e) {
-        this.storeError = toError(e);
+        this.storeError = serializeError(e);
         if (this.storeError.name === 'WorkerCrashed') this.worker = null;
       }
     };
@@ -148,18 +150,34 @@ export class LibraryState {
     try {
       await work();
     } catch (e) {
-      this.actionError = toError(e);
+      this.actionError = serializeError(e);
     }
   }
 
-  async refresh(): Promise<void> {
-    if (!this.snapshot) return;
-    const seq = ++this.requested;
-    try {
-      this.apply(await this.lib.snapshot(), seq);
-    } catch (e) {
-      this.storeError = toError(e);
-    }
+  /**
+   * Brings the list up to date. Requests made while one is under way are served by one more round
+   * after it (a folder drop stores and embeds hundreds of documents, each asking), and every
+   * caller's promise settles after a snapshot taken since it asked.
+   */
+  refresh(): Promise<void> {
+    if (!this.snapshot) return Promise.resolve();
+    this.refreshWanted = true;
+    this.refreshing ??= (async () => {
+      try {
+        while (this.refreshWanted) {
+          this.refreshWanted = false;
+          const seq = ++this.requested;
+          try {
+            this.apply(await this.lib.snapshot(), seq);
+          } catch (e) {
+            this.storeError = serializeError(e);
+          }
+        }
+      } finally {
+        this.refreshing = null;
+      }
+    })();
+    return this.refreshing;
   }
 
   /**
@@ -393,15 +411,12 @@ export class LibraryState {
         chunks: doc.chunks.length,
         warnings: doc.warnings,
       } satisfies Partial<FileEntry>);
-      await this.refresh();
+      // Not awaited: the next file is stored meanwhile, and refreshes coalesce.
+      void this.refresh();
       this.embedding.enqueue([{ docId: doc.id, name: doc.name, texts: doc.chunks.map((c) => c.text), otherModels: [] }]);
     } catch (err) {
-      e.error = toError(err);
+      e.error = serializeError(err);
       e.status = 'error';
     }
   }
-}
-
-function toError(e: unknown): SerializedError {
-  return e instanceof AppError ? e.toJSON() : serializeError(e);
 }
