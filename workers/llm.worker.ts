@@ -8,16 +8,20 @@ import { llmHandlers } from '../src/generate/handler';
 
 serve(
   self,
-  llmHandlers(async (kind) => {
-    if (kind === 'webllm') {
-      const { WebLlmChatEngine } = await import('../src/generate/webllm-engine');
-      return new WebLlmChatEngine(self.location.origin);
-    }
-    const [{ TransformersChatEngine }, { configureRuntime }] = await Promise.all([
-      import('../src/generate/transformers-engine'),
-      import('../src/platform/transformers-env'),
-    ]);
-    configureRuntime({ wasm, mjs });
-    return new TransformersChatEngine();
-  }),
+  llmHandlers(
+    async (kind) => {
+      if (kind === 'webllm') {
+        const { WebLlmChatEngine } = await import('../src/generate/webllm-engine');
+        return new WebLlmChatEngine(self.location.origin);
+      }
+      const [{ TransformersChatEngine }, { configureRuntime }] = await Promise.all([
+        import('../src/generate/transformers-engine'),
+        import('../src/platform/transformers-env'),
+      ]);
+      configureRuntime({ wasm, mjs });
+      return new TransformersChatEngine();
+    },
+    () => import('../src/generate/webllm-catalog'),
+    self.location.origin,
+  ),
 );

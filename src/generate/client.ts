@@ -3,6 +3,8 @@
 import { RpcClient, type Endpoint } from '../protocol/rpc';
 import type { LlmProtocol } from '../protocol/llm';
 import type { GpuStatus } from '../platform/webgpu';
+import type { WebLlmCatalogRequest, WebLlmModelEntry, WebLlmModelRequest } from './webllm-catalog';
+import type { DownloadSummary } from './webllm-download';
 import type {
   ChatEngine,
   ChatLoadRequest,
@@ -39,5 +41,17 @@ export class WorkerChatEngine implements ChatEngine {
 
   async unload(): Promise<void> {
     await this.rpc.call('unload', null);
+  }
+
+  webllmModels(req: WebLlmCatalogRequest): Promise<WebLlmModelEntry[]> {
+    return this.rpc.call('webllmModels', req);
+  }
+
+  webllmDownload(req: WebLlmModelRequest, opts: LoadOptions = {}): Promise<DownloadSummary> {
+    return this.rpc.call('webllmDownload', req, { signal: opts.signal, onEvent: opts.onProgress });
+  }
+
+  async webllmDelete(req: WebLlmModelRequest): Promise<void> {
+    await this.rpc.call('webllmDelete', req);
   }
 }

@@ -11,6 +11,7 @@ import type { Progress } from '../protocol/progress';
 import type { DevicePreference, OnnxDtype } from '../settings/defaults';
 import type { ModelSource } from '../platform/model-source';
 import type { Backend } from '../platform/transformers-env';
+import type { WebLlmCacheBackend } from './webllm-download';
 
 export type EngineKind = 'webllm' | 'transformers';
 
@@ -27,6 +28,8 @@ export interface ChatLoadRequest {
   device: DevicePreference;
   /** transformers.js engine only; web-llm's quantisation is part of its model id. */
   dtype: OnnxDtype;
+  /** web-llm only: where its model files are kept (default 'cache', the Cache API). */
+  webllmCache?: WebLlmCacheBackend;
 }
 
 export interface ChatModelInfo {

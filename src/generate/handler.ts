@@ -13,7 +13,10 @@ import type { ChatEngine, EngineKind } from './engine';
 
 export type EngineFactory = (kind: EngineKind) => Promise<ChatEngine>;
 
-export function llmHandlers(createEngine: EngineFactory): Handlers<LlmProtocol> {
+/** web-llm's catalog (src/generate/webllm-catalog.ts), loaded on first use like the engines. */
+export type CatalogLoader = () => Promise<typeof import('./webllm-catalog')>;
+
+export function llmHandlers(createEngine: EngineFactory, loadCatalog?: CatalogLoader, pageOrigin = ''): Handlers<LlmProtocol> {
   let active: { kind: EngineKind; engine: ChatEngine } | null = null;
 
   async function engineFor(kind: EngineKind): Promise<ChatEngine> {
@@ -42,5 +45,17 @@ export function llmHandlers(createEngine: EngineFactory): Handlers<LlmProtocol> 
       active = null;
       return null;
     },
+    webllmModels: async (req) => (await catalog()).listModels(req, await probeWebGPU(), pageOrigin),
+    webllmDownload: async (req, ctx) =>
+      (await catalog()).fetchModel(req, pageOrigin, { signal: ctx.signal, onProgress: (p) => ctx.emit(p) }),
+    webllmDelete: async (req) => {
+      await (await catalog()).removeModel(req, pageOrigin);
+      return null;
+    },
   };
+
+  function catalog(): ReturnType<CatalogLoader> {
+    if (!loadCatalog) throw new AppError('InvalidRequest', 'This language model worker has no web-llm model list.');
+    return loadCatalog();
+  }
 }

@@ -7,7 +7,15 @@
  * handler turns every error into a plain string, losing the name the UI needs to say what to do.
  */
 
-import { MLCEngine, prebuiltAppConfig, type AppConfig, type InitProgressReport, type ModelRecord } from '@mlc-ai/web-llm';
+import {
+  deleteModelWasmInCache,
+  MLCEngine,
+  prebuiltAppConfig,
+  type AppConfig,
+  type InitProgressReport,
+  type ModelRecord,
+} from '@mlc-ai/web-llm';
+import { artifactStore, downloadModel } from './webllm-download';
 import { AppError, errorText } from '../protocol/errors';
 import type { Progress } from '../protocol/progress';
 import { describeModelSource, type ModelSource } from '../platform/model-source';
@@ -100,8 +108,8 @@ export function webllmError(e: unknown, model: string, source: ModelSource): App
   }
   if (/device (was )?lost|DeviceLost/i.test(text)) {
     return make(
-      'ModelLoadFailed',
-      'The GPU was reset while the model was running (device lost). Reload the engine; if it repeats, choose a smaller model.',
+      'DeviceLost',
+      'The GPU was reset while the model was running (device lost): too little GPU memory, a driver update, or the laptop slept. Reload the model; if it repeats, choose a smaller one.',
     );
   }
   if (/QuotaExceeded|quota/i.test(text)) {
@@ -128,15 +136,21 @@ export function webllmError(e: unknown, model: string, source: ModelSource): App
   return make('ModelLoadFailed', `${model} could not be loaded: ${text}`);
 }
 
-/** web-llm reports one fraction plus free text; this turns it into our rising `Progress`. */
+/**
+ * web-llm reports one fraction plus free text; this turns it into our rising `Progress`. After
+ * `downloadModel` everything is cached, and what web-llm reports is loading the weights onto the GPU
+ * and compiling shaders: the 'compile' stage. Only a record we could not pre-download
+ * (`model_manifest`) still shows web-llm's own fetching.
+ */
 export function webllmProgress(report: InitProgressReport, model: string, last: Progress | null): Progress {
-  const stage = /shader|compil|GPU/i.test(report.text) && !/fetch/i.test(report.text) ? 'compile' : 'download';
+  const stage = /Fetching param|Start to fetch/i.test(report.text) ? 'download' : 'compile';
   const loaded = Math.max(last?.loaded ?? 0, Math.round(report.progress * 1000));
   return { stage, unit: 'steps', loaded, total: 1000, done: report.progress >= 1, item: model };
 }
 
 export class WebLlmChatEngine implements ChatEngine {
   private engine: MLCEngine | null = null;
+  private loadedModel: string | null = null;
 
   constructor(
     private readonly pageOrigin: string,
@@ -152,12 +166,27 @@ export class WebLlmChatEngine implements ChatEngine {
         `web-llm needs WebGPU. ${gpu.reason ?? ''} ${gpu.fix ?? ''} Or switch Settings → Engine to transformers.js (WASM).`.trim(),
       );
     }
-    const appConfig = webllmAppConfig(req.source, this.pageOrigin);
+    const appConfig = webllmAppConfig(req.source, this.pageOrigin, req.webllmCache ?? 'cache');
     const { record, note } = chooseRecord(appConfig.model_list, req.model, gpu);
+    // Records that name a package manifest lay their files out differently; web-llm fetches those itself.
+    if (record.model_manifest === undefined) {
+      try {
+        await downloadModel(record, artifactStore(req.webllmCache ?? 'cache'), {
+          signal: opts.signal,
+          onProgress: opts.onProgress,
+          where: describeModelSource(req.source),
+        });
+      } catch (e) {
+        throw webllmError(e, record.model_id, req.source);
+      }
+    }
     let last: Progress | null = null;
+    let reported = false;
+    // A device lost earlier leaves web-llm's engine unusable: start a fresh one.
     const engine = (this.engine ??= new MLCEngine());
     engine.setAppConfig(appConfig);
     engine.setInitProgressCallback((report) => {
+      reported = true;
       last = webllmProgress(report, record.model_id, last);
       opts.onProgress?.(last);
     });
@@ -167,10 +196,26 @@ export class WebLlmChatEngine implements ChatEngine {
       await engine.reload(record.model_id);
     } catch (e) {
       if (opts.signal?.aborted) throw new AppError('Cancelled', 'Cancelled.');
-      throw webllmError(e, record.model_id, req.source);
+      let error = webllmError(e, record.model_id, req.source);
+      // Before web-llm's first report it has only read the (checked) config and started the
+      // library: an unrecognised failure there is the library's, whatever words it used.
+      if (error.name === 'ModelLoadFailed' && !reported) {
+        error = new AppError(
+          'ModelLibraryUnavailable',
+          `The compiled model library of ${record.model_id} could not be started: it may have been built for another web-llm version. Pick another model, or update the mirror's copy.`,
+          { model: record.model_id },
+          error.causeText,
+        );
+      }
+      if (error.name === 'DeviceLost') this.engine = null;
+      // A library that cannot start would fail again from the cache forever: drop it, so a retry
+      // (after the mirror is fixed) fetches it anew. The weights stay.
+      if (error.name === 'ModelLibraryUnavailable') await deleteModelWasmInCache(record.model_id, appConfig).catch(() => undefined);
+      throw error;
     } finally {
       opts.signal?.removeEventListener('abort', onAbort);
     }
+    this.loadedModel = record.model_id;
     const dtype = /q4f16/.test(record.model_id) ? 'q4f16' : /q4f32/.test(record.model_id) ? 'q4f32' : 'mlc';
     const info: ChatModelInfo = {
       engine: 'webllm',
@@ -219,6 +264,12 @@ export class WebLlmChatEngine implements ChatEngine {
         }
       }
     } catch (e) {
+      const mapped = webllmError(e, this.loadedModel ?? 'the model', { kind: 'hub' });
+      if (mapped.name === 'DeviceLost') {
+        this.engine = null;
+        this.loadedModel = null;
+        throw mapped;
+      }
       throw new AppError('GenerationFailed', `The model stopped with an error: ${errorText(e)}`, undefined, errorText(e));
     } finally {
       opts.signal?.removeEventListener('abort', onAbort);

@@ -14,6 +14,7 @@ export const ERROR_NAMES = [
   'ModelLoadFailed',
   'ModelLibraryUnavailable',
   'ModelNotSupported',
+  'DeviceLost',
   'EngineNotLoaded',
   'GenerationFailed',
   'ContextTooLong',

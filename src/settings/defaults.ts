@@ -5,6 +5,8 @@
  * `validateSettings` (validate.ts) and then passed explicitly; no module reads a global.
  */
 
+import type { WebLlmCacheBackend } from '../generate/webllm-download';
+
 export type DevicePreference = 'auto' | 'webgpu' | 'wasm';
 export type LlmEngineKind = 'auto' | 'webllm' | 'transformers';
 /** ONNX weight variants transformers.js can load; 'auto' picks per backend (see embed/transformers.ts). */
@@ -26,6 +28,12 @@ export interface LlmSettings {
   engine: LlmEngineKind;
   /** web-llm prebuilt model id. Default: Llama 3.2 1B Instruct, 4-bit (about 0.9 GB of weights). */
   webllmModel: string;
+  /**
+   * Where web-llm's model files are kept: 'cache' (the Cache API, web-llm's default) or
+   * 'indexeddb' (for browsers or policies that limit the Cache API). Changing it does not move
+   * models already downloaded: they are fetched again into the new place.
+   */
+  webllmCache: WebLlmCacheBackend;
   /** transformers.js text-generation model id. Default: Qwen2.5 0.5B Instruct (ONNX, 4-bit). */
   transformersModel: string;
   /** Backend for the transformers.js engine. */
@@ -102,6 +110,7 @@ export const DEFAULT_SETTINGS: Settings = {
   llm: {
     engine: 'auto',
     webllmModel: 'Llama-3.2-1B-Instruct-q4f16_1-MLC',
+    webllmCache: 'cache',
     transformersModel: 'onnx-community/Qwen2.5-0.5B-Instruct',
     transformersDevice: 'auto',
     transformersDtype: 'auto',

@@ -7,6 +7,7 @@
  */
 
 import { AppError } from '../protocol/errors';
+import type { WebLlmCacheBackend } from '../generate/webllm-download';
 import {
   DEFAULT_SETTINGS,
   LIMITS,
@@ -24,6 +25,7 @@ export interface SettingsProblem {
 
 const DEVICES: readonly DevicePreference[] = ['auto', 'webgpu', 'wasm'];
 const ENGINES: readonly LlmEngineKind[] = ['auto', 'webllm', 'transformers'];
+const WEBLLM_CACHES: readonly WebLlmCacheBackend[] = ['cache', 'indexeddb'];
 const DTYPES: readonly OnnxDtype[] = ['auto', 'fp32', 'fp16', 'q8', 'q4', 'q4f16'];
 const SEARCH_MODES: readonly RetrievalSettings['mode'][] = ['keyword', 'dense', 'hybrid'];
 
@@ -131,6 +133,7 @@ export function restoreSettings(saved: unknown): { settings: Settings; problems:
     llm: {
       engine: r.oneOf('llm.engine', l.engine, d.llm.engine, ENGINES),
       webllmModel: r.text('llm.webllmModel', l.webllmModel, d.llm.webllmModel).trim(),
+      webllmCache: r.oneOf('llm.webllmCache', l.webllmCache, d.llm.webllmCache, WEBLLM_CACHES),
       transformersModel: r.text('llm.transformersModel', l.transformersModel, d.llm.transformersModel).trim(),
       transformersDevice: r.oneOf('llm.transformersDevice', l.transformersDevice, d.llm.transformersDevice, DEVICES),
       transformersDtype: r.oneOf('llm.transformersDtype', l.transformersDtype, d.llm.transformersDtype, DTYPES),

@@ -8,7 +8,6 @@ import { runComparison, type ComparisonResult, type Side, type SideRun } from '.
 import type { WorkerChatEngine } from '../generate/client';
 import type { ChatMessage, ChatModelInfo, GenerationParams } from '../generate/engine';
 import type { SearchMode } from '../index/types';
-import { parseModelSource } from '../platform/model-source';
 import type { GpuStatus } from '../platform/webgpu';
 import { serializeError, type SerializedError } from '../protocol/errors';
 import type { PassageContext, SearchResult } from '../protocol/library';
@@ -82,6 +81,11 @@ export class CompareState {
     this.controller?.abort();
   }
 
+  /** Whether an error is one that asking again fixes by reloading the model (offered as a button). */
+  get reloadOffered(): boolean {
+    return this.error?.name === 'DeviceLost' || this.error?.name === 'WorkerCrashed';
+  }
+
   async ask(question: string, opts: AskOptions = {}): Promise<void> {
     if (this.busy || question.trim() === '') return;
     const s = this.settings();
@@ -127,6 +131,11 @@ export class CompareState {
       if (error.name === 'WorkerCrashed') {
         this.handle = null;
         this.loadedKey = '';
+      }
+      // The engine dropped its model with the GPU: the next question loads it again.
+      if (error.name === 'DeviceLost') {
+        this.loadedKey = '';
+        this.info = null;
       }
       this.error = error;
       this.phase = error.name === 'Cancelled' ? 'idle' : 'error';
@@ -232,14 +241,7 @@ export class CompareState {
 
   /** The engine for the current settings, loaded once (a settings change loads the new model). */
   private async engine(s: Settings, signal: AbortSignal): Promise<WorkerChatEngine> {
-    const kind = GenerateCheck.engineFor(s, this.gpu());
-    const req = {
-      engine: kind,
-      model: GenerateCheck.modelFor(s, kind),
-      source: parseModelSource(s.modelSource, location.origin),
-      device: s.llm.transformersDevice,
-      dtype: s.llm.transformersDtype,
-    };
+    const req = GenerateCheck.loadRequest(s, this.gpu());
     const key = JSON.stringify(req);
     this.handle ??= createChatEngine();
     const engine = this.handle.client;

@@ -9,7 +9,7 @@ import type { Progress } from '../protocol/progress';
 import { cosine, row, type EmbedderInfo } from '../embed/embedder';
 import type { WorkerEmbedder } from '../embed/client';
 import type { WorkerChatEngine } from '../generate/client';
-import type { ChatModelInfo, EngineKind, GenerationResult } from '../generate/engine';
+import type { ChatLoadRequest, ChatModelInfo, EngineKind, GenerationResult } from '../generate/engine';
 import { parseModelSource } from '../platform/model-source';
 import { probeWebGPU, type GpuStatus } from '../platform/webgpu';
 import type { Settings } from '../settings/defaults';
@@ -106,22 +106,25 @@ export class GenerateCheck extends WorkerCheck<WorkerChatEngine> {
     return engine === 'webllm' ? settings.llm.webllmModel : settings.llm.transformersModel;
   }
 
+  /** What to load for these settings on this GPU; the compare view loads the same. */
+  static loadRequest(settings: Settings, gpu: GpuStatus | null): ChatLoadRequest {
+    const kind = GenerateCheck.engineFor(settings, gpu);
+    return {
+      engine: kind,
+      model: GenerateCheck.modelFor(settings, kind),
+      source: parseModelSource(settings.modelSource, location.origin),
+      device: settings.llm.transformersDevice,
+      dtype: settings.llm.transformersDtype,
+      webllmCache: settings.llm.webllmCache,
+    };
+  }
+
   run(settings: Settings, gpu: GpuStatus | null, prompt: string): Promise<void> {
     this.result = null;
     this.text = '';
     const l = settings.llm;
-    const kind = GenerateCheck.engineFor(settings, gpu);
     return this.attempt(async (engine, signal) => {
-      this.info = await engine.load(
-        {
-          engine: kind,
-          model: GenerateCheck.modelFor(settings, kind),
-          source: parseModelSource(settings.modelSource, location.origin),
-          device: l.transformersDevice,
-          dtype: l.transformersDtype,
-        },
-        { signal, onProgress: this.report },
-      );
+      this.info = await engine.load(GenerateCheck.loadRequest(settings, gpu), { signal, onProgress: this.report });
       this.phase = 'running';
       // A self-test needs only a few tokens to prove the engine works.
       const params = { maxTokens: Math.min(l.maxTokens, 32), temperature: l.temperature, topP: l.topP, seed: l.seed };

@@ -46,6 +46,7 @@ describe('web-llm engine helpers', () => {
     ['Error: Unable to find a compatible GPU.', 'WebGPUUnavailable'],
     ['CompileError: WebAssembly.instantiate(): expected magic word', 'ModelLibraryUnavailable'],
     ['QuotaExceededError: The quota has been exceeded.', 'ModelDownloadFailed'],
+    ['Device was lost. This can happen due to insufficient memory', 'DeviceLost'],
   ])('maps %s to %s', (text, name) => {
     const e = webllmError(text, 'M', HUB);
     expect(e.name).toBe(name);
