@@ -125,7 +125,12 @@ describe('downloading a web-llm model', () => {
   it('deletes every file of the model, and only that', async () => {
     await start();
     await downloadModel(record(), store);
-    await store.put('webllm/model', 'https://elsewhere.test/other/tensor-cache.json', new TextEncoder().encode('{"records":[]}').buffer, 'json');
+    await store.put(
+      'webllm/model',
+      'https://elsewhere.test/other/tensor-cache.json',
+      new TextEncoder().encode('{"records":[]}').buffer,
+      'json',
+    );
     await deleteModel(record(), store);
     expect(await hasModelInCache(MIRROR_MODEL, appConfig)).toBe(false);
     for (const name of mirror.files.keys()) {
