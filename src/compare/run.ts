@@ -36,7 +36,22 @@ export interface SideRun {
    * the rest did not fit the model's context window with the answer (lowest-ranked left out).
    */
   passagesUsed?: number;
+  /**
+   * Grounded side: characters of passage [1] the prompt kept, when even that one passage alone
+   * did not fit and was cut at its end to fit (absent when nothing was cut).
+   */
+  firstPassageChars?: number;
 }
+
+/**
+ * Tokens of room to leave when a passage is cut to fit, beyond what the engine says the prompt is
+ * over: the cut is estimated from the prompt's own characters per token, which varies along it.
+ */
+const CUT_MARGIN_TOKENS = 16;
+/** A passage cut below this many characters says too little to ground an answer: fail instead. */
+const MIN_PASSAGE_CHARS = 200;
+/** Tries at cutting before giving up with the engine's error. */
+const MAX_CUTS = 4;
 
 export interface ComparisonResult {
   question: string;
@@ -87,13 +102,26 @@ export async function runComparison(
   events.onRetrieved?.(retrieval);
 
   const passages = retrieval.hits.map(toPromptPassage);
-  const prompt = (side: Side, used: number): ChatMessage[] =>
-    side === 'plain' ? plainMessages(question) : groundedMessages(question, passages.slice(0, used));
+  // Set when passage [1] alone is too long for the model's window: its text is cut to this length.
+  let firstChars: number | null = null;
+  const shorten = (p: PromptPassage, chars: number): PromptPassage => {
+    const cut = p.text.slice(0, chars);
+    const atWord = cut.lastIndexOf(' ');
+    return { ...p, text: `${atWord > chars * 0.8 ? cut.slice(0, atWord) : cut} …` };
+  };
+  const prompt = (side: Side, used: number): ChatMessage[] => {
+    if (side === 'plain') return plainMessages(question);
+    const chosen = passages.slice(0, used);
+    if (firstChars !== null && chosen[0]) chosen[0] = shorten(chosen[0], firstChars);
+    return groundedMessages(question, chosen);
+  };
   const runs = {} as Record<Side, SideRun>;
   for (const side of ['plain', 'grounded'] as const) {
     let used = side === 'grounded' ? passages.length : 0;
     let messages = prompt(side, used);
-    const tag = (run: SideRun): SideRun => (side === 'grounded' ? { ...run, passagesUsed: used } : run);
+    const tag = (run: SideRun): SideRun =>
+      side === 'grounded' ? { ...run, passagesUsed: used, ...(firstChars !== null ? { firstPassageChars: firstChars } : {}) } : run;
+    let cuts = 0;
     if (signal?.aborted) {
       runs[side] = tag({ messages, status: 'stopped', result: null });
       events.onDone?.(side, runs[side]);
@@ -114,6 +142,24 @@ export async function runComparison(
           messages = prompt(side, used);
           events.onStart?.(side, messages);
           continue;
+        }
+        // One passage left and still too long (a huge chunk, or a small window): cut its end by
+        // what the engine says the prompt is over, rather than answer without documents.
+        if (isAppError(e, 'ContextTooLong') && side === 'grounded' && used === 1 && cuts < MAX_CUTS) {
+          const promptTokens = Number(e.data?.promptTokens);
+          const over = promptTokens + Number(e.data?.maxTokens) - Number(e.data?.contextWindow);
+          const current: number = firstChars ?? passages[0]!.text.length;
+          // This tokenizer's characters per token, measured on the prompt just refused.
+          const charsPerToken = messages.reduce((n, m) => n + m.content.length, 0) / Math.max(1, promptTokens);
+          const cut = Math.ceil((Math.max(0, over) + CUT_MARGIN_TOKENS) * charsPerToken);
+          const next: number = Number.isFinite(cut) ? current - cut : 0;
+          if (next >= MIN_PASSAGE_CHARS) {
+            cuts++;
+            firstChars = next;
+            messages = prompt(side, used);
+            events.onStart?.(side, messages);
+            continue;
+          }
         }
         // One side failing (a lost GPU device, say) still shows the other side's answer.
         runs[side] = tag({ messages, status: 'failed', result: null, error: serializeError(e) });

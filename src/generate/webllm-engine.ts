@@ -264,6 +264,18 @@ export class WebLlmChatEngine implements ChatEngine {
         }
       }
     } catch (e) {
+      const over = /number of prompt tokens: (\d+); context window size: (\d+)/.exec(errorText(e));
+      if (over) {
+        // web-llm refuses a prompt longer than the window; the compare run then drops or shortens
+        // passages, leaving room for the answer too (hence maxTokens in the numbers).
+        const [promptTokens, contextWindow] = [Number(over[1]), Number(over[2])];
+        throw new AppError(
+          'ContextTooLong',
+          `The prompt is ${promptTokens} tokens, but this model reads at most ${contextWindow} tokens at once. Ask with fewer passages or fewer max tokens.`,
+          { promptTokens, maxTokens: params.maxTokens, contextWindow },
+          errorText(e),
+        );
+      }
       const mapped = webllmError(e, this.loadedModel ?? 'the model', { kind: 'hub' });
       if (mapped.name === 'DeviceLost') {
         this.engine = null;

@@ -164,6 +164,34 @@ describe('comparison run', () => {
     expect(out.grounded.result!.promptTokens + PARAMS.maxTokens).toBeLessThanOrEqual(512);
   });
 
+  it('cuts the end of a single passage too long for the context, instead of answering without it', async () => {
+    const huge: SearchHit = {
+      chunkId: 'log:0',
+      rank: 1,
+      score: 9,
+      docId: 'log',
+      docName: 'log.md',
+      ordinal: 0,
+      text: Array.from({ length: 700 }, (_, i) => `tide${i % 50}`).join(' '),
+      headingPath: [],
+    };
+    const out = await runComparison(REQ, {
+      engine,
+      search: () => Promise.resolve({ hits: [huge], modeUsed: 'keyword', ms: 0, retrieveMs: 0 }),
+    });
+    expect(out.grounded.status).toBe('done');
+    expect(out.grounded.passagesUsed).toBe(1);
+    const kept = out.grounded.firstPassageChars!;
+    expect(kept).toBeLessThan(huge.text.length);
+    expect(kept).toBeGreaterThanOrEqual(200);
+    // The prompt carries the start of the passage, marked as cut, and fits with room for the answer.
+    const content = out.grounded.messages[1]!.content;
+    expect(content).toContain(huge.text.slice(0, 100));
+    expect(content).toContain(' …');
+    expect(content).not.toContain(huge.text.slice(-40));
+    expect(out.grounded.result!.promptTokens + PARAMS.maxTokens).toBeLessThanOrEqual(512);
+  });
+
   it('the engine refuses a prompt it cannot read, by name and with the numbers, before running the model', async () => {
     const err = await engine.generate([{ role: 'user', content: 'tide '.repeat(600) }], PARAMS).catch((e: unknown) => e);
     expect(isAppError(err, 'ContextTooLong')).toBe(true);
