@@ -132,6 +132,8 @@ describe('web-llm from a mirror', () => {
       .toMatch(/works without internet/);
     expect(await row.getByTestId('webllm-stored').textContent()).toMatch(/MB/);
     expect(mirror.requests.length).toBe(8);
+    await page.setViewportSize({ width: 1280, height: 800 });
+    await page.getByTestId('webllm-models').screenshot({ path: 'tests/.output/webllm-models.png' });
 
     await row.getByTestId('webllm-delete').click();
     await row.getByTestId('webllm-delete-confirm').click();
