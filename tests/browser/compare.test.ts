@@ -118,6 +118,38 @@ describe('the comparison', () => {
       answers,
     );
     expect(await page.getByTestId('passage').first().textContent()).toContain('markup.txt');
+
+    // A citation in an answer opens its passage. The tiny GPT-2 never writes "[2]", so the kept
+    // answer is given one in IndexedDB (as a real model's would read), and the page shows it again.
+    await page.evaluate(
+      () =>
+        new Promise<void>((resolve, reject) => {
+          const open = indexedDB.open('ragscope');
+          open.onerror = () => reject(open.error);
+          open.onsuccess = () => {
+            const db = open.result;
+            const store = db.transaction('comparisons', 'readwrite').objectStore('comparisons');
+            const cursor = store.index('byTime').openCursor(null, 'prev');
+            cursor.onsuccess = () => {
+              const c = cursor.result!;
+              const rec = c.value as { grounded: { result: { text: string } } };
+              rec.grounded.result.text = 'The log mentions markup [1], and **the moon** pulls the tides [2].';
+              c.update(rec).onsuccess = () => (db.close(), resolve());
+            };
+          };
+        }),
+    );
+    await page.reload();
+    await page.getByTestId('history').locator('summary').click();
+    await page.getByTestId('history-item').first().click();
+    const cite = page.getByTestId('pane-grounded').locator('button[data-cite="2"]');
+    expect(await cite.textContent()).toBe('[2]');
+    expect(await page.getByTestId('pane-grounded').locator('strong').textContent()).toBe('the moon');
+    await cite.click();
+    const second = page.getByTestId('passage').nth(1);
+    await expect.poll(() => second.getAttribute('class')).toMatch(/selected/);
+    await expect.poll(() => second.locator('[data-testid="passage-context"] mark').count()).toBe(1);
+    expect(await second.locator('mark').textContent()).toContain('The moon pulls the oceans');
     expect(errors).toEqual([]);
   });
 
