@@ -6,6 +6,13 @@
 import { defineConfig } from 'vitest/config';
 import { svelte } from '@sveltejs/vite-plugin-svelte';
 import { viteStaticCopy } from 'vite-plugin-static-copy';
+import { VitePWA } from 'vite-plugin-pwa';
+
+/**
+ * Largest file the service worker precaches. The ONNX Runtime .wasm is ~27 MB and web-llm's chunk
+ * ~7 MB; without them cached, the app would open offline but could not embed or answer.
+ */
+const PRECACHE_MAX_BYTES = 64 * 1024 * 1024;
 
 export default defineConfig({
   plugins: [
@@ -18,6 +25,33 @@ export default defineConfig({
         { src: 'node_modules/pdfjs-dist/cmaps/*', dest: 'pdfjs/cmaps', rename: { stripBase: 3 } },
         { src: 'node_modules/pdfjs-dist/standard_fonts/*', dest: 'pdfjs/standard_fonts', rename: { stripBase: 3 } },
       ],
+    }),
+    // The offline app: a Workbox service worker precaches everything the build emits (page, workers,
+    // runtime .wasm, pdf.js data, the samples), so after one visit ragscope opens and works with the
+    // network off. Models are not precached: each engine caches the ones used. 'prompt': a new
+    // version waits until the user accepts it (src/state/offline.svelte.ts), so an update never
+    // swaps files under an open tab. Only in builds; `npm run dev` has no service worker.
+    VitePWA({
+      registerType: 'prompt',
+      injectRegister: false,
+      manifest: {
+        name: 'ragscope',
+        short_name: 'ragscope',
+        description: 'A private RAG workbench in one browser tab: the same local model answers with and without your documents.',
+        theme_color: '#1f6feb',
+        background_color: '#ffffff',
+        display: 'standalone',
+        icons: [{ src: 'favicon.svg', sizes: 'any', type: 'image/svg+xml', purpose: 'any' }],
+      },
+      workbox: {
+        globPatterns: ['**/*.{html,js,mjs,css,svg,wasm,json,md,txt,csv,bcmap,pfb,ttf,webmanifest}'],
+        // Model folders copied into public/models/ are the user's, possibly gigabytes: the engines cache what they use.
+        globIgnores: ['models/**'],
+        maximumFileSizeToCacheInBytes: PRECACHE_MAX_BYTES,
+        cleanupOutdatedCaches: true,
+        // A multi-page build (index.html, test harness pages): '/' is index.html, nothing else is rewritten.
+        navigateFallback: null,
+      },
     }),
   ],
   // 'mpa' answers a missing file with a real 404 instead of index.html, so a missing model file is

@@ -3,9 +3,11 @@
 import wasm from 'onnxruntime-web/ort-wasm-simd-threaded.asyncify.wasm?url';
 import mjs from 'onnxruntime-web/ort-wasm-simd-threaded.asyncify.mjs?url';
 import { serve } from '../src/protocol/rpc';
+import { reportRequests } from '../src/platform/netlog';
 import { configureRuntime } from '../src/platform/transformers-env';
 import { embedHandlers } from '../src/embed/handler';
 import { TransformersEmbedder } from '../src/embed/transformers';
 
 configureRuntime({ wasm, mjs });
 serve(self, embedHandlers(new TransformersEmbedder()));
+reportRequests(self);

@@ -2,6 +2,8 @@
 // Library worker entry: the IndexedDB store and the open collection's search indexes (see
 // src/library/), so large writes, index rebuilds and vector scans never block the page.
 import { serve } from '../src/protocol/rpc';
+import { reportRequests } from '../src/platform/netlog';
 import { libraryService } from '../src/library/handler';
 
 serve(self, libraryService().handlers);
+reportRequests(self);

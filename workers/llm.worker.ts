@@ -4,6 +4,7 @@
 import wasm from 'onnxruntime-web/ort-wasm-simd-threaded.asyncify.wasm?url';
 import mjs from 'onnxruntime-web/ort-wasm-simd-threaded.asyncify.mjs?url';
 import { serve } from '../src/protocol/rpc';
+import { reportRequests } from '../src/platform/netlog';
 import { llmHandlers } from '../src/generate/handler';
 
 serve(
@@ -25,3 +26,4 @@ serve(
     self.location.origin,
   ),
 );
+reportRequests(self);

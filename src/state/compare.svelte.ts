@@ -48,6 +48,8 @@ export class CompareState {
   draft = $state('');
   /** The question the panes answer. */
   question = $state('');
+  /** When the last question was asked here (ms since the epoch), model loading included. */
+  askedAt = $state<number | null>(null);
   retrieval = $state.raw<SearchResult | null>(null);
   plain = $state<PaneState>(emptyPane());
   grounded = $state<PaneState>(emptyPane());
@@ -90,6 +92,7 @@ export class CompareState {
     if (this.busy || question.trim() === '') return;
     const s = this.settings();
     const controller = (this.controller = new AbortController());
+    this.askedAt = Date.now();
     this.error = null;
     this.question = question.trim();
     this.retrieval = null;

@@ -10,10 +10,16 @@ import { WorkerEmbedder } from '../embed/client';
 import { WorkerChatEngine } from '../generate/client';
 import { WorkerIngester } from '../ingest/client';
 import { WorkerLibrary } from '../library/client';
+import { isNetMessage } from '../platform/netlog';
+import { networkLog } from './network.svelte';
 
 export type { Supervised };
 
 function supervise<P extends Protocol, C extends { rpc: RpcClient<P> }>(worker: Worker, client: C, what: string): Supervised<C> {
+  // Each worker reports the requests it makes, so the page can show all of them (src/platform/netlog.ts).
+  worker.addEventListener('message', (ev: MessageEvent) => {
+    if (isNetMessage(ev.data)) networkLog.add(ev.data.entries);
+  });
   worker.addEventListener('error', (ev) => {
     ev.preventDefault();
     client.rpc.fail(

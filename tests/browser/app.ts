@@ -16,8 +16,22 @@ export interface OpenedPage {
   errors: string[];
 }
 
-export async function openApp(browser: Browser, baseUrl: string, path = '/', settings?: DeepPartial<Settings>): Promise<OpenedPage> {
-  const context = await browser.newContext();
+export interface OpenOptions {
+  /**
+   * Let the app's service worker run. Off by default: it precaches the whole app (~40 MB) in every
+   * new browser context, which only the offline tests need.
+   */
+  serviceWorker?: boolean;
+}
+
+export async function openApp(
+  browser: Browser,
+  baseUrl: string,
+  path = '/',
+  settings?: DeepPartial<Settings>,
+  opts: OpenOptions = {},
+): Promise<OpenedPage> {
+  const context = await browser.newContext({ serviceWorkers: opts.serviceWorker ? 'allow' : 'block' });
   const requests: string[] = [];
   const errors: string[] = [];
   context.on('request', (r) => requests.push(r.url()));

@@ -38,7 +38,7 @@ const FILES: TestFile[] = [
 
 /** A context (one browser profile: its IndexedDB outlives pages and reloads) with saved settings. */
 async function profile(settings: DeepPartial<Settings> = LOCAL_MODEL): Promise<{ context: BrowserContext; requests: string[] }> {
-  const context = await browser.newContext();
+  const context = await browser.newContext({ serviceWorkers: 'block' });
   contexts.push(context);
   const requests: string[] = [];
   context.on('request', (r) => requests.push(r.url()));
