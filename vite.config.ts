@@ -7,6 +7,12 @@ import { defineConfig } from 'vitest/config';
 import { svelte } from '@sveltejs/vite-plugin-svelte';
 import { viteStaticCopy } from 'vite-plugin-static-copy';
 import { VitePWA } from 'vite-plugin-pwa';
+import { contentSecurityPolicy, extraModelHosts, MODEL_HOSTS } from './src/platform/csp';
+
+// The Content-Security-Policy (src/platform/csp.ts): the default model hosts plus any mirror host
+// named at build time in RAGSCOPE_MODEL_HOSTS.
+const modelHosts = [...MODEL_HOSTS, ...extraModelHosts(process.env.RAGSCOPE_MODEL_HOSTS)];
+const cspHeader = { 'content-security-policy': contentSecurityPolicy({ modelHosts, header: true }) };
 
 /**
  * Largest file the service worker precaches. The ONNX Runtime .wasm is ~27 MB and web-llm's chunk
@@ -17,6 +23,15 @@ const PRECACHE_MAX_BYTES = 64 * 1024 * 1024;
 export default defineConfig({
   plugins: [
     svelte(),
+    {
+      name: 'ragscope-csp',
+      // Builds only: the dev server injects styles inline for hot reloading, which the policy forbids.
+      apply: 'build',
+      // The page's policy as a <meta>: it holds wherever the built files are served from.
+      transformIndexHtml: () => [
+        { tag: 'meta', attrs: { 'http-equiv': 'Content-Security-Policy', content: contentSecurityPolicy({ modelHosts }) }, injectTo: 'head-prepend' },
+      ],
+    },
     // pdf.js's data files, served by the app for the ingest worker: CMaps (CJK text in PDFs that
     // use predefined encodings is lost without them) and the 14 standard fonts (glyph mapping for
     // PDFs that don't embed them). ~2.5 MB, fetched only by PDFs that need them.
@@ -57,6 +72,8 @@ export default defineConfig({
   // 'mpa' answers a missing file with a real 404 instead of index.html, so a missing model file is
   // reported as missing rather than as a JSON parse error.
   appType: 'mpa',
+  // The same policy as a header, which also covers the workers (`npm run preview`; not the dev server, see above).
+  preview: { headers: cspHeader },
   worker: { format: 'es' },
   build: {
     target: 'es2022',

@@ -48,7 +48,15 @@ function fileFor(mounts: Mount[], pathname: string): string | null {
   return null;
 }
 
-export async function serveStatic(mounts: Mount[], host = '127.0.0.1', port = 0): Promise<StaticServer> {
+export interface ServeOptions {
+  host?: string;
+  port?: number;
+  /** Headers sent with every file (the app's Content-Security-Policy). */
+  headers?: Record<string, string>;
+}
+
+export async function serveStatic(mounts: Mount[], opts: ServeOptions = {}): Promise<StaticServer> {
+  const { host = '127.0.0.1', port = 0, headers = {} } = opts;
   const requests: string[] = [];
   const server = createServer((req: IncomingMessage, res: ServerResponse) => {
     const url = new URL(req.url ?? '/', 'http://localhost');
@@ -60,6 +68,7 @@ export async function serveStatic(mounts: Mount[], host = '127.0.0.1', port = 0)
     }
     const size = statSync(file).size;
     res.writeHead(200, {
+      ...headers,
       'content-type': TYPES[extname(file)] ?? 'application/octet-stream',
       'content-length': String(size),
       'cache-control': 'no-cache',

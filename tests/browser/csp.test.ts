@@ -1,0 +1,85 @@
+/**
+ * The Content-Security-Policy holds in the page and in the workers: a request to a host that is
+ * neither the app nor a model host is refused by the browser before it leaves. The target is a
+ * real server listening here (reached as `localhost`, which the policy does not name), so without
+ * the policy the request would arrive; its request log shows none did.
+ */
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { Browser } from 'playwright-core';
+import { launchChromium } from './chromium';
+import { openApp, type OpenedPage } from './app';
+
+const baseUrl = inject('baseUrl');
+let browser: Browser;
+let outside: Server;
+let outsideUrl = '';
+const arrived: string[] = [];
+const opened: OpenedPage[] = [];
+
+beforeAll(async () => {
+  browser = await launchChromium(inject('chromiumPath'));
+  outside = createServer((req, res) => {
+    arrived.push(req.url ?? '');
+    res.writeHead(200, { 'access-control-allow-origin': '*' }).end('ok');
+  });
+  await new Promise<void>((resolve) => outside.listen(0, '127.0.0.1', resolve));
+  outsideUrl = `http://localhost:${(outside.address() as AddressInfo).port}/`;
+});
+afterAll(async () => {
+  for (const o of opened) await o.context.close();
+  await browser?.close();
+  await new Promise<void>((resolve) => outside.close(() => resolve()));
+});
+
+/** Runs in the page or a worker: tries to send, and reports what the browser did. */
+const attempt = async (url: string): Promise<{ sent: boolean; violation: string | null }> => {
+  let violation: string | null = null;
+  addEventListener('securitypolicyviolation', (e) => (violation = (e as SecurityPolicyViolationEvent).violatedDirective));
+  const sent = await fetch(url, { method: 'POST', body: 'a secret from the documents' }).then(
+    () => true,
+    () => false,
+  );
+  await new Promise((r) => setTimeout(r, 50));
+  return { sent, violation };
+};
+
+describe('Content-Security-Policy', () => {
+  it('refuses requests to other hosts from the page and from its workers', async () => {
+    // The target is reachable: a request without the policy (from Node) arrives.
+    await fetch(`${outsideUrl}probe`);
+    expect(arrived).toEqual(['/probe']);
+
+    const o = await openApp(browser, baseUrl, '/');
+    opened.push(o);
+    const { page } = o;
+    await page.getByTestId('library-summary').waitFor();
+
+    expect(await page.evaluate(attempt, `${outsideUrl}from-page`)).toEqual({ sent: false, violation: 'connect-src' });
+    // The library worker starts with the page; its policy comes from its own script's response header.
+    const worker = page.workers().find((w) => w.url().includes('library'));
+    expect(
+      worker,
+      page
+        .workers()
+        .map((w) => w.url())
+        .join(', '),
+    ).toBeDefined();
+    expect(await worker!.evaluate(attempt, `${outsideUrl}from-worker`)).toEqual({ sent: false, violation: 'connect-src' });
+    expect(arrived).toEqual(['/probe']);
+
+    // The page carries the policy itself too, for hosts that send no header.
+    const meta = await page.locator('meta[http-equiv="Content-Security-Policy"]').getAttribute('content');
+    expect(meta).toMatch(/connect-src 'self' blob: data: https:\/\/huggingface\.co/);
+    expect(meta).not.toMatch(/'unsafe-eval'|'unsafe-inline'/);
+
+    // Settings says so when a mirror is one the policy blocks, before anything fails.
+    await page.getByText('Settings', { exact: true }).click();
+    const source = page.locator('input[name="modelSource"]');
+    await source.fill(outsideUrl);
+    expect(await page.getByTestId('mirror-blocked').textContent()).toMatch(/RAGSCOPE_MODEL_HOSTS/);
+    await source.fill('http://127.0.0.1:8999/');
+    expect(await page.getByTestId('mirror-blocked').count()).toBe(0);
+  });
+});
