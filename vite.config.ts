@@ -29,7 +29,11 @@ export default defineConfig({
       apply: 'build',
       // The page's policy as a <meta>: it holds wherever the built files are served from.
       transformIndexHtml: () => [
-        { tag: 'meta', attrs: { 'http-equiv': 'Content-Security-Policy', content: contentSecurityPolicy({ modelHosts }) }, injectTo: 'head-prepend' },
+        {
+          tag: 'meta',
+          attrs: { 'http-equiv': 'Content-Security-Policy', content: contentSecurityPolicy({ modelHosts }) },
+          injectTo: 'head-prepend',
+        },
       ],
     },
     // pdf.js's data files, served by the app for the ingest worker: CMaps (CJK text in PDFs that
