@@ -7,7 +7,15 @@ import { defineConfig } from 'vitest/config';
 import { svelte } from '@sveltejs/vite-plugin-svelte';
 import { viteStaticCopy } from 'vite-plugin-static-copy';
 import { VitePWA } from 'vite-plugin-pwa';
-import { contentSecurityPolicy, extraModelHosts, MODEL_HOSTS } from './src/platform/csp';
+// With its extension: Vite's coming native config loader resolves no extension-less imports.
+import { contentSecurityPolicy, extraModelHosts, MODEL_HOSTS } from './src/platform/csp.ts';
+
+// Settings this build starts from (src/settings/build-defaults.ts). Malformed JSON fails the build
+// here; values are validated by the app, which reports a bad one and keeps the plain defaults.
+const buildDefaults = process.env.RAGSCOPE_DEFAULTS ?? '';
+if (buildDefaults && !/^\s*\{/.test(buildDefaults))
+  throw new Error('RAGSCOPE_DEFAULTS must be a JSON object of settings, e.g. {"modelSource":"/models/"}');
+if (buildDefaults) JSON.parse(buildDefaults);
 
 // The Content-Security-Policy (src/platform/csp.ts): the default model hosts plus any mirror host
 // named at build time in RAGSCOPE_MODEL_HOSTS.
@@ -76,6 +84,7 @@ export default defineConfig({
   // 'mpa' answers a missing file with a real 404 instead of index.html, so a missing model file is
   // reported as missing rather than as a JSON parse error.
   appType: 'mpa',
+  define: { __RAGSCOPE_DEFAULTS__: JSON.stringify(buildDefaults) },
   // The same policy as a header, which also covers the workers (`npm run preview`; not the dev server, see above).
   preview: { headers: cspHeader },
   worker: { format: 'es' },

@@ -21,6 +21,7 @@
 
 import { AppError, errorText } from '../protocol/errors';
 import { DownloadTally, type Progress } from '../protocol/progress';
+import { readBody } from '../platform/http';
 
 /** web-llm's cache scopes (`CacheScope` in its cache_util). */
 export type CacheScope = 'webllm/config' | 'webllm/wasm' | 'webllm/model';
@@ -141,6 +142,11 @@ export interface DownloadOptions {
   fetch?: typeof fetch;
   /** Human text for the place the files come from, for error messages. */
   where?: string;
+  /**
+   * Fetch the model library too: 'auto' = where web-llm caches it (see `libraryIsCached`);
+   * 'always' = also from localhost (the workshop kit copies every file).
+   */
+  library?: 'auto' | 'always';
 }
 
 export interface DownloadSummary {
@@ -262,27 +268,13 @@ export async function downloadModel(record: ModelLocation, store: ArtifactStore,
     }
     const length = Number(res.headers.get('content-length')) || 0;
     const expected = job.bytes ?? length;
-    const parts: Uint8Array[] = [];
-    let received = 0;
+    let out: Uint8Array<ArrayBuffer>;
     try {
-      if (!res.body) throw new Error('The response has no body.');
-      const reader = res.body.getReader();
-      for (;;) {
-        const { done, value } = await reader.read();
-        if (done) break;
-        parts.push(value);
-        received += value.byteLength;
-        report(tally.update(job.url, received, Math.max(expected, received)));
-      }
+      out = await readBody(res, (received) => report(tally.update(job.url, received, Math.max(expected, received))));
     } catch (e) {
       throw networkError(e);
     }
-    const out = new Uint8Array(received);
-    let at = 0;
-    for (const p of parts) {
-      out.set(p, at);
-      at += p.byteLength;
-    }
+    const received = out.byteLength;
     report(tally.update(job.url, received, received));
     return out.buffer;
   }
@@ -363,7 +355,7 @@ export async function downloadModel(record: ModelLocation, store: ArtifactStore,
     // Largest first: the tail of the download is then many small files, not one big one.
     const shards = [...manifest.records].sort((a, b) => b.nbytes - a.nbytes);
     for (const r of shards) jobs.push(file(r.dataPath, 'webllm/model', { check: 'shard', bytes: r.nbytes }));
-    if (libraryIsCached(record.model_lib)) {
+    if (opts.library === 'always' || libraryIsCached(record.model_lib)) {
       jobs.push({
         url: record.model_lib,
         scope: 'webllm/wasm',

@@ -83,9 +83,12 @@ class Restorer {
   }
 }
 
-export function restoreSettings(saved: unknown): { settings: Settings; problems: SettingsProblem[] } {
+export function restoreSettings(
+  saved: unknown,
+  defaults: Settings = DEFAULT_SETTINGS,
+): { settings: Settings; problems: SettingsProblem[] } {
   const r = new Restorer();
-  const d = DEFAULT_SETTINGS;
+  const d = defaults;
   const s = isObject(saved) ? saved : {};
   const g = isObject(s.ingest) ? s.ingest : {};
   const e = isObject(s.embedding) ? s.embedding : {};

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { DEFAULT_SETTINGS } from '../../src/settings/defaults';
 import { restoreSettings, validateSettings, withOverrides } from '../../src/settings/validate';
 import { parseModelSource } from '../../src/platform/model-source';
+import { parseBuildDefaults } from '../../src/settings/build-defaults';
 
 describe('settings', () => {
   it('restores missing keys from defaults', () => {
@@ -60,5 +61,18 @@ describe('settings', () => {
     expect(parseModelSource('https://mirror.lan/m')).toEqual({ kind: 'mirror', baseUrl: 'https://mirror.lan/m/' });
     expect(parseModelSource('http://127.0.0.1:5173/models', 'http://127.0.0.1:5173')).toEqual({ kind: 'local', path: '/models/' });
     expect(restoreSettings({ modelSource: '/models' }).problems[0]?.message).toMatch(/end with "\/"/);
+  });
+});
+
+describe('build defaults (RAGSCOPE_DEFAULTS)', () => {
+  it('lays a build’s settings over the defaults, and refuses invalid ones by name', () => {
+    const s = parseBuildDefaults('{"modelSource":"/models/","llm":{"engine":"transformers"}}');
+    expect(s.modelSource).toBe('/models/');
+    expect(s.llm.engine).toBe('transformers');
+    expect(s.llm.seed).toBe(DEFAULT_SETTINGS.llm.seed);
+    expect(parseBuildDefaults('')).toBe(DEFAULT_SETTINGS);
+    expect(() => parseBuildDefaults('{"retrieval":{"topK":0}}')).toThrow(/retrieval.topK/);
+    expect(() => parseBuildDefaults('[1]')).toThrow(/JSON object/);
+    expect(() => parseBuildDefaults('{nope')).toThrow(/not JSON/);
   });
 });

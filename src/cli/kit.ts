@@ -1,0 +1,358 @@
+/**
+ * The workshop kit: one folder that runs a whole room without internet.
+ *
+ *   npm run --silent kit -- --out <folder> [--llm <web-llm model id>]... [--embed <model id>]
+ *       [--tjs-llm <model id>|none] [--samples <folder>] [--source <hub-shaped URL>]
+ *       [--embed-dtype D] [--tjs-dtype D] [--defaults <settings JSON>] [--retries N] [--no-app] [--json]
+ *
+ * Into <folder>: the chosen models laid out as the app's own model folder (`models/`), the built
+ * app set to read models from there (RAGSCOPE_DEFAULTS), the sample documents, `serve.mjs` (a
+ * dependency-free server that sends the app's Content-Security-Policy) and a README saying how to
+ * run it. Defaults: the app's default web-llm model (its q4f16 build and the q4f32 one for GPUs
+ * without shader-f16), the default embedding model, and the default transformers.js model for
+ * machines without WebGPU. `--source` downloads from a hub-shaped server instead of the public
+ * hubs (a second kit, or a test).
+ *
+ * Files are written whole or not at all; a failed file is retried (--retries, default 3) and
+ * reported; running the same command again resumes where it stopped. Exit code 0 when every
+ * model is complete, 1 when some failed (they are listed), 2 for bad arguments.
+ */
+
+import { cp, mkdir, readdir, writeFile } from 'node:fs/promises';
+import { existsSync, statSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { webllmAppConfig } from '../generate/webllm-engine';
+import { downloadTransformersModel, downloadWebLlmForKit, type FileReport, type TransformersModelPlan } from '../kit/download';
+import { contentSecurityPolicy, MODEL_HOSTS } from '../platform/csp';
+import { HF_HUB } from '../platform/model-source';
+import { errorText, isAppError } from '../protocol/errors';
+import { DEFAULT_SETTINGS, type OnnxDtype, type Settings } from '../settings/defaults';
+import { parseBuildDefaults } from '../settings/build-defaults';
+import type { DeepPartial } from '../settings/validate';
+import { formatBytes } from '../ingest/sizes';
+
+const USAGE =
+  'usage: npm run --silent kit -- --out <folder> [--llm <web-llm model id>]... [--embed <model id>] [--tjs-llm <model id>|none]\n' +
+  '         [--samples <folder>] [--source <hub-shaped URL>] [--embed-dtype D] [--tjs-dtype D] [--defaults <JSON>] [--retries N] [--no-app] [--json]';
+
+const DTYPES: readonly OnnxDtype[] = ['auto', 'fp32', 'fp16', 'q8', 'q4', 'q4f16'];
+const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+
+export interface KitArgs {
+  out: string;
+  llm: string[];
+  embed: string;
+  embedDtype: OnnxDtype;
+  tjsLlm: string | null;
+  tjsDtype: OnnxDtype;
+  samples: string | null;
+  source: string | null;
+  defaults: DeepPartial<Settings>;
+  retries: number;
+  app: boolean;
+  json: boolean;
+}
+
+/** The default web-llm model and, for GPUs without shader-f16, its q4f32 build. */
+function defaultLlms(): string[] {
+  const id = DEFAULT_SETTINGS.llm.webllmModel;
+  const f32 = id.replace(/q(\d)f16/, 'q$1f32');
+  return f32 === id ? [id] : [id, f32];
+}
+
+export function parseKitArgs(argv: string[]): KitArgs | string {
+  const a: KitArgs = {
+    out: '',
+    llm: [],
+    embed: DEFAULT_SETTINGS.embedding.model,
+    embedDtype: 'auto',
+    tjsLlm: DEFAULT_SETTINGS.llm.transformersModel,
+    tjsDtype: 'auto',
+    samples: null,
+    source: null,
+    defaults: {},
+    retries: 3,
+    app: true,
+    json: false,
+  };
+  for (let i = 0; i < argv.length; i++) {
+    const flag = argv[i]!;
+    const value = (): string | null => {
+      const v = argv[++i];
+      return v === undefined || v.startsWith('--') ? null : v;
+    };
+    const need = (what: string): string => {
+      const v = value();
+      if (v === null) throw new Error(`${flag} needs ${what}`);
+      return v;
+    };
+    try {
+      if (flag === '--out') a.out = need('a folder');
+      else if (flag === '--llm') a.llm.push(need('a web-llm model id'));
+      else if (flag === '--embed') a.embed = need('a model id');
+      else if (flag === '--tjs-llm') {
+        const v = need('a model id, or none');
+        a.tjsLlm = v === 'none' ? null : v;
+      } else if (flag === '--embed-dtype' || flag === '--tjs-dtype') {
+        const v = need(`one of ${DTYPES.join(', ')}`) as OnnxDtype;
+        if (!DTYPES.includes(v)) return `${flag} must be one of ${DTYPES.join(', ')}`;
+        if (flag === '--embed-dtype') a.embedDtype = v;
+        else a.tjsDtype = v;
+      } else if (flag === '--samples') a.samples = need('a folder');
+      else if (flag === '--source') {
+        const v = need('a URL');
+        if (!/^https?:\/\//.test(v)) return '--source must be an http(s) URL';
+        a.source = v.endsWith('/') ? v : `${v}/`;
+      } else if (flag === '--defaults') {
+        const v = need('a JSON object of settings');
+        const parsed: unknown = JSON.parse(v);
+        if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) return '--defaults must be a JSON object';
+        a.defaults = parsed as DeepPartial<Settings>;
+      } else if (flag === '--retries') {
+        const n = Number(need('a number'));
+        if (!Number.isInteger(n) || n < 0 || n > 20) return '--retries needs a whole number from 0 to 20';
+        a.retries = n;
+      } else if (flag === '--no-app') a.app = false;
+      else if (flag === '--json') a.json = true;
+      else return `unknown argument ${flag}`;
+    } catch (e) {
+      return errorText(e);
+    }
+  }
+  if (!a.out) return 'missing --out';
+  if (a.llm.length === 0) a.llm = defaultLlms();
+  if (a.samples !== null && !(existsSync(a.samples) && statSync(a.samples).isDirectory())) return `${a.samples} is not a folder`;
+  return a;
+}
+
+/** The settings the kit's app starts from: models from its own folder, the kit's models chosen. */
+export function kitDefaults(a: KitArgs): DeepPartial<Settings> {
+  const d: DeepPartial<Settings> = {
+    ...a.defaults,
+    modelSource: '/models/',
+    embedding: { ...a.defaults.embedding, model: a.embed, ...(a.embedDtype !== 'auto' ? { dtype: a.embedDtype } : {}) },
+    llm: {
+      ...a.defaults.llm,
+      webllmModel: a.llm[0]!,
+      ...(a.tjsLlm ? { transformersModel: a.tjsLlm } : {}),
+      ...(a.tjsDtype !== 'auto' ? { transformersDtype: a.tjsDtype } : {}),
+    },
+  };
+  parseBuildDefaults(JSON.stringify(d)); // refuses invalid settings before anything is downloaded
+  return d;
+}
+
+export interface KitReport {
+  out: string;
+  models: {
+    id: string;
+    engine: 'web-llm' | 'transformers.js';
+    ok: boolean;
+    bytes: number;
+    fetchedBytes: number;
+    attempts: number;
+    error?: string;
+  }[];
+  app: boolean;
+  ok: boolean;
+}
+
+type Log = (line: string) => void;
+
+/** Runs `attempt` up to 1 + retries times; a retry resumes (finished files stay). */
+async function withRetries<T>(
+  retries: number,
+  label: string,
+  log: Log,
+  attempt: () => Promise<T>,
+): Promise<{ value?: T; error?: string; attempts: number }> {
+  let last = '';
+  for (let i = 0; i <= retries; i++) {
+    try {
+      return { value: await attempt(), attempts: i + 1 };
+    } catch (e) {
+      last = isAppError(e) ? `${e.name}: ${e.message}` : errorText(e);
+      if (isAppError(e, 'ModelNotFound') || isAppError(e, 'Cancelled')) return { error: last, attempts: i + 1 };
+      log(`${label}: ${last}${i < retries ? ' — retrying' : ''}`);
+    }
+  }
+  return { error: last, attempts: retries + 1 };
+}
+
+export async function buildKit(a: KitArgs, log: Log = (l) => console.error(l), fetchFn: typeof fetch = fetch): Promise<KitReport> {
+  const out = path.resolve(a.out);
+  const modelsDir = path.join(out, 'models');
+  await mkdir(modelsDir, { recursive: true });
+  const defaults = kitDefaults(a);
+  const report: KitReport = { out, models: [], app: false, ok: true };
+  const source = a.source ?? HF_HUB;
+
+  const appConfig = webllmAppConfig(a.source ? { kind: 'mirror', baseUrl: a.source } : { kind: 'hub' }, 'http://localhost');
+  for (const id of a.llm) {
+    const record = appConfig.model_list.find((r) => r.model_id === id);
+    if (!record) {
+      report.models.push({
+        id,
+        engine: 'web-llm',
+        ok: false,
+        bytes: 0,
+        fetchedBytes: 0,
+        attempts: 0,
+        error: `${id} is not in web-llm's model list`,
+      });
+      continue;
+    }
+    let lastShown = 0;
+    const r = await withRetries(a.retries, id, log, () =>
+      downloadWebLlmForKit(record, modelsDir, {
+        fetch: fetchFn,
+        onBytes: (loaded, total) => {
+          // A line per ~10% keeps a long download visible without flooding the terminal.
+          if (total > 0 && (loaded === total || loaded - lastShown >= total / 10)) {
+            lastShown = loaded;
+            log(`${id}: ${formatBytes(loaded)} of ${formatBytes(total)}`);
+          }
+        },
+      }),
+    );
+    report.models.push({
+      id,
+      engine: 'web-llm',
+      ok: r.value !== undefined,
+      bytes: r.value?.totalBytes ?? 0,
+      fetchedBytes: r.value?.fetchedBytes ?? 0,
+      attempts: r.attempts,
+      ...(r.error ? { error: r.error } : {}),
+    });
+  }
+
+  const tjs: TransformersModelPlan[] = [{ id: a.embed, kind: 'embed', dtype: a.embedDtype }];
+  if (a.tjsLlm) tjs.push({ id: a.tjsLlm, kind: 'llm', dtype: a.tjsDtype });
+  for (const plan of tjs) {
+    const files: FileReport[] = [];
+    const r = await withRetries(a.retries, plan.id, log, async () => {
+      files.length = 0;
+      return downloadTransformersModel(plan, source, modelsDir, {
+        fetch: fetchFn,
+        onFile: (f) => {
+          files.push(f);
+          log(`${f.file}: ${formatBytes(f.bytes)}${f.fetched ? '' : ' (already here)'}`);
+        },
+      });
+    });
+    report.models.push({
+      id: plan.id,
+      engine: 'transformers.js',
+      ok: r.value !== undefined,
+      bytes: files.reduce((n, f) => n + f.bytes, 0),
+      fetchedBytes: files.reduce((n, f) => n + (f.fetched ? f.bytes : 0), 0),
+      attempts: r.attempts,
+      ...(r.error ? { error: r.error } : {}),
+    });
+  }
+
+  if (a.app) {
+    log('building the app…');
+    await buildApp(out, defaults);
+    report.app = true;
+  }
+  if (a.samples) await copySamples(a.samples, path.join(out, 'samples'));
+  await writeFile(
+    path.join(out, 'kit.json'),
+    `${JSON.stringify({ csp: contentSecurityPolicy({ modelHosts: MODEL_HOSTS, header: true }), defaults }, null, 2)}\n`,
+  );
+  await cp(path.join(ROOT, 'src/kit/serve.mjs'), path.join(out, 'serve.mjs'));
+  await writeFile(path.join(out, 'README.md'), kitReadme(report));
+  report.ok = report.models.every((m) => m.ok);
+  return report;
+}
+
+async function buildApp(out: string, defaults: DeepPartial<Settings>): Promise<void> {
+  const { build } = await import('vite');
+  const previous = process.env.RAGSCOPE_DEFAULTS;
+  process.env.RAGSCOPE_DEFAULTS = JSON.stringify(defaults);
+  try {
+    await build({
+      root: ROOT,
+      configFile: path.join(ROOT, 'vite.config.ts'),
+      logLevel: 'warn',
+      build: { outDir: out, emptyOutDir: false },
+    });
+  } finally {
+    if (previous === undefined) delete process.env.RAGSCOPE_DEFAULTS;
+    else process.env.RAGSCOPE_DEFAULTS = previous;
+  }
+}
+
+/** Copies a folder of documents as the kit's samples, listed in samples.json for "Try the sample documents". */
+async function copySamples(from: string, to: string): Promise<void> {
+  await mkdir(to, { recursive: true });
+  const files = (await readdir(from, { withFileTypes: true })).filter((e) => e.isFile() && e.name !== 'samples.json').map((e) => e.name);
+  for (const f of files) await cp(path.join(from, f), path.join(to, f));
+  const listed = existsSync(path.join(from, 'samples.json'));
+  if (listed) await cp(path.join(from, 'samples.json'), path.join(to, 'samples.json'));
+  else await writeFile(path.join(to, 'samples.json'), `${JSON.stringify({ files: files.sort() }, null, 2)}\n`);
+}
+
+function kitReadme(r: KitReport): string {
+  const list = r.models
+    .map((m) => `- ${m.engine}: \`${m.id}\`${m.ok ? ` (${formatBytes(m.bytes)})` : ' — INCOMPLETE, run the kit command again'}`)
+    .join('\n');
+  return `# ragscope workshop kit
+
+Everything a room needs to use ragscope without internet: the app, these models, and sample documents.
+
+${list}
+
+## Run it
+
+WebGPU needs a secure context: \`http://localhost\` (or \`127.0.0.1\`) on the machine itself, or
+\`https\`. Plain \`http\` to another machine's address turns WebGPU off, and ragscope falls back to
+its slower WASM engine. So pick one:
+
+1. **Each attendee serves their own copy** (simplest): copy this folder to the laptop, then
+   \`node serve.mjs\` in it, and open http://127.0.0.1:8080/. It needs Node 18 or later, and
+   nothing else.
+2. **The instructor serves the room over https**: make a certificate the attendees' browsers
+   trust, for example with \`mkcert\` (\`mkcert -install && mkcert <your-ip> <your-hostname>\`, then
+   install mkcert's root certificate on each attendee machine). Then run
+   \`node serve.mjs --host 0.0.0.0 --cert <cert.pem> --key <key.pem>\`, and open
+   https://<your-ip>:8080/.
+
+\`serve.mjs\` sends the app's Content-Security-Policy (from \`kit.json\`), which keeps the app and
+its workers from connecting anywhere but this folder and the public model hosts. Other static
+servers work too (\`python3 -m http.server\` on localhost), but without that header.
+
+After the first visit the app keeps itself in the browser (the Network card says "Saved on this
+device"). The models are kept by their engines once used.
+`;
+}
+
+async function main(): Promise<number> {
+  const args = parseKitArgs(process.argv.slice(2));
+  if (typeof args === 'string') {
+    console.error(`${args}\n${USAGE}`);
+    return 2;
+  }
+  try {
+    const report = await buildKit(args);
+    for (const m of report.models) {
+      console.log(
+        `${m.ok ? 'ok  ' : 'FAIL'} ${m.engine} ${m.id}: ${m.ok ? `${formatBytes(m.bytes)}, ${formatBytes(m.fetchedBytes)} fetched now` : m.error}`,
+      );
+    }
+    console.log(
+      report.ok ? `kit ready in ${report.out} — see its README.md` : 'some models are incomplete: run the same command again to resume',
+    );
+    if (args.json) console.log(JSON.stringify(report));
+    return report.ok ? 0 : 1;
+  } catch (e) {
+    console.error(isAppError(e) ? `${e.name}: ${e.message}` : errorText(e));
+    return 2;
+  }
+}
+
+if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
+  main().then((code) => process.exit(code));
+}
