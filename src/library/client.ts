@@ -58,6 +58,13 @@ export class WorkerLibrary {
   deleteCollection(id: string) {
     return this.rpc.call('deleteCollection', { id });
   }
+  exportCollection(originals: boolean, chunking: { chunkTokens: number; overlapTokens: number }) {
+    return this.rpc.call('exportCollection', { originals, chunking });
+  }
+  /** The bundle's bytes are handed over (transferred), not copied. */
+  importBundle(bytes: Uint8Array, model: string) {
+    return this.rpc.call('importBundle', { bytes, model }, { transfer: [bytes.buffer] });
+  }
   /** Streams library events until `signal` fires. */
   watch(onEvent: (e: LibraryEvent) => void, signal: AbortSignal) {
     return this.rpc.call('watch', null, { onEvent, signal });

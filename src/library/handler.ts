@@ -11,6 +11,7 @@ import type { Handlers } from '../protocol/rpc';
 import { AppError } from '../protocol/errors';
 import type { LibraryEvent, LibraryProtocol } from '../protocol/library';
 import { Store, type StoreChange } from '../store';
+import { exportCollection, importBundle } from '../bundle/bundle';
 import { Library } from './library';
 
 export interface LibraryHandlerOptions {
@@ -142,6 +143,14 @@ export function libraryService(opts: LibraryHandlerOptions = {}): LibraryService
       if (lib && lib.collectionId === req.id) await reopen(undefined, lib.model);
       return null;
     },
+    exportCollection: async (req, ctx) => {
+      const l = await current();
+      await l.idle();
+      const out = await exportCollection(l.store, l.collectionId, { model: l.model, chunking: req.chunking, originals: req.originals });
+      ctx.transfer(out.bytes.buffer);
+      return out;
+    },
+    importBundle: async (req) => importBundle(await store(), req.bytes, req.model),
     comparisons: async (req) => (await store()).listComparisons(req.limit),
     saveComparison: async (req) => {
       await (await store()).addComparison(req);

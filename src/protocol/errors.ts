@@ -32,6 +32,7 @@ export const ERROR_NAMES = [
   'StorageUnavailable',
   'StorageBlocked',
   'EmbeddingModelMismatch',
+  'InvalidBundle',
   'InvalidRequest',
   'InternalError',
 ] as const;

@@ -16,6 +16,7 @@ import { requestPersistence } from '../store/persistence';
 import { EmbeddingState } from './embedding.svelte';
 import { createIngester, createLibrary, type Supervised } from './workers';
 import type { PickedFile } from './files';
+import { formatBytes } from '../ingest/sizes';
 
 export type EntryStatus = 'queued' | 'reading' | 'storing' | 'parsed' | 'duplicate' | 'needs-password' | 'error' | 'cancelled';
 
@@ -226,6 +227,51 @@ export class LibraryState {
 
   switchCollection(id: string): Promise<void> {
     return this.act(() => this.open(id));
+  }
+
+  /** What the last export or import did, for the status line. */
+  bundleStatus = $state<string | null>(null);
+  bundleBusy = $state(false);
+
+  /**
+   * Saves the open collection as one portable file (src/bundle/bundle.ts): chunks, keyword index,
+   * the vectors of the current embedding model, and optionally the original files.
+   */
+  exportCollection(originals: boolean): Promise<void> {
+    return this.act(async () => {
+      this.bundleBusy = true;
+      this.bundleStatus = null;
+      try {
+        const { ingest } = this.settings();
+        const { bytes, name } = await this.lib.exportCollection(originals, {
+          chunkTokens: ingest.chunkTokens,
+          overlapTokens: ingest.overlapTokens,
+        });
+        const url = URL.createObjectURL(new Blob([bytes as Uint8Array<ArrayBuffer>], { type: 'application/zip' }));
+        const a = Object.assign(document.createElement('a'), { href: url, download: name });
+        a.click();
+        setTimeout(() => URL.revokeObjectURL(url), 60_000);
+        this.bundleStatus = `Saved ${name} (${formatBytes(bytes.byteLength)}).`;
+      } finally {
+        this.bundleBusy = false;
+      }
+    });
+  }
+
+  /** Checks a collection file, adds it as a new collection and opens it; a bad file changes nothing. */
+  importBundle(file: File): Promise<void> {
+    return this.act(async () => {
+      this.bundleBusy = true;
+      this.bundleStatus = null;
+      try {
+        const bytes = new Uint8Array(await file.arrayBuffer());
+        const r = await this.lib.importBundle(bytes, this.settings().embedding.model);
+        await this.open(r.collectionId);
+        this.bundleStatus = `Imported “${r.name}”: ${r.documents} document${r.documents === 1 ? '' : 's'}.`;
+      } finally {
+        this.bundleBusy = false;
+      }
+    });
   }
 
   /** The worker answering searches, once the library is open. */

@@ -5,6 +5,9 @@
  */
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { launchChromium } from './chromium';
 import { networkRequests } from './app';
 import { SETTINGS_KEY } from '../../src/state/settings.svelte';
@@ -313,6 +316,41 @@ describe('the library', () => {
     // Every document has whole vectors of the new model (and maybe of the old one).
     for (const d of stored) expect(d.vectors, d.name).toContain(d.chunkCount);
     expect(await page.getByTestId('chunk-total').textContent()).toBe(await page.getByTestId('embedded-total').textContent());
+  });
+
+  it('a collection exported on one machine and imported on another searches the same; a damaged file changes nothing', async () => {
+    const a = await profile();
+    const { page: from } = await openIn(a.context);
+    await drop(from, FILES);
+    await waitForDocs(from, 3, true);
+    await from.getByRole('button', { name: 'Export…' }).click();
+    const [download] = await Promise.all([from.waitForEvent('download'), from.getByTestId('collection-export').click()]);
+    expect(download.suggestedFilename()).toBe('My documents.ragscope.zip');
+    const file = path.join(mkdtempSync(path.join(tmpdir(), 'ragscope-bundle-')), download.suggestedFilename());
+    await download.saveAs(file);
+    await expect.poll(() => from.getByTestId('bundle-status').textContent()).toMatch(/Saved My documents\.ragscope\.zip/);
+
+    // Another browser profile: a damaged copy is refused by name and leaves its library as it was.
+    const b = await profile();
+    const { page: to, errors } = await openIn(b.context);
+    const bytes = readFileSync(file);
+    await to
+      .getByTestId('collection-import-file')
+      .setInputFiles({ name: 'damaged.ragscope.zip', mimeType: 'application/zip', buffer: bytes.subarray(0, bytes.length >> 1) });
+    await expect.poll(() => to.getByTestId('error').getAttribute('data-error-name')).toBe('InvalidBundle');
+    expect(await to.getByTestId('bundle-status').count()).toBe(0);
+    expect(await docRows(to).count()).toBe(0);
+
+    await to.getByTestId('collection-import-file').setInputFiles(file);
+    await expect
+      .poll(() => to.getByTestId('bundle-status').textContent(), { timeout: 30_000 })
+      .toMatch(/Imported “My documents \(imported\)”: 3 documents/);
+    await waitForDocs(to, 3, true);
+    for (const mode of ['keyword', 'dense', 'hybrid'] as const) {
+      const q = 'Why does bread rise slowly?';
+      expect(await search(to, q, mode), mode).toEqual(await search(from, q, mode));
+    }
+    expect(errors).toEqual([]);
   });
 
   it('two tabs on the app: a document added in one is listed and searchable in the other', async () => {

@@ -1,0 +1,165 @@
+/**
+ * The portable index, driven as the page drives it (library worker over a real MessageChannel,
+ * fake-indexeddb): a collection exported on one "machine" and imported on another searches the
+ * same, by keyword and by meaning; a truncated, edited, newer or wrong-model bundle is refused by
+ * name and the receiving library is left exactly as it was.
+ */
+import 'fake-indexeddb/auto';
+import { IDBFactory } from 'fake-indexeddb';
+import JSZip from 'jszip';
+import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { serve } from '../../src/protocol/rpc';
+import { libraryService } from '../../src/library/handler';
+import { WorkerLibrary } from '../../src/library/client';
+import { Store } from '../../src/store';
+import { ingestFile } from '../../src/ingest/ingest';
+import { TransformersEmbedder } from '../../src/embed/transformers';
+import type { SearchMode } from '../../src/index/types';
+import { channel } from './channel';
+import { fixtureModels } from '../fixtures/models';
+
+const MODEL = 'tiny-bert';
+const CHUNKING = { chunkTokens: 64, overlapTokens: 8 };
+const cleanups: Array<() => void> = [];
+afterEach(() => {
+  for (const c of cleanups.splice(0)) c();
+});
+
+let embedder: TransformersEmbedder;
+beforeAll(async () => {
+  embedder = new TransformersEmbedder();
+  await embedder.load({ model: MODEL, source: { kind: 'local', path: fixtureModels() }, device: 'wasm', dtype: 'fp32' });
+});
+
+let n = 0;
+/** A library on a machine of its own (its own IndexedDB). */
+function machine(): WorkerLibrary {
+  n++;
+  const factory = new IDBFactory();
+  const { page, worker, close } = channel();
+  const service = libraryService({
+    openStore: () => Store.open(`bundle-${n}`, { indexedDB: factory, channel: `bundle-${process.pid}-${n}-${Math.random()}` }),
+  });
+  const stop = serve(worker, service.handlers);
+  cleanups.push(() => {
+    stop();
+    service.dispose();
+    close();
+  });
+  return new WorkerLibrary(page);
+}
+
+const TEXTS: Record<string, string> = {
+  'tides.md':
+    '# Tides\n\nThe moon pulls the oceans, so the tide rises and falls twice a day along most coasts. Spring tides follow the full moon.',
+  'bread.md': '# Baking\n\nSourdough bread rises slowly because wild yeast ferments the flour for many hours before baking.',
+  'trains.md': '# Railways\n\nThe night train leaves the station at ten and reaches the coast by morning, past the harbour.',
+};
+
+async function fill(lib: WorkerLibrary): Promise<void> {
+  await lib.open({ model: MODEL });
+  for (const [name, text] of Object.entries(TEXTS)) {
+    const r = await ingestFile(new Blob([text]), { name, maxBytes: 1e6, chunking: CHUNKING });
+    if (r.kind !== 'parsed') throw new Error('expected a parsed document');
+    await lib.add(r.doc, new Blob([text]));
+    const out = await embedder.embed({ texts: r.doc.chunks.map((c) => c.text), kind: 'passage', batchSize: 8 });
+    await lib.putVectors(r.doc.id, MODEL, out.dim, out.vectors);
+  }
+}
+
+const QUERIES = ['when does the tide rise', 'yeast in bread', 'night train to the coast', 'harbour moon'];
+
+async function results(lib: WorkerLibrary, mode: SearchMode): Promise<unknown[]> {
+  const out: unknown[] = [];
+  for (const q of QUERIES) {
+    const queryVector = (await embedder.embed({ texts: [q], kind: 'query', batchSize: 1 })).vectors;
+    const r = await lib.search({ query: q, mode, k: 5, queryVector });
+    out.push(r.hits.map((h) => ({ chunkId: h.chunkId, docName: h.docName, text: h.text, score: h.score, rank: h.rank })));
+  }
+  return out;
+}
+
+async function exported(originals = true): Promise<{ bytes: Uint8Array; source: WorkerLibrary }> {
+  const source = machine();
+  await fill(source);
+  const { bytes, name } = await source.exportCollection(originals, CHUNKING);
+  expect(name).toBe('My documents.ragscope.zip');
+  return { bytes, source };
+}
+
+/** Rewrites one file inside a bundle without fixing its checksum, as an edit by hand would. */
+async function edit(bytes: Uint8Array, path: string, change: (s: string) => string): Promise<Uint8Array> {
+  const zip = await JSZip.loadAsync(bytes);
+  zip.file(path, change(await zip.file(path)!.async('string')));
+  return zip.generateAsync({ type: 'uint8array' });
+}
+
+describe('portable index bundle', () => {
+  it('imports on another machine as a new collection that searches exactly the same, with its original files', async () => {
+    const { bytes, source } = await exported();
+    const target = machine();
+    await target.open({ model: MODEL });
+    const imported = await target.importBundle(bytes.slice(), MODEL);
+    expect(imported).toMatchObject({ name: 'My documents (imported)', documents: 3 });
+    const snap = await target.open({ model: MODEL, collectionId: imported.collectionId });
+    expect(snap.documents.map((d) => [d.name, d.embedded]).sort()).toEqual([
+      ['bread.md', true],
+      ['tides.md', true],
+      ['trains.md', true],
+    ]);
+    for (const mode of ['keyword', 'dense', 'hybrid'] as const) {
+      expect(await results(target, mode), mode).toEqual(await results(source, mode));
+    }
+    const tides = snap.documents.find((d) => d.name === 'tides.md')!;
+    const original = await target.original(tides.id);
+    expect(await original!.file.text()).toBe(TEXTS['tides.md']);
+  });
+
+  it('refuses a truncated, edited, newer or wrong-model bundle by name, and changes nothing', async () => {
+    const { bytes } = await exported();
+    const target = machine();
+    await target.open({ model: MODEL });
+    const before = JSON.stringify((await target.snapshot()).collections);
+
+    const cases: [string, Uint8Array, string, string, RegExp][] = [
+      ['truncated', bytes.slice(0, Math.floor(bytes.length * 0.6)), MODEL, 'InvalidBundle', /incomplete/],
+      [
+        'edited text',
+        await edit(bytes, 'documents.json', (s) => s.replace('wild yeast', 'tame yeast')),
+        MODEL,
+        'InvalidBundle',
+        /documents\.json.*checksum/,
+      ],
+      [
+        'newer format',
+        await edit(bytes, 'manifest.json', (s) => s.replace('"version": 1', '"version": 7')),
+        MODEL,
+        'InvalidBundle',
+        /newer ragscope.*format 7/,
+      ],
+      ['not a bundle', new TextEncoder().encode('just some text'), MODEL, 'InvalidBundle', /not a ragscope collection/],
+      ['another model', bytes, 'Xenova/bge-small-en-v1.5', 'EmbeddingModelMismatch', /embedded with tiny-bert.*Settings → Embedding model/],
+    ];
+    for (const [label, data, model, name, message] of cases) {
+      const err = await target.importBundle(data.slice(), model).catch((e: unknown) => e);
+      expect(err, label).toMatchObject({ name, message: expect.stringMatching(message) });
+      expect(JSON.stringify((await target.snapshot()).collections), label).toBe(before);
+    }
+  });
+
+  it('a collection without vectors travels for keyword search and imports whatever embedding model is chosen', async () => {
+    const source = machine();
+    await source.open({ model: MODEL });
+    const r = await ingestFile(new Blob([TEXTS['bread.md']!]), { name: 'bread.md', maxBytes: 1e6, chunking: CHUNKING });
+    if (r.kind !== 'parsed') throw new Error('expected a parsed document');
+    await source.add(r.doc);
+    const { bytes } = await source.exportCollection(false, CHUNKING);
+    const target = machine();
+    await target.open({ model: 'another-model' });
+    const imported = await target.importBundle(bytes, 'another-model');
+    const snap = await target.open({ model: 'another-model', collectionId: imported.collectionId });
+    expect(snap.documents.map((d) => [d.name, d.embedded])).toEqual([['bread.md', false]]);
+    const hits = await target.search({ query: 'sourdough yeast', mode: 'keyword', k: 3 });
+    expect(hits.hits[0]!.docName).toBe('bread.md');
+  });
+});
