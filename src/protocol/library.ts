@@ -163,7 +163,10 @@ export type LibraryProtocol = {
   renameCollection: Method<{ id: string; name: string }, null>;
   deleteCollection: Method<{ id: string }, null>;
   /** The open collection as a portable bundle (src/bundle/bundle.ts), with its vectors of the open model. */
-  exportCollection: Method<{ originals: boolean; chunking: { chunkTokens: number; overlapTokens: number } }, { bytes: Uint8Array; name: string }>;
+  exportCollection: Method<
+    { originals: boolean; chunking: { chunkTokens: number; overlapTokens: number } },
+    { bytes: Uint8Array; name: string }
+  >;
   /** Checks a bundle, then adds it as a new collection; `model` is the embedding model questions use. */
   importBundle: Method<{ bytes: Uint8Array; model: string }, { collectionId: string; name: string; documents: number }>;
   /** Past comparisons, newest first (see Store.listComparisons). */
