@@ -58,6 +58,9 @@ export class WorkerLibrary {
   deleteCollection(id: string) {
     return this.rpc.call('deleteCollection', { id });
   }
+  usage() {
+    return this.rpc.call('usage', null);
+  }
   exportCollection(originals: boolean, chunking: { chunkTokens: number; overlapTokens: number }) {
     return this.rpc.call('exportCollection', { originals, chunking });
   }

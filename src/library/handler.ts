@@ -143,6 +143,7 @@ export function libraryService(opts: LibraryHandlerOptions = {}): LibraryService
       if (lib && lib.collectionId === req.id) await reopen(undefined, lib.model);
       return null;
     },
+    usage: async () => (await store()).usage(),
     exportCollection: async (req, ctx) => {
       const l = await current();
       await l.idle();

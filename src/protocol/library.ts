@@ -9,6 +9,7 @@ import type { DocFormat } from '../ingest/types';
 import type { IngestedDocument } from '../ingest/ingest';
 import type { Candidate, Hit, SearchMode } from '../index/types';
 import type { ComparisonRecord } from '../store/schema';
+import type { CollectionUsage } from '../store/store';
 
 /** The performance mark the page sets once the library is first open and searchable (the bench reads it). */
 export const LIBRARY_READY_MARK = 'ragscope:library-ready';
@@ -162,6 +163,8 @@ export type LibraryProtocol = {
   createCollection: Method<{ name: string }, CollectionInfo>;
   renameCollection: Method<{ id: string; name: string }, null>;
   deleteCollection: Method<{ id: string }, null>;
+  /** Roughly what each collection takes on disk (Store.usage). */
+  usage: Method<null, CollectionUsage[]>;
   /** The open collection as a portable bundle (src/bundle/bundle.ts), with its vectors of the open model. */
   exportCollection: Method<
     { originals: boolean; chunking: { chunkTokens: number; overlapTokens: number } },

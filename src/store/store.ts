@@ -71,6 +71,15 @@ export interface DocumentSummary extends DocumentRecord {
   vectorModels: string[];
 }
 
+export interface CollectionUsage {
+  collectionId: string;
+  name: string;
+  documents: number;
+  originalBytes: number;
+  textBytes: number;
+  vectorBytes: number;
+}
+
 export interface CollectionSummary extends CollectionRecord {
   documents: number;
 }
@@ -598,6 +607,38 @@ export class Store {
       return collections
         .map((c, i) => ({ ...c, documents: counts[i]! }))
         .sort((a, b) => a.createdAt - b.createdAt || rank(a) - rank(b) || a.name.localeCompare(b.name) || (a.id < b.id ? -1 : 1));
+    });
+  }
+
+  /**
+   * Roughly what each collection takes on disk, from records' metadata only (no text or vector is
+   * read): kept original files, extracted text (counted once, though chunks overlap and keyword
+   * entries add to it), and vectors (chunks × dimension × 4 bytes per embedding model).
+   */
+  usage(): Promise<CollectionUsage[]> {
+    return this.tx(['collections', 'documents', 'vectors'], 'readonly', async (tx) => {
+      const [collections, docs] = await Promise.all([tx.objectStore('collections').getAll(), tx.objectStore('documents').getAll()]);
+      const out = new Map<string, CollectionUsage>(
+        collections.map((c) => [c.id, { collectionId: c.id, name: c.name, documents: 0, originalBytes: 0, textBytes: 0, vectorBytes: 0 }]),
+      );
+      const chunks = new Map<string, number>();
+      for (const d of docs) {
+        chunks.set(`${d.collectionId}\u0000${d.id}`, d.chunkCount);
+        const u = out.get(d.collectionId);
+        if (!u) continue;
+        u.documents += 1;
+        u.originalBytes += d.originalSize ?? 0;
+        u.textBytes += d.chars;
+      }
+      let cursor = await tx.objectStore('vectors').index('byModel').openKeyCursor();
+      while (cursor) {
+        const [collectionId, , dim] = cursor.key;
+        const [, docId] = cursor.primaryKey;
+        const u = out.get(collectionId);
+        if (u) u.vectorBytes += (chunks.get(`${collectionId}\u0000${docId}`) ?? 0) * dim * 4;
+        cursor = await cursor.continue();
+      }
+      return [...out.values()];
     });
   }
 

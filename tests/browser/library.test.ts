@@ -353,6 +353,27 @@ describe('the library', () => {
     expect(errors).toEqual([]);
   });
 
+  it('the Storage card shows each collection and cached model with its size, and deletes a model from this browser', async () => {
+    const { context } = await profile();
+    const { page, errors } = await openIn(context);
+    await drop(page, FILES);
+    await waitForDocs(page, 3, true);
+    const card = page.getByTestId('storage-card');
+    await card.getByRole('button', { name: 'Refresh' }).click();
+    const collection = card.locator('[data-testid="storage-collection"][data-name="My documents"]');
+    await expect.poll(() => collection.textContent(), { timeout: 10_000 }).toMatch(/3 documents\)\s*[\d.]+ (kB|bytes)/);
+    const model = card.locator('[data-testid="storage-model"][data-model="tiny-bert"]');
+    await expect.poll(() => model.textContent(), { timeout: 10_000 }).toMatch(/this app \(\/models\/\).*[\d.]+ (kB|MB)/);
+    expect(await card.getByTestId('storage-usage').textContent()).toMatch(/used of .* this browser allows/);
+
+    await model.getByRole('button', { name: /Delete model/ }).click();
+    await model.getByTestId('storage-model-delete').click();
+    await expect.poll(() => model.count()).toBe(0);
+    const left = await page.evaluate(async () => (await (await caches.open('transformers-cache')).keys()).map((r) => r.url));
+    expect(left.filter((u) => u.includes('/models/tiny-bert/'))).toEqual([]);
+    expect(errors).toEqual([]);
+  });
+
   it('two tabs on the app: a document added in one is listed and searchable in the other', async () => {
     const { context } = await profile();
     const { page: a } = await openIn(context);

@@ -1,0 +1,75 @@
+/**
+ * What ragscope keeps on this device, in one view: the origin's usage against its quota, whether
+ * the browser promised to keep it, each collection's size, and each cached transformers.js model.
+ * (web-llm's models come from WebLlmModelsState.) Deleting from here goes through the same paths
+ * as elsewhere: the library worker for collections, the Cache API for transformers.js models.
+ */
+
+import { deleteCachedModel, listCachedModels, type CachedModel } from '../platform/model-cache';
+import { serializeError, type SerializedError } from '../protocol/errors';
+import { isPersisted, requestPersistence, storageEstimate, type StorageEstimate } from '../store/persistence';
+import type { CollectionUsage } from '../store/store';
+import type { LibraryState } from './library.svelte';
+import type { Settings } from '../settings/defaults';
+
+export class StorageState {
+  estimate = $state.raw<StorageEstimate | null>(null);
+  persisted = $state<boolean | null>(null);
+  collections = $state.raw<CollectionUsage[]>([]);
+  models = $state.raw<CachedModel[]>([]);
+  error = $state.raw<SerializedError | null>(null);
+  busy = $state(false);
+
+  constructor(
+    private readonly library: LibraryState,
+    private readonly settings: () => Settings,
+  ) {}
+
+  private soon: ReturnType<typeof setTimeout> | null = null;
+
+  /** Refreshes once things settle: a folder drop changes the library hundreds of times. */
+  refreshSoon(ms = 1000): void {
+    if (this.soon) clearTimeout(this.soon);
+    this.soon = setTimeout(() => {
+      this.soon = null;
+      void this.refresh();
+    }, ms);
+  }
+
+  async refresh(): Promise<void> {
+    this.busy = true;
+    try {
+      const local = this.settings().modelSource.startsWith('/') ? this.settings().modelSource : '/models/';
+      const [estimate, persisted, collections, models] = await Promise.all([
+        storageEstimate(),
+        isPersisted(),
+        (await this.library.searcher()).usage(),
+        typeof caches === 'undefined' ? Promise.resolve([]) : listCachedModels(caches, local),
+      ]);
+      Object.assign(this, { estimate, persisted, collections, models, error: null });
+    } catch (e) {
+      this.error = serializeError(e);
+    } finally {
+      this.busy = false;
+    }
+  }
+
+  /** Asks the browser to keep ragscope's data when disk space runs low (the browser may decline). */
+  async askPersistence(): Promise<void> {
+    this.persisted = await requestPersistence();
+  }
+
+  async deleteCollection(id: string): Promise<void> {
+    await this.library.deleteCollection(id);
+    await this.refresh();
+  }
+
+  async deleteModel(model: CachedModel): Promise<void> {
+    try {
+      await deleteCachedModel(caches, model);
+    } catch (e) {
+      this.error = serializeError(e);
+    }
+    await this.refresh();
+  }
+}
