@@ -85,6 +85,19 @@ describe('WebGPU in Chromium', () => {
     // SwiftShader is a software adapter; the page must say so rather than promise GPU speed.
     expect(await page.getByTestId('gpu-fallback').textContent()).toMatch(/software/);
     expect(await page.getByTestId('gpu-f16').textContent()).toMatch(/shader-f16/);
+
+    // The preflight says the same in plain words, before anything is downloaded.
+    const level = (id: string) => page.locator(`[data-testid="preflight-check"][data-check="${id}"]`).getAttribute('data-level');
+    await expect.poll(() => level('webgpu')).toBe('warn');
+    expect(await page.locator('[data-check="webgpu"]').textContent()).toMatch(/software.*Fix: Turn on hardware acceleration/);
+    expect(await level('secure')).toBe('ok');
+    expect(await level('f16')).toBe('warn');
+    await expect.poll(() => level('storage'), { timeout: 10_000 }).toBe('ok');
+    expect(await page.locator('[data-check="storage"]').textContent()).toMatch(/GB free for ragscope/);
+    // The service worker is blocked in this context: not saved for offline use, said as a note.
+    expect(await level('offline')).toBe('warn');
+    // Nothing here stops the app from working: no problem notice at the top.
+    expect(await page.getByTestId('preflight-notice').count()).toBe(0);
     expect(o.errors).toEqual([]);
   });
 });
