@@ -76,6 +76,9 @@ export default defineConfig({
         globIgnores: ['models/**'],
         maximumFileSizeToCacheInBytes: PRECACHE_MAX_BYTES,
         cleanupOutdatedCaches: true,
+        // The first visit's page is served by the worker as soon as it is ready (not only after a
+        // reload), and an accepted update takes over the open tab, which then reloads into it.
+        clientsClaim: true,
         // A multi-page build (index.html, test harness pages): '/' is index.html, nothing else is rewritten.
         navigateFallback: null,
       },

@@ -60,6 +60,17 @@ export class OfflineState {
   /** Switches to the new version: the waiting worker takes over and this tab reloads. */
   async applyUpdate(): Promise<void> {
     this.accepting = true;
+    // Reload once the new worker is in charge. vite-plugin-pwa reloads by itself only in a tab that
+    // was controlled when it registered, so not in the tab of a first visit: watch both signals.
+    let reloading = false;
+    const reload = (): void => {
+      if (reloading) return;
+      reloading = true;
+      location.reload();
+    };
+    navigator.serviceWorker.addEventListener('controllerchange', reload, { once: true });
+    const waiting = (await navigator.serviceWorker.getRegistration())?.waiting;
+    waiting?.addEventListener('statechange', () => waiting.state === 'activated' && reload());
     await this.update?.(true);
   }
 }
