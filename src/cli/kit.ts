@@ -2,13 +2,14 @@
  * The workshop kit: one folder that runs a whole room without internet.
  *
  *   npm run --silent kit -- --out <folder> [--llm <web-llm model id>]... [--embed <model id>]
- *       [--tjs-llm <model id>|none] [--samples <folder>] [--source <hub-shaped URL>]
+ *       [--tjs-llm <model id>|none] [--samples <folder>] [--bundle <file>] [--question <text>] [--source <hub-shaped URL>]
  *       [--embed-dtype D] [--tjs-dtype D] [--defaults <settings JSON>] [--retries N] [--no-app] [--json]
  *
  * Into <folder>: the chosen models laid out as the app's own model folder (`models/`), the built
  * app set to read models from there (RAGSCOPE_DEFAULTS), the sample documents, `serve.mjs` (a
  * dependency-free server that sends the app's Content-Security-Policy) and a README saying how to
- * run it. Defaults: the app's default web-llm model (its q4f16 build and the q4f32 one for GPUs
+ * run it. With --bundle, "Try the sample documents" imports that prepared collection (Export… in the
+ * app) instead: already chunked and embedded. Defaults: the app's default web-llm model (its q4f16 build and the q4f32 one for GPUs
  * without shader-f16), the default embedding model, and the default transformers.js model for
  * machines without WebGPU. `--source` downloads from a hub-shaped server instead of the public
  * hubs (a second kit, or a test).
@@ -18,7 +19,7 @@
  * model is complete, 1 when some failed (they are listed), 2 for bad arguments.
  */
 
-import { cp, mkdir, readdir, writeFile } from 'node:fs/promises';
+import { cp, mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
 import { existsSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -34,7 +35,7 @@ import { formatBytes } from '../ingest/sizes';
 
 const USAGE =
   'usage: npm run --silent kit -- --out <folder> [--llm <web-llm model id>]... [--embed <model id>] [--tjs-llm <model id>|none]\n' +
-  '         [--samples <folder>] [--source <hub-shaped URL>] [--embed-dtype D] [--tjs-dtype D] [--defaults <JSON>] [--retries N] [--no-app] [--json]';
+  '         [--samples <folder>] [--bundle <.ragscope.zip>] [--question <text>] [--source <hub-shaped URL>] [--embed-dtype D] [--tjs-dtype D] [--defaults <JSON>] [--retries N] [--no-app] [--json]';
 
 const DTYPES: readonly OnnxDtype[] = ['auto', 'fp32', 'fp16', 'q8', 'q4', 'q4f16'];
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
@@ -47,6 +48,10 @@ export interface KitArgs {
   tjsLlm: string | null;
   tjsDtype: OnnxDtype;
   samples: string | null;
+  /** A prepared collection (Export… in the app) that "Try the sample documents" imports whole. */
+  bundle: string | null;
+  /** The question the sample documents suggest. */
+  question: string | null;
   source: string | null;
   defaults: DeepPartial<Settings>;
   retries: number;
@@ -70,6 +75,8 @@ export function parseKitArgs(argv: string[]): KitArgs | string {
     tjsLlm: DEFAULT_SETTINGS.llm.transformersModel,
     tjsDtype: 'auto',
     samples: null,
+    bundle: null,
+    question: null,
     source: null,
     defaults: {},
     retries: 3,
@@ -100,6 +107,8 @@ export function parseKitArgs(argv: string[]): KitArgs | string {
         if (flag === '--embed-dtype') a.embedDtype = v;
         else a.tjsDtype = v;
       } else if (flag === '--samples') a.samples = need('a folder');
+      else if (flag === '--bundle') a.bundle = need('a .ragscope.zip file');
+      else if (flag === '--question') a.question = need('a question');
       else if (flag === '--source') {
         const v = need('a URL');
         if (!/^https?:\/\//.test(v)) return '--source must be an http(s) URL';
@@ -123,6 +132,7 @@ export function parseKitArgs(argv: string[]): KitArgs | string {
   if (!a.out) return 'missing --out';
   if (a.llm.length === 0) a.llm = defaultLlms();
   if (a.samples !== null && !(existsSync(a.samples) && statSync(a.samples).isDirectory())) return `${a.samples} is not a folder`;
+  if (a.bundle !== null && !(existsSync(a.bundle) && statSync(a.bundle).isFile())) return `${a.bundle} is not a file`;
   return a;
 }
 
@@ -257,7 +267,8 @@ export async function buildKit(a: KitArgs, log: Log = (l) => console.error(l), f
     await buildApp(out, defaults);
     report.app = true;
   }
-  if (a.samples) await copySamples(a.samples, path.join(out, 'samples'));
+  if (a.samples) await copySamples(a.samples, path.join(out, 'samples'), a.question);
+  if (a.bundle) await addBundle(a.bundle, path.join(out, 'samples'), a.question, a.embed);
   await writeFile(
     path.join(out, 'kit.json'),
     `${JSON.stringify({ csp: contentSecurityPolicy({ modelHosts: MODEL_HOSTS, header: true }), defaults }, null, 2)}\n`,
@@ -286,13 +297,30 @@ async function buildApp(out: string, defaults: DeepPartial<Settings>): Promise<v
 }
 
 /** Copies a folder of documents as the kit's samples, listed in samples.json for "Try the sample documents". */
-async function copySamples(from: string, to: string): Promise<void> {
+async function copySamples(from: string, to: string, question: string | null): Promise<void> {
   await mkdir(to, { recursive: true });
   const files = (await readdir(from, { withFileTypes: true })).filter((e) => e.isFile() && e.name !== 'samples.json').map((e) => e.name);
   for (const f of files) await cp(path.join(from, f), path.join(to, f));
   const listed = existsSync(path.join(from, 'samples.json'));
-  if (listed) await cp(path.join(from, 'samples.json'), path.join(to, 'samples.json'));
-  else await writeFile(path.join(to, 'samples.json'), `${JSON.stringify({ files: files.sort() }, null, 2)}\n`);
+  if (listed && !question) await cp(path.join(from, 'samples.json'), path.join(to, 'samples.json'));
+  else await writeFile(path.join(to, 'samples.json'), `${JSON.stringify({ files: files.sort(), ...(question ? { question } : {}) }, null, 2)}\n`);
+}
+
+/**
+ * Makes a prepared collection the kit's samples: "Try the sample documents" then imports it whole
+ * (already chunked and embedded), the quickest start a room can have. The bundle is checked here
+ * as the app would check it, so a kit never ships a file the app refuses.
+ */
+async function addBundle(file: string, to: string, question: string | null, embedModel: string): Promise<void> {
+  const { readBundle } = await import('../bundle/bundle');
+  const bytes = new Uint8Array(await readFile(file));
+  // Its vectors must be the kit's embedding model's, or the app would refuse it.
+  await readBundle(bytes, embedModel);
+  await mkdir(to, { recursive: true });
+  const name = path.basename(file);
+  await cp(file, path.join(to, name));
+  const manifest = { about: 'A prepared collection for this workshop.', files: [], bundle: name, ...(question ? { question } : {}) };
+  await writeFile(path.join(to, 'samples.json'), `${JSON.stringify(manifest, null, 2)}\n`);
 }
 
 function kitReadme(r: KitReport): string {

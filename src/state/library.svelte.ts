@@ -300,12 +300,18 @@ export class LibraryState {
     };
     let question: string | null = null;
     await this.act(async () => {
-      const manifest = (await (await fetchOk('samples.json')).json()) as { question: string; files: string[] };
+      // `bundle`: a prepared collection (a workshop kit's), imported whole: nothing to parse or embed.
+      const manifest = (await (await fetchOk('samples.json')).json()) as { question?: string; files: string[]; bundle?: string };
+      question = manifest.question ?? null;
+      if (manifest.bundle) {
+        const blob = await (await fetchOk(manifest.bundle)).blob();
+        await this.importBundle(new File([blob], manifest.bundle));
+        return;
+      }
       const files = await Promise.all(
         manifest.files.map(async (name) => ({ file: new File([await (await fetchOk(name)).blob()], name), path: name })),
       );
       void this.add(files);
-      question = manifest.question;
     });
     return question;
   }

@@ -1,10 +1,14 @@
 /**
  * A whole workshop kit, as an instructor makes it and an attendee runs it: `buildKit` fetches the
- * models from a local server imitating the model hosts and builds the app into the kit; the kit's
- * own `serve.mjs` serves it; Chromium opens it with no saved settings. The documents are embedded
- * and the question answered with the kit's models, and nothing is requested from anywhere but the
- * kit's server.
+ * models from a local server imitating the model hosts, builds the app into the kit and adds a
+ * prepared collection (exported in Node from the real store, embedded with the real tiny BERT); the
+ * kit's own `serve.mjs` serves it; Chromium opens it with no saved settings. "Try the sample
+ * documents" imports the prepared collection, a dropped document is embedded with the kit's model,
+ * the question is answered with the kit's language model, and nothing is requested from anywhere
+ * but the kit's server.
  */
+import 'fake-indexeddb/auto';
+import { IDBFactory } from 'fake-indexeddb';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
@@ -16,6 +20,42 @@ import { openApp, type OpenedPage } from './app';
 import { buildKit, parseKitArgs } from '../../src/cli/kit';
 import { MIRROR_MODEL, serveMirror, type Mirror } from '../fixtures/webllm-mirror';
 import { fixtureModels } from '../fixtures/models';
+import { writeFileSync } from 'node:fs';
+import { Store, documentFields, DEFAULT_COLLECTION } from '../../src/store';
+import { ingestFile } from '../../src/ingest/ingest';
+import { keywordEntry } from '../../src/index/analyze';
+import { TransformersEmbedder } from '../../src/embed/transformers';
+import { exportCollection } from '../../src/bundle/bundle';
+
+const QUESTION = 'Which room floods at spring tide?';
+
+/** A prepared collection, as an instructor would export it from the app: one document, embedded with tiny-bert. */
+async function preparedBundle(dir: string): Promise<string> {
+  const store = await Store.open('kit-bundle', { indexedDB: new IDBFactory(), channel: `kit-bundle-${Math.random()}` });
+  const text = '# Harbour notes\n\nThe archive room floods at every spring tide, so the records moved upstairs.\n';
+  const r = await ingestFile(new Blob([text]), { name: 'harbour.md', maxBytes: 1e6, chunking: { chunkTokens: 64, overlapTokens: 8 } });
+  if (r.kind !== 'parsed') throw new Error('expected a parsed document');
+  await store.addDocument(
+    DEFAULT_COLLECTION.id,
+    documentFields(r.doc, new Blob([text])),
+    r.doc.chunks,
+    r.doc.chunks.map((c) => keywordEntry(c.id, c.text)),
+  );
+  const embedder = new TransformersEmbedder();
+  await embedder.load({ model: 'tiny-bert', source: { kind: 'local', path: fixtureModels() }, device: 'wasm', dtype: 'fp32' });
+  const out = await embedder.embed({ texts: r.doc.chunks.map((c) => c.text), kind: 'passage', batchSize: 8 });
+  await store.putVectors(DEFAULT_COLLECTION.id, r.doc.id, 'tiny-bert', out.dim, out.vectors);
+  await embedder.dispose();
+  const { bytes } = await exportCollection(store, DEFAULT_COLLECTION.id, {
+    model: 'tiny-bert',
+    chunking: { chunkTokens: 64, overlapTokens: 8 },
+    originals: true,
+  });
+  store.close();
+  const file = path.join(dir, 'harbour.ragscope.zip');
+  writeFileSync(file, bytes);
+  return file;
+}
 
 let browser: Browser;
 let hostServer: Mirror;
@@ -31,7 +71,12 @@ beforeAll(async () => {
     transformers: { 'tiny-bert': path.join(models, 'tiny-bert'), 'tiny-gpt2': path.join(models, 'tiny-gpt2') },
   });
   const out = mkdtempSync(path.join(tmpdir(), 'ragscope-kit-app-'));
+  const bundle = await preparedBundle(mkdtempSync(path.join(tmpdir(), 'ragscope-kit-bundle-')));
   const args = parseKitArgs([
+    '--bundle',
+    bundle,
+    '--question',
+    QUESTION,
     '--out',
     out,
     '--source',
@@ -85,6 +130,21 @@ describe('workshop kit', () => {
     hostServer.requests.length = 0;
     await page.getByTestId('library-summary').waitFor();
 
+    // The prepared collection arrives whole: already chunked and embedded, nothing to process.
+    await page.getByTestId('try-samples').click();
+    await expect
+      .poll(
+        () =>
+          page
+            .getByTestId('bundle-status')
+            .textContent()
+            .catch(() => ''),
+        { timeout: 30_000 },
+      )
+      .toMatch(/Imported “My documents \(imported\)”: 1 document/);
+    await expect.poll(() => page.locator('[data-testid="doc-row"][data-embedded="true"]').count(), { timeout: 30_000 }).toBe(1);
+    expect(await page.getByTestId('compare-question').inputValue()).toBe(QUESTION);
+    // And a document dropped in the room is embedded with the kit's own model.
     await page.getByTestId('file-input').setInputFiles([
       {
         name: 'room.md',
@@ -92,12 +152,13 @@ describe('workshop kit', () => {
         buffer: Buffer.from('# Room\n\nThe workshop room has no internet, only a kit on each laptop.\n'),
       },
     ]);
-    await expect.poll(() => page.locator('[data-testid="doc-row"][data-embedded="true"]').count(), { timeout: 90_000 }).toBe(1);
-    await page.getByTestId('compare-question').fill('What does the workshop room have?');
+    await expect.poll(() => page.locator('[data-testid="doc-row"][data-embedded="true"]').count(), { timeout: 90_000 }).toBe(2);
     await page.getByTestId('compare-ask').click();
     for (const pane of ['pane-plain', 'pane-grounded']) {
       await expect.poll(() => page.getByTestId(pane).getAttribute('data-status'), { timeout: 120_000 }).toBe('done');
     }
+    await page.getByTestId('prompts').locator('summary').click();
+    expect(await page.getByTestId('prompt-grounded').textContent()).toContain('archive room floods');
     expect(await page.getByTestId('compare').textContent()).toMatch(/tiny-gpt2 \(transformers, wasm\)/);
 
     // Every request went to the kit's server; the model host was never asked.

@@ -154,6 +154,7 @@ describe('workshop kit', () => {
     expect(parseKitArgs([])).toBe('missing --out');
     expect(parseKitArgs(['--out', 'x', '--embed-dtype', 'int3'])).toMatch(/--embed-dtype must be one of/);
     expect(parseKitArgs(['--out', 'x', '--source', 'ftp://x'])).toMatch(/http/);
+    expect(parseKitArgs(['--out', 'x', '--bundle', '/no/such.ragscope.zip'])).toBe('/no/such.ragscope.zip is not a file');
     const a = parseKitArgs(['--out', 'x']);
     expect(typeof a === 'object' && a.llm).toEqual(['Llama-3.2-1B-Instruct-q4f16_1-MLC', 'Llama-3.2-1B-Instruct-q4f32_1-MLC']);
     expect(() => kitDefaults({ ...(a as KitArgs), defaults: { retrieval: { topK: 0 } } })).toThrow(/retrieval.topK/);
