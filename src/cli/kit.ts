@@ -303,7 +303,11 @@ async function copySamples(from: string, to: string, question: string | null): P
   for (const f of files) await cp(path.join(from, f), path.join(to, f));
   const listed = existsSync(path.join(from, 'samples.json'));
   if (listed && !question) await cp(path.join(from, 'samples.json'), path.join(to, 'samples.json'));
-  else await writeFile(path.join(to, 'samples.json'), `${JSON.stringify({ files: files.sort(), ...(question ? { question } : {}) }, null, 2)}\n`);
+  else
+    await writeFile(
+      path.join(to, 'samples.json'),
+      `${JSON.stringify({ files: files.sort(), ...(question ? { question } : {}) }, null, 2)}\n`,
+    );
 }
 
 /**
