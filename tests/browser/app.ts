@@ -2,7 +2,9 @@
  * Opening the built app in Chromium the way a user would, with every request recorded (including
  * those made by workers) and page errors collected so a test can assert there were none.
  */
+import { afterAll, beforeAll, expect, inject } from 'vitest';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
+import { launchChromium } from './chromium';
 import { SETTINGS_KEY } from '../../src/state/settings.svelte';
 import type { DeepPartial } from '../../src/settings/validate';
 import type { Settings } from '../../src/settings/defaults';
@@ -50,4 +52,47 @@ export function networkRequests(urls: string[]): URL[] {
   return urls
     .map((u) => new URL(u))
     .filter((u) => u.protocol === 'http:' || u.protocol === 'https:' || u.protocol === 'ws:' || u.protocol === 'wss:');
+}
+
+/**
+ * One Chromium for a test file, started before its tests and closed after them with every page
+ * opened through `open`.
+ */
+export function useChromium(): {
+  browser: () => Browser;
+  open: (...args: Parameters<typeof openApp> extends [Browser, ...infer R] ? R : never) => Promise<OpenedPage>;
+} {
+  let browser: Browser | undefined;
+  const opened: OpenedPage[] = [];
+  beforeAll(async () => {
+    browser = await launchChromium(inject('chromiumPath'));
+  });
+  afterAll(async () => {
+    for (const o of opened) await o.context.close();
+    await browser?.close();
+  });
+  return {
+    browser: () => browser!,
+    open: async (...args) => {
+      const o = await openApp(browser!, ...args);
+      opened.push(o);
+      return o;
+    },
+  };
+}
+
+/** The generated tiny models on WASM: what app-level tests embed and answer with. */
+export const TINY_MODELS = {
+  modelSource: '/models/',
+  embedding: { model: 'tiny-bert', device: 'wasm', dtype: 'fp32' },
+  llm: { engine: 'transformers', transformersModel: 'tiny-gpt2', transformersDevice: 'wasm', transformersDtype: 'fp32' },
+} as const satisfies DeepPartial<Settings>;
+
+/** Asks in the compare view (typing `question`, or the one already there) and waits for both answers. */
+export async function askAndWait(page: Page, question?: string): Promise<void> {
+  if (question !== undefined) await page.getByTestId('compare-question').fill(question);
+  await page.getByTestId('compare-ask').click();
+  for (const pane of ['pane-plain', 'pane-grounded']) {
+    await expect.poll(() => page.getByTestId(pane).getAttribute('data-status'), { timeout: 120_000 }).toBe('done');
+  }
 }

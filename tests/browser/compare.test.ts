@@ -3,28 +3,13 @@
  * generated tiny GPT-2 (transformers.js engine in the LLM worker) answering with and without the
  * retrieved passages, the trace, the prompts, and documents carrying markup that must never run.
  */
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import type { Browser } from 'playwright-core';
-import { launchChromium } from './chromium';
-import { openApp, networkRequests, type OpenedPage } from './app';
+import { describe, expect, inject, it } from 'vitest';
+import { askAndWait, networkRequests, TINY_MODELS, useChromium } from './app';
 
 const baseUrl = inject('baseUrl');
-let browser: Browser;
-const opened: OpenedPage[] = [];
+const chromium = useChromium();
 
-beforeAll(async () => {
-  browser = await launchChromium(inject('chromiumPath'));
-});
-afterAll(async () => {
-  for (const o of opened) await o.context.close();
-  await browser?.close();
-});
-
-const SETTINGS = {
-  modelSource: '/models/',
-  embedding: { model: 'tiny-bert', device: 'wasm', dtype: 'fp32' },
-  llm: { engine: 'transformers', transformersModel: 'tiny-gpt2', transformersDevice: 'wasm', transformersDtype: 'fp32', maxTokens: 12 },
-} as const;
+const SETTINGS = { ...TINY_MODELS, llm: { ...TINY_MODELS.llm, maxTokens: 12 } };
 
 const FILES = [
   { name: 'tides.md', text: '# Tides\n\nThe moon pulls the oceans, so the tide rises twice a day along most coasts.\n' },
@@ -37,8 +22,7 @@ const FILES = [
 
 describe('the comparison', () => {
   it('answers once from the model alone and once with the passages, shows the trace and the exact prompts, and runs no document markup', async () => {
-    const o = await openApp(browser, baseUrl, '/', SETTINGS);
-    opened.push(o);
+    const o = await chromium.open(baseUrl, '/', SETTINGS);
     const { page, requests, errors } = o;
     await page.getByTestId('library-summary').waitFor();
     await page
@@ -46,13 +30,7 @@ describe('the comparison', () => {
       .setInputFiles(FILES.map((f) => ({ name: f.name, mimeType: 'text/plain', buffer: Buffer.from(f.text) })));
     await expect.poll(() => page.getByTestId('doc-row').count(), { timeout: 60_000 }).toBe(3);
 
-    const ask = async (question: string): Promise<void> => {
-      await page.getByTestId('compare-question').fill(question);
-      await page.getByTestId('compare-ask').click();
-      for (const pane of ['pane-plain', 'pane-grounded']) {
-        await expect.poll(() => page.getByTestId(pane).getAttribute('data-status'), { timeout: 120_000 }).toBe('done');
-      }
-    };
+    const ask = (question: string): Promise<void> => askAndWait(page, question);
 
     await ask('Why does the tide rise along the coasts?');
     for (const pane of ['pane-plain', 'pane-grounded']) {
@@ -155,8 +133,7 @@ describe('the comparison', () => {
 
   it('the sample documents give a first-time user a question whose answer only the documents hold', async () => {
     // The tiny GPT-2 reads 512 tokens at once: small chunks, so a passage fits with the question.
-    const o = await openApp(browser, baseUrl, '/', { ...SETTINGS, ingest: { chunkTokens: 64, overlapTokens: 8 } });
-    opened.push(o);
+    const o = await chromium.open(baseUrl, '/', { ...SETTINGS, ingest: { chunkTokens: 64, overlapTokens: 8 } });
     const { page, errors } = o;
     await page.getByTestId('library-summary').waitFor();
     await page.getByTestId('try-samples').click();
@@ -164,8 +141,7 @@ describe('the comparison', () => {
     await expect.poll(() => page.locator('[data-testid="doc-row"][data-embedded="true"]').count(), { timeout: 60_000 }).toBe(3);
     const question = await page.getByTestId('compare-question').inputValue();
     expect(question).toMatch(/Kestrel Point tide gauge calibrated/);
-    await page.getByTestId('compare-ask').click();
-    await expect.poll(() => page.getByTestId('pane-grounded').getAttribute('data-status'), { timeout: 120_000 }).toBe('done');
+    await askAndWait(page);
     // The passage that answers it (every 90 days, by Ines Okonkwo-Baird) was given to the model.
     await page.getByTestId('prompts').locator('summary').click();
     expect(await page.getByTestId('prompt-grounded').textContent()).toContain('calibrated every 90 days');

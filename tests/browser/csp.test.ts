@@ -7,19 +7,15 @@
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type { Browser } from 'playwright-core';
-import { launchChromium } from './chromium';
-import { openApp, type OpenedPage } from './app';
+import { useChromium } from './app';
 
 const baseUrl = inject('baseUrl');
-let browser: Browser;
+const chromium = useChromium();
 let outside: Server;
 let outsideUrl = '';
 const arrived: string[] = [];
-const opened: OpenedPage[] = [];
 
 beforeAll(async () => {
-  browser = await launchChromium(inject('chromiumPath'));
   outside = createServer((req, res) => {
     arrived.push(req.url ?? '');
     res.writeHead(200, { 'access-control-allow-origin': '*' }).end('ok');
@@ -28,8 +24,6 @@ beforeAll(async () => {
   outsideUrl = `http://localhost:${(outside.address() as AddressInfo).port}/`;
 });
 afterAll(async () => {
-  for (const o of opened) await o.context.close();
-  await browser?.close();
   await new Promise<void>((resolve) => outside.close(() => resolve()));
 });
 
@@ -51,8 +45,7 @@ describe('Content-Security-Policy', () => {
     await fetch(`${outsideUrl}probe`);
     expect(arrived).toEqual(['/probe']);
 
-    const o = await openApp(browser, baseUrl, '/');
-    opened.push(o);
+    const o = await chromium.open(baseUrl, '/');
     const { page } = o;
     await page.getByTestId('library-summary').waitFor();
 

@@ -9,16 +9,14 @@
  */
 import 'fake-indexeddb/auto';
 import { IDBFactory } from 'fake-indexeddb';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import type { Browser } from 'playwright-core';
-import { launchChromium } from './chromium';
-import { openApp, type OpenedPage } from './app';
+import { askAndWait, useChromium } from './app';
 import { buildKit, parseKitArgs } from '../../src/cli/kit';
-import { MIRROR_MODEL, serveMirror, type Mirror } from '../fixtures/webllm-mirror';
+import { serveTinyHost, tinyKitArgs, type Mirror } from '../fixtures/webllm-mirror';
 import { fixtureModels } from '../fixtures/models';
 import { writeFileSync } from 'node:fs';
 import { Store, documentFields, DEFAULT_COLLECTION } from '../../src/store';
@@ -57,19 +55,14 @@ async function preparedBundle(dir: string): Promise<string> {
   return file;
 }
 
-let browser: Browser;
+const chromium = useChromium();
 let hostServer: Mirror;
 let kitServer: ChildProcess | null = null;
 let kitUrl = '';
-const opened: OpenedPage[] = [];
 
 beforeAll(async () => {
-  browser = await launchChromium(inject('chromiumPath'));
   const models = fixtureModels();
-  hostServer = await serveMirror({
-    pauseMs: 0,
-    transformers: { 'tiny-bert': path.join(models, 'tiny-bert'), 'tiny-gpt2': path.join(models, 'tiny-gpt2') },
-  });
+  hostServer = await serveTinyHost(models);
   const out = mkdtempSync(path.join(tmpdir(), 'ragscope-kit-app-'));
   const bundle = await preparedBundle(mkdtempSync(path.join(tmpdir(), 'ragscope-kit-bundle-')));
   const args = parseKitArgs([
@@ -77,20 +70,7 @@ beforeAll(async () => {
     bundle,
     '--question',
     QUESTION,
-    '--out',
-    out,
-    '--source',
-    hostServer.url,
-    '--llm',
-    MIRROR_MODEL,
-    '--embed',
-    'tiny-bert',
-    '--embed-dtype',
-    'fp32',
-    '--tjs-llm',
-    'tiny-gpt2',
-    '--tjs-dtype',
-    'fp32',
+    ...tinyKitArgs(out, hostServer),
     // This machine's GPU is a software one: run both models on WASM, briefly.
     '--defaults',
     JSON.stringify({
@@ -116,16 +96,13 @@ beforeAll(async () => {
 }, 300_000);
 
 afterAll(async () => {
-  for (const o of opened) await o.context.close();
-  await browser?.close();
   kitServer?.kill();
   await hostServer?.close();
 });
 
 describe('workshop kit', () => {
   it("serves the app with its models from the kit's folder: documents embedded, questions answered, nothing fetched from elsewhere", async () => {
-    const o = await openApp(browser, kitUrl, '/');
-    opened.push(o);
+    const o = await chromium.open(kitUrl, '/');
     const { page, requests, errors } = o;
     hostServer.requests.length = 0;
     await page.getByTestId('library-summary').waitFor();
@@ -153,10 +130,7 @@ describe('workshop kit', () => {
       },
     ]);
     await expect.poll(() => page.locator('[data-testid="doc-row"][data-embedded="true"]').count(), { timeout: 90_000 }).toBe(2);
-    await page.getByTestId('compare-ask').click();
-    for (const pane of ['pane-plain', 'pane-grounded']) {
-      await expect.poll(() => page.getByTestId(pane).getAttribute('data-status'), { timeout: 120_000 }).toBe('done');
-    }
+    await askAndWait(page);
     await page.getByTestId('prompts').locator('summary').click();
     expect(await page.getByTestId('prompt-grounded').textContent()).toContain('archive room floods');
     expect(await page.getByTestId('compare').textContent()).toMatch(/tiny-gpt2 \(transformers, wasm\)/);

@@ -5,29 +5,13 @@
  * carries any text of the documents, and asking a second question makes no request at all. Then
  * the network is cut, the page reloaded, and the same question is answered again from the caches.
  */
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import type { Browser } from 'playwright-core';
-import { launchChromium } from './chromium';
-import { openApp, type OpenedPage } from './app';
+import { describe, expect, inject, it } from 'vitest';
+import { askAndWait, TINY_MODELS, useChromium } from './app';
 
 const baseUrl = inject('baseUrl');
-let browser: Browser;
-const opened: OpenedPage[] = [];
+const chromium = useChromium();
 
-beforeAll(async () => {
-  browser = await launchChromium(inject('chromiumPath'));
-});
-afterAll(async () => {
-  for (const o of opened) await o.context.close();
-  await browser?.close();
-});
-
-const SETTINGS = {
-  modelSource: '/models/',
-  embedding: { model: 'tiny-bert', device: 'wasm', dtype: 'fp32' },
-  llm: { engine: 'transformers', transformersModel: 'tiny-gpt2', transformersDevice: 'wasm', transformersDtype: 'fp32', maxTokens: 8 },
-  ingest: { chunkTokens: 64, overlapTokens: 8 },
-} as const;
+const SETTINGS = { ...TINY_MODELS, llm: { ...TINY_MODELS.llm, maxTokens: 8 }, ingest: { chunkTokens: 64, overlapTokens: 8 } };
 
 // Words that appear nowhere but in these documents: if any request carries one, a document leaked.
 const SECRETS = ['Quillfeather', 'zanthorpe', 'MARROWGATE-7731'];
@@ -38,8 +22,7 @@ const FILES = [
 
 describe('privacy and offline', () => {
   it('sends nothing but the app and its model files anywhere, never a word of the documents, and answers again with the network cut', async () => {
-    const o = await openApp(browser, baseUrl, '/', SETTINGS, { serviceWorker: true });
-    opened.push(o);
+    const o = await chromium.open(baseUrl, '/', SETTINGS, { serviceWorker: true });
     const { page, context, errors } = o;
     const sent: { url: string; body: string }[] = [];
     context.on('request', (r) => sent.push({ url: r.url(), body: r.postData() ?? '' }));
@@ -52,13 +35,7 @@ describe('privacy and offline', () => {
       .setInputFiles(FILES.map((f) => ({ name: f.name, mimeType: 'text/plain', buffer: Buffer.from(f.text) })));
     await expect.poll(() => page.locator('[data-testid="doc-row"][data-embedded="true"]').count(), { timeout: 90_000 }).toBe(2);
 
-    const ask = async (question: string): Promise<void> => {
-      await page.getByTestId('compare-question').fill(question);
-      await page.getByTestId('compare-ask').click();
-      for (const pane of ['pane-plain', 'pane-grounded']) {
-        await expect.poll(() => page.getByTestId(pane).getAttribute('data-status'), { timeout: 120_000 }).toBe('done');
-      }
-    };
+    const ask = (question: string): Promise<void> => askAndWait(page, question);
     await ask('What is the code name of the Quillfeather acquisition?');
     // The passages reached the model: retrieval really used the documents.
     await page.getByTestId('prompts').locator('summary').click();

@@ -4,24 +4,21 @@
  * keeps working on A (its lazily loaded workers and models come from A's saved copy, though the
  * server no longer has them), and switches to B only when the user asks.
  */
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { cpSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { build } from 'vite';
-import type { Browser } from 'playwright-core';
-import { launchChromium } from './chromium';
-import { openApp, type OpenedPage } from './app';
+import { askAndWait, TINY_MODELS, useChromium } from './app';
 import { serveStatic, type StaticServer } from './static-server';
 import { MODELS_DIR } from './global-setup';
 import { contentSecurityPolicy, MODEL_HOSTS } from '../../src/platform/csp';
 
-let browser: Browser;
+const chromium = useChromium();
 let server: StaticServer;
 const root = mkdtempSync(path.join(tmpdir(), 'ragscope-update-'));
 const live = path.join(root, 'live');
 const versions = { a: path.join(root, 'a'), b: path.join(root, 'b') };
-const opened: OpenedPage[] = [];
 
 /** Two builds that differ (their default top-k), so every hashed file and the service worker differ. */
 async function buildVersion(outDir: string, topK: number): Promise<void> {
@@ -42,7 +39,6 @@ function deploy(version: string): void {
 }
 
 beforeAll(async () => {
-  browser = await launchChromium(inject('chromiumPath'));
   await buildVersion(versions.a, 5);
   await buildVersion(versions.b, 6);
   deploy(versions.a);
@@ -56,22 +52,15 @@ beforeAll(async () => {
 }, 300_000);
 
 afterAll(async () => {
-  for (const o of opened) await o.context.close();
-  await browser?.close();
   await server?.close();
   rmSync(root, { recursive: true, force: true });
 });
 
-const SETTINGS = {
-  modelSource: '/models/',
-  embedding: { model: 'tiny-bert', device: 'wasm', dtype: 'fp32' },
-  llm: { engine: 'transformers', transformersModel: 'tiny-gpt2', transformersDevice: 'wasm', transformersDtype: 'fp32', maxTokens: 8 },
-} as const;
+const SETTINGS = { ...TINY_MODELS, llm: { ...TINY_MODELS.llm, maxTokens: 8 } };
 
 describe('updates', () => {
   it('a new version waits for the user; the open tab keeps working on its own saved copy meanwhile', async () => {
-    const o = await openApp(browser, server.url, '/', SETTINGS, { serviceWorker: true });
-    opened.push(o);
+    const o = await chromium.open(server.url, '/', SETTINGS, { serviceWorker: true });
     const { page, errors } = o;
     await expect.poll(() => page.getByTestId('offline-status').getAttribute('data-status'), { timeout: 120_000 }).toBe('ready');
     // Version A's saved settings are the user's; its build default shows where none was saved.
@@ -96,11 +85,7 @@ describe('updates', () => {
       .getByTestId('file-input')
       .setInputFiles([{ name: 'tides.md', mimeType: 'text/plain', buffer: Buffer.from('# Tides\n\nThe tide rises twice a day.\n') }]);
     await expect.poll(() => page.locator('[data-testid="doc-row"][data-embedded="true"]').count(), { timeout: 90_000 }).toBe(1);
-    await page.getByTestId('compare-question').fill('How often does the tide rise?');
-    await page.getByTestId('compare-ask').click();
-    for (const pane of ['pane-plain', 'pane-grounded']) {
-      await expect.poll(() => page.getByTestId(pane).getAttribute('data-status'), { timeout: 120_000 }).toBe('done');
-    }
+    await askAndWait(page, 'How often does the tide rise?');
     expect(await page.locator('form.ask input[type="number"]').first().inputValue()).toBe('5');
 
     // The user accepts: the tab reloads into version B, and the library is still there.

@@ -7,24 +7,19 @@
  * model list, downloading ahead of time, and deleting.
  */
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import type { Browser, Page } from 'playwright-core';
-import { launchChromium } from './chromium';
-import { openApp, type OpenedPage } from './app';
+import type { Page } from 'playwright-core';
+import { useChromium } from './app';
 import { LIBRARY_FILE, MIRROR_MODEL, serveMirror, type Mirror } from '../fixtures/webllm-mirror';
 
 const baseUrl = inject('baseUrl');
-let browser: Browser;
+const chromium = useChromium();
 let mirror: Mirror;
-const opened: OpenedPage[] = [];
 
 beforeAll(async () => {
-  browser = await launchChromium(inject('chromiumPath'));
   // Big enough, and slow enough (~1.5 s), that the progress bar is seen moving.
   mirror = await serveMirror({ shards: [1_200_000, 1_000_000, 800_000, 600_000], pieceBytes: 65_536, pauseMs: 20 });
 });
 afterAll(async () => {
-  for (const o of opened) await o.context.close();
-  await browser?.close();
   await mirror?.close();
 });
 
@@ -49,11 +44,10 @@ async function recordProgress(page: Page): Promise<() => Promise<string[]>> {
 
 describe('web-llm from a mirror', () => {
   it('downloads every file once with byte progress, then stops at the model library with a named error', async () => {
-    const o = await openApp(browser, baseUrl, '/', {
+    const o = await chromium.open(baseUrl, '/', {
       modelSource: mirror.url,
       llm: { engine: 'webllm', webllmModel: MIRROR_MODEL },
     });
-    opened.push(o);
     const { page, errors } = o;
     await page.getByTestId('library-summary').waitFor();
     const progress = await recordProgress(page);
@@ -97,8 +91,7 @@ describe('web-llm from a mirror', () => {
   });
 
   it("lists web-llm's models for this GPU in Settings, downloads one ahead of time and deletes it", async () => {
-    const o = await openApp(browser, baseUrl, '/', { modelSource: mirror.url, llm: { webllmModel: MIRROR_MODEL } });
-    opened.push(o);
+    const o = await chromium.open(baseUrl, '/', { modelSource: mirror.url, llm: { webllmModel: MIRROR_MODEL } });
     const { page, errors } = o;
     await page.getByText('Settings', { exact: true }).click();
     const row = page.locator(`[data-testid="webllm-model"][data-model="${MIRROR_MODEL}"]`);

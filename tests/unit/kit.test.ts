@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { buildKit, kitDefaults, parseKitArgs, type KitArgs } from '../../src/cli/kit';
 import { webllmAppConfig } from '../../src/generate/webllm-engine';
-import { LIBRARY_FILE, MIRROR_MODEL, serveMirror, type Mirror } from '../fixtures/webllm-mirror';
+import { LIBRARY_FILE, MIRROR_MODEL, serveTinyHost, tinyKitArgs, type Mirror } from '../fixtures/webllm-mirror';
 import { fixtureModels } from '../fixtures/models';
 
 const MODELS_DIR = fixtureModels();
@@ -20,33 +20,12 @@ afterEach(async () => {
 });
 
 async function start(): Promise<void> {
-  host = await serveMirror({
-    pauseMs: 0,
-    // Small pieces, so that a connection cut halfway cuts even a small file.
-    pieceBytes: 1024,
-    transformers: { 'tiny-bert': path.join(MODELS_DIR, 'tiny-bert'), 'tiny-gpt2': path.join(MODELS_DIR, 'tiny-gpt2') },
-  });
+  // Small pieces, so that a connection cut halfway cuts even a small file.
+  host = await serveTinyHost(MODELS_DIR, { pieceBytes: 1024 });
 }
 
 function args(out: string, extra: string[] = []): KitArgs {
-  const a = parseKitArgs([
-    '--out',
-    out,
-    '--llm',
-    MIRROR_MODEL,
-    '--embed',
-    'tiny-bert',
-    '--embed-dtype',
-    'fp32',
-    '--tjs-llm',
-    'tiny-gpt2',
-    '--tjs-dtype',
-    'fp32',
-    '--source',
-    host.url,
-    '--no-app',
-    ...extra,
-  ]);
+  const a = parseKitArgs([...tinyKitArgs(out, host), '--no-app', ...extra]);
   if (typeof a === 'string') throw new Error(a);
   return a;
 }
