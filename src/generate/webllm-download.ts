@@ -37,6 +37,8 @@ type StoreType = 'json' | 'arraybuffer';
 
 export interface ArtifactStore {
   has(scope: CacheScope, url: string): Promise<boolean>;
+  /** A stored file's size without reading it, where the store can tell (null: not stored). */
+  size?(scope: CacheScope, url: string): Promise<number | null>;
   get(scope: CacheScope, url: string): Promise<ArrayBuffer | null>;
   put(scope: CacheScope, url: string, bytes: ArrayBuffer, type: StoreType): Promise<void>;
   delete(scope: CacheScope, url: string): Promise<void>;
@@ -47,6 +49,13 @@ export function cacheApiStore(storage: CacheStorage = caches): ArtifactStore {
   const open = (scope: CacheScope): Promise<Cache> => storage.open(scope);
   return {
     has: async (scope, url) => (await (await open(scope)).match(url)) !== undefined,
+    size: async (scope, url) => {
+      const r = await (await open(scope)).match(url);
+      if (!r) return null;
+      // Our entries carry content-length; otherwise a cached body's Blob knows its size unread.
+      const length = Number(r.headers.get('content-length'));
+      return length > 0 ? length : (await r.blob()).size;
+    },
     get: async (scope, url) => {
       const r = await (await open(scope)).match(url);
       return r ? r.arrayBuffer() : null;
@@ -202,13 +211,31 @@ export async function downloadModel(record: ModelLocation, store: ArtifactStore,
   opts.signal?.addEventListener('abort', onAbort, { once: true });
   if (opts.signal?.aborted) inner.abort();
 
-  /** Bytes of a file: from the store, or fetched, checked and stored. */
+  /** Bytes of a file the download must read (the two manifests): from the store, or fetched. */
   async function fileBytes(job: FileJob): Promise<ArrayBuffer> {
     const cached = await store.get(job.scope, job.url);
     if (cached) {
       tally.update(job.url, cached.byteLength, cached.byteLength);
       return cached;
     }
+    return fetchAndStore(job);
+  }
+
+  /**
+   * Makes sure a file is stored. A stored one is only looked up, never read: on every model load
+   * this runs over all the weights, and reading them would copy the whole model into memory.
+   */
+  async function ensureFile(job: FileJob): Promise<void> {
+    // Where the store cannot tell a size unread (IndexedDB), a stored file counts its manifest size (0 if none).
+    const size = store.size ? await store.size(job.scope, job.url) : (await store.has(job.scope, job.url)) ? (job.bytes ?? 0) : null;
+    if (size !== null) {
+      tally.update(job.url, size, size);
+      return;
+    }
+    await fetchAndStore(job);
+  }
+
+  async function fetchAndStore(job: FileJob): Promise<ArrayBuffer> {
     const bytes = await fetchFile(job);
     await check(job, bytes);
     try {
@@ -371,7 +398,7 @@ export async function downloadModel(record: ModelLocation, store: ArtifactStore,
 
     let next = 0;
     const worker = async (): Promise<void> => {
-      while (next < jobs.length && !inner.signal.aborted) await fileBytes(jobs[next++]!);
+      while (next < jobs.length && !inner.signal.aborted) await ensureFile(jobs[next++]!);
     };
     const lanes = Array.from({ length: Math.max(1, opts.concurrency ?? 4) }, worker);
     const settled = await Promise.allSettled(lanes);

@@ -148,6 +148,11 @@ export function kitWebLlmStore(record: ModelLocation, modelsDir: string): { stor
   };
   const store: ArtifactStore = {
     has: (_scope, url) => exists(fileFor(url)),
+    size: (_scope, url) =>
+      stat(fileFor(url)).then(
+        (st) => (st.isFile() ? st.size : null),
+        () => null,
+      ),
     get: async (_scope, url) => {
       const file = fileFor(url);
       if (!(await exists(file))) return null;

@@ -49,9 +49,12 @@ describe('downloading a web-llm model', () => {
     expect(await store.has('webllm/wasm', record().model_lib)).toBe(true);
     expect(await cachedModelBytes(record(), store)).toBe(620_000);
 
-    // Again: nothing is fetched.
+    // Again: nothing is fetched, and nothing stored is read but the two manifests (IndexedDB
+    // cannot tell a size unread, so the tokenizer and library count 0 there).
     mirror.requests.length = 0;
-    expect(await downloadModel(record(), store)).toMatchObject({ fetchedFiles: 0, fetchedBytes: 0, totalBytes: mirror.totalBytes });
+    const again = await downloadModel(record(), store);
+    expect(again).toMatchObject({ fetchedFiles: 0, fetchedBytes: 0 });
+    expect(again.totalBytes).toBeGreaterThan(620_000);
     expect(mirror.requests).toEqual([]);
   });
 
