@@ -212,6 +212,10 @@ export async function readBundle(bytes: Uint8Array, expectModel: string | null):
     if (typeof id !== 'string' || !/^[0-9a-f]{64}$/.test(id) || typeof d.record.name !== 'string') {
       throw invalid('The collection file is damaged: a document has no valid id or name.');
     }
+    const r = d.record;
+    if (typeof r.format !== 'string' || !Number.isFinite(r.size) || !Number.isFinite(r.chars) || !Array.isArray(r.warnings)) {
+      throw invalid(`The collection file is damaged: the details of “${r.name}” are incomplete.`);
+    }
     if (
       !Array.isArray(d.chunks) ||
       !Array.isArray(d.keyword) ||

@@ -53,7 +53,13 @@ const TYPES = {
 };
 
 function fileFor(pathname) {
-  let file = normalize(join(root, decodeURIComponent(pathname)));
+  let decoded;
+  try {
+    decoded = decodeURIComponent(pathname);
+  } catch {
+    return null; // a malformed %-escape names no file
+  }
+  let file = normalize(join(root, decoded));
   if (file !== root && !file.startsWith(root + sep)) return null;
   try {
     if (statSync(file).isDirectory()) file = join(file, 'index.html');

@@ -145,6 +145,10 @@ describe('workshop kit', () => {
     // The kit's server sends the app's policy, which binds the workers too.
     const res = await fetch(`${kitUrl}index.html`);
     expect(res.headers.get('content-security-policy')).toContain("connect-src 'self'");
+    // It names no file outside its folder, and a malformed address does not bring it down.
+    expect((await fetch(`${kitUrl}..%2F..%2Fetc%2Fpasswd`)).status).toBe(404);
+    expect((await fetch(`${kitUrl}%E0%A4%A`)).status).toBe(404);
+    expect((await fetch(`${kitUrl}serve.mjs`)).status).toBe(200);
     expect(errors).toEqual([]);
   });
 });
