@@ -8,7 +8,7 @@ import type { Method } from './rpc';
 import type { DocFormat } from '../ingest/types';
 import type { IngestedDocument } from '../ingest/ingest';
 import type { Candidate, Hit, SearchMode } from '../index/types';
-import type { ComparisonRecord } from '../store/schema';
+import type { ComparisonRecord, DocumentRecord } from '../store/schema';
 import type { CollectionUsage } from '../store/store';
 
 /** The performance mark the page sets once the library is first open and searchable (the bench reads it). */
@@ -21,24 +21,17 @@ export interface CollectionInfo {
   documents: number;
 }
 
-/** A stored document as the library lists it. */
-export interface LibraryDoc {
-  id: string;
-  name: string;
-  format: DocFormat;
-  size: number;
-  addedAt: number;
-  title?: string;
+/** A stored document as the library lists it: its stored record (src/store/schema.ts), as the page needs it. */
+export type LibraryDoc = Pick<
+  DocumentRecord,
+  'id' | 'name' | 'format' | 'size' | 'addedAt' | 'title' | 'chars' | 'chunkCount' | 'originalSize'
+> & {
   pages?: number;
-  chars: number;
-  chunkCount: number;
   /** Vectors of the open embedding model are stored: the document is searchable by meaning. */
   embedded: boolean;
   /** Other embedding models this document has vectors of (kept; switching back is instant). */
   otherModels: string[];
-  /** Bytes of the kept original file, when it was stored. */
-  originalSize?: number;
-}
+};
 
 export interface StorageInfo {
   usage: number;

@@ -3,7 +3,7 @@
  * those made by workers) and page errors collected so a test can assert there were none.
  */
 import { afterAll, beforeAll, expect, inject } from 'vitest';
-import type { Browser, BrowserContext, Page } from 'playwright-core';
+import type { Browser, BrowserContext, BrowserContextOptions, Page } from 'playwright-core';
 import { launchChromium } from './chromium';
 import { SETTINGS_KEY } from '../../src/state/settings.svelte';
 import type { DeepPartial } from '../../src/settings/validate';
@@ -56,27 +56,34 @@ export function networkRequests(urls: string[]): URL[] {
 
 /**
  * One Chromium for a test file, started before its tests and closed after them with every page
- * opened through `open`.
+ * and browser profile (context) made through it.
  */
 export function useChromium(): {
   browser: () => Browser;
   open: (...args: Parameters<typeof openApp> extends [Browser, ...infer R] ? R : never) => Promise<OpenedPage>;
+  /** A fresh browser profile (its own IndexedDB and caches); no service worker unless asked for. */
+  context: (options?: BrowserContextOptions) => Promise<BrowserContext>;
 } {
   let browser: Browser | undefined;
-  const opened: OpenedPage[] = [];
+  const contexts: BrowserContext[] = [];
   beforeAll(async () => {
     browser = await launchChromium(inject('chromiumPath'));
   });
   afterAll(async () => {
-    for (const o of opened) await o.context.close();
+    for (const c of contexts) await c.close();
     await browser?.close();
   });
   return {
     browser: () => browser!,
     open: async (...args) => {
       const o = await openApp(browser!, ...args);
-      opened.push(o);
+      contexts.push(o.context);
       return o;
+    },
+    context: async (options = {}) => {
+      const c = await browser!.newContext({ serviceWorkers: 'block', ...options });
+      contexts.push(c);
+      return c;
     },
   };
 }

@@ -2,11 +2,9 @@
  * The foundation in a real browser: the built app in Debian Chromium with a real (SwiftShader)
  * WebGPU adapter, real workers and the real transformers.js runtime on generated models.
  */
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import type { Browser } from 'playwright-core';
+import { beforeAll, describe, expect, inject, it } from 'vitest';
 import { resolve } from 'node:path';
-import { launchChromium } from './chromium';
-import { networkRequests, openApp, type OpenedPage } from './app';
+import { networkRequests, useChromium, type OpenedPage } from './app';
 import { TransformersEmbedder } from '../../src/embed/transformers';
 import { TransformersChatEngine } from '../../src/generate/transformers-engine';
 import { cosine, row, type EmbedderInfo, type EmbedLoadRequest } from '../../src/embed/embedder';
@@ -40,13 +38,11 @@ type Harness = {
   generate(load: ChatLoadRequest, prompt: string, params: GenerationParams): Promise<HarnessGenerate>;
 };
 
-let browser: Browser;
+const chromium = useChromium();
 let nodeVectors: Float32Array;
 let nodeDim: number;
-const opened: OpenedPage[] = [];
 
 beforeAll(async () => {
-  browser = await launchChromium(inject('chromiumPath'));
   // The reference: the same model through the same code in Node (onnxruntime-node, CPU).
   const embedder = new TransformersEmbedder();
   await embedder.load({ model: 'tiny-bert', source: { kind: 'local', path: MODELS }, device: 'auto', dtype: 'fp32' });
@@ -56,14 +52,8 @@ beforeAll(async () => {
   await embedder.dispose();
 });
 
-afterAll(async () => {
-  for (const o of opened) await o.context.close();
-  await browser?.close();
-});
-
 async function harness(): Promise<OpenedPage> {
-  const o = await openApp(browser, baseUrl, '/tests/browser/harness.html');
-  opened.push(o);
+  const o = await chromium.open(baseUrl, '/tests/browser/harness.html');
   await o.page.waitForSelector('body[data-ready="true"]', { state: 'attached' });
   return o;
 }
@@ -77,8 +67,7 @@ function maxAbsDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
 
 describe('WebGPU in Chromium', () => {
   it('finds an adapter and shows it on the page', async () => {
-    const o = await openApp(browser, baseUrl, '/');
-    opened.push(o);
+    const o = await chromium.open(baseUrl, '/');
     const { page } = o;
     await expect.poll(() => page.getByTestId('gpu-status').textContent()).toBe('Available');
     expect((await page.getByTestId('gpu-vendor').textContent())?.trim()).not.toBe('');
@@ -152,7 +141,7 @@ describe('embed worker', () => {
 
 describe('the app page', () => {
   it('runs the self-test: similarity equal to Node, tokens streamed from the LLM worker, and no request left the origin', async () => {
-    const o = await openApp(browser, baseUrl, '/', {
+    const o = await chromium.open(baseUrl, '/', {
       modelSource: '/models/',
       embedding: { model: 'tiny-bert', device: 'webgpu', dtype: 'fp32' },
       llm: {
@@ -164,7 +153,6 @@ describe('the app page', () => {
         temperature: 0,
       },
     });
-    opened.push(o);
     const { page } = o;
 
     await page.getByTestId('sentence-a').fill(SENTENCES[0]!);

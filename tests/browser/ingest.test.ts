@@ -2,35 +2,24 @@
  * Dropping documents onto the real app: a real DragEvent carrying a real DataTransfer, parsing in
  * the real ingest workers, outcomes listed per file, and a main thread that never stalls.
  */
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import type { Browser, Page } from 'playwright-core';
-import { launchChromium } from './chromium';
+import { describe, expect, inject, it } from 'vitest';
+import type { Page } from 'playwright-core';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { openApp, networkRequests, type OpenedPage } from './app';
+import { networkRequests, useChromium, type OpenedPage } from './app';
 import { dropFixtures, lockedPdf, type DropFile } from './drop';
 
 const baseUrl = inject('baseUrl');
-let browser: Browser;
-const opened: OpenedPage[] = [];
-
-beforeAll(async () => {
-  browser = await launchChromium(inject('chromiumPath'));
-});
-afterAll(async () => {
-  for (const o of opened) await o.context.close();
-  await browser?.close();
-});
+const chromium = useChromium();
 
 async function openPage(): Promise<OpenedPage> {
   // Added documents are embedded next: with the generated model the app serves itself, as a
   // workshop mirror would, so no request needs to leave the origin.
-  const o = await openApp(browser, baseUrl, '/', {
+  const o = await chromium.open(baseUrl, '/', {
     modelSource: '/models/',
     embedding: { model: 'tiny-bert', device: 'wasm', dtype: 'fp32' },
   });
-  opened.push(o);
   await o.page.getByTestId('library').waitFor();
   return o;
 }

@@ -3,28 +3,18 @@
  * real workers (generated tiny BERT served by the app), stored in Chromium's real IndexedDB, and
  * searched from the page. Reloads, a page closed mid-ingest, deletes and a second tab.
  */
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import type { Browser, BrowserContext, Page } from 'playwright-core';
+import { describe, expect, inject, it } from 'vitest';
+import type { BrowserContext, Page } from 'playwright-core';
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { launchChromium } from './chromium';
-import { networkRequests } from './app';
+import { networkRequests, useChromium } from './app';
 import { SETTINGS_KEY } from '../../src/state/settings.svelte';
 import type { DeepPartial } from '../../src/settings/validate';
 import type { Settings } from '../../src/settings/defaults';
 
 const baseUrl = inject('baseUrl');
-let browser: Browser;
-const contexts: BrowserContext[] = [];
-
-beforeAll(async () => {
-  browser = await launchChromium(inject('chromiumPath'));
-});
-afterAll(async () => {
-  for (const c of contexts) await c.close();
-  await browser?.close();
-});
+const chromium = useChromium();
 
 const LOCAL_MODEL: DeepPartial<Settings> = { modelSource: '/models/', embedding: { model: 'tiny-bert', device: 'wasm', dtype: 'fp32' } };
 
@@ -41,8 +31,7 @@ const FILES: TestFile[] = [
 
 /** A context (one browser profile: its IndexedDB outlives pages and reloads) with saved settings. */
 async function profile(settings: DeepPartial<Settings> = LOCAL_MODEL): Promise<{ context: BrowserContext; requests: string[] }> {
-  const context = await browser.newContext({ serviceWorkers: 'block' });
-  contexts.push(context);
+  const context = await chromium.context();
   const requests: string[] = [];
   context.on('request', (r) => requests.push(r.url()));
   await context.addInitScript(([key, value]) => localStorage.setItem(key, value), [SETTINGS_KEY, JSON.stringify(settings)] as const);

@@ -3,23 +3,17 @@
  * buttons survive; scripts, handlers, images, frames, styles and javascript: links never do, and
  * nothing in an answer makes the browser fetch anything.
  */
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import type { Browser, Page } from 'playwright-core';
-import { launchChromium } from './chromium';
-import { openApp, type OpenedPage } from './app';
+import { beforeAll, describe, expect, inject, it } from 'vitest';
+import type { Page } from 'playwright-core';
+import { useChromium, type OpenedPage } from './app';
 
 const baseUrl = inject('baseUrl');
-let browser: Browser;
+const chromium = useChromium();
 let opened: OpenedPage;
 
 beforeAll(async () => {
-  browser = await launchChromium(inject('chromiumPath'));
-  opened = await openApp(browser, baseUrl, '/tests/browser/harness.html');
+  opened = await chromium.open(baseUrl, '/tests/browser/harness.html');
   await opened.page.waitForSelector('body[data-ready="true"]', { state: 'attached' });
-});
-afterAll(async () => {
-  await opened?.context.close();
-  await browser?.close();
 });
 
 function render(page: Page, text: string, passages: number): Promise<string> {

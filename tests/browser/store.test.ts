@@ -4,27 +4,16 @@
  * (quota lowered through the DevTools protocol), two real tabs, and a measurement of writing and
  * loading 10k chunks with 384-d vectors.
  */
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { launchChromium } from './chromium';
-import { openApp } from './app';
+import { beforeAll, describe, expect, inject, it } from 'vitest';
+import type { BrowserContext, Page } from 'playwright-core';
+import { useChromium } from './app';
 import { storeCases } from '../store-cases';
 import type { StoreHarness } from './store-harness';
 
 const baseUrl = inject('baseUrl');
 const PAGE = '/tests/browser/store-harness.html';
 
-let browser: Browser;
-const contexts: BrowserContext[] = [];
-
-beforeAll(async () => {
-  browser = await launchChromium(inject('chromiumPath'));
-});
-
-afterAll(async () => {
-  for (const c of contexts) await c.close();
-  await browser?.close();
-});
+const chromium = useChromium();
 
 async function harnessPage(context?: BrowserContext): Promise<Page> {
   let page: Page;
@@ -32,9 +21,7 @@ async function harnessPage(context?: BrowserContext): Promise<Page> {
     page = await context.newPage();
     await page.goto(new URL(PAGE, baseUrl).href);
   } else {
-    const o = await openApp(browser, baseUrl, PAGE);
-    contexts.push(o.context);
-    page = o.page;
+    page = (await chromium.open(baseUrl, PAGE)).page;
   }
   await page.waitForSelector('body[data-ready="true"]', { state: 'attached' });
   return page;
@@ -71,8 +58,7 @@ describe('store cases in Chromium', () => {
 
 describe('store in Chromium only', () => {
   it('a write over the quota fails as StorageQuotaExceeded, with numbers, and stores nothing', async () => {
-    const o = await openApp(browser, baseUrl, PAGE);
-    contexts.push(o.context);
+    const o = await chromium.open(baseUrl, PAGE);
     await o.page.waitForSelector('body[data-ready="true"]', { state: 'attached' });
     const cdp = await o.context.newCDPSession(o.page);
     const origin = new URL(baseUrl).origin;
@@ -97,8 +83,7 @@ describe('store in Chromium only', () => {
   });
 
   it('two tabs: a write in one reaches the other; an upgrade in a third closes both without blocking', async () => {
-    const context = await browser.newContext();
-    contexts.push(context);
+    const context = await chromium.context();
     const [a, b, c] = [await harnessPage(context), await harnessPage(context), await harnessPage(context)];
     const db = `ragscope-tabs-${Date.now()}`;
     await call(a, 'tabOpen', db, `${db}-channel`);

@@ -5,25 +5,18 @@
  * name and the receiving library is left exactly as it was.
  */
 import 'fake-indexeddb/auto';
-import { IDBFactory } from 'fake-indexeddb';
 import JSZip from 'jszip';
-import { afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { serve } from '../../src/protocol/rpc';
-import { libraryService } from '../../src/library/handler';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { WorkerLibrary } from '../../src/library/client';
-import { Store } from '../../src/store';
 import { ingestFile } from '../../src/ingest/ingest';
 import { TransformersEmbedder } from '../../src/embed/transformers';
 import type { SearchMode } from '../../src/index/types';
-import { channel } from './channel';
+import { useLibraries } from './library-harness';
 import { fixtureModels } from '../fixtures/models';
 
 const MODEL = 'tiny-bert';
 const CHUNKING = { chunkTokens: 64, overlapTokens: 8 };
-const cleanups: Array<() => void> = [];
-afterEach(() => {
-  for (const c of cleanups.splice(0)) c();
-});
+const libraries = useLibraries();
 
 let embedder: TransformersEmbedder;
 beforeAll(async () => {
@@ -31,22 +24,9 @@ beforeAll(async () => {
   await embedder.load({ model: MODEL, source: { kind: 'local', path: fixtureModels() }, device: 'wasm', dtype: 'fp32' });
 });
 
-let n = 0;
 /** A library on a machine of its own (its own IndexedDB). */
 function machine(): WorkerLibrary {
-  n++;
-  const factory = new IDBFactory();
-  const { page, worker, close } = channel();
-  const service = libraryService({
-    openStore: () => Store.open(`bundle-${n}`, { indexedDB: factory, channel: `bundle-${process.pid}-${n}-${Math.random()}` }),
-  });
-  const stop = serve(worker, service.handlers);
-  cleanups.push(() => {
-    stop();
-    service.dispose();
-    close();
-  });
-  return new WorkerLibrary(page);
+  return libraries.start(libraries.database());
 }
 
 const TEXTS: Record<string, string> = {

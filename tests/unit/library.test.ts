@@ -4,49 +4,24 @@
  * transformers.js runtime on the generated tiny BERT.
  */
 import 'fake-indexeddb/auto';
-import { IDBFactory } from 'fake-indexeddb';
-import { afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { serve } from '../../src/protocol/rpc';
-import { libraryService } from '../../src/library/handler';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { WorkerLibrary } from '../../src/library/client';
 import { Store } from '../../src/store';
 import { ingestFile, type IngestedDocument } from '../../src/ingest/ingest';
 import { TransformersEmbedder } from '../../src/embed/transformers';
 import type { LibraryEvent } from '../../src/protocol/library';
 import { isAppError } from '../../src/protocol/errors';
-import { channel } from './channel';
+import { useLibraries } from './library-harness';
 import { fixtureModels } from '../fixtures/models';
 
 const MODEL = 'tiny-bert';
-const cleanups: Array<() => void> = [];
-afterEach(() => {
-  for (const c of cleanups.splice(0)) c();
-});
+const { database, start } = useLibraries();
 
 let embedder: TransformersEmbedder;
 beforeAll(async () => {
   embedder = new TransformersEmbedder();
   await embedder.load({ model: MODEL, source: { kind: 'local', path: fixtureModels() }, device: 'wasm', dtype: 'fp32' });
 });
-
-let dbCount = 0;
-/** A fresh database (and change channel) shared by the services a test starts on it. */
-function database(): { factory: IDBFactory; name: string; channel: string } {
-  dbCount++;
-  return { factory: new IDBFactory(), name: `lib-${dbCount}`, channel: `lib-test-${process.pid}-${dbCount}-${Math.random()}` };
-}
-
-function start(db: ReturnType<typeof database>): WorkerLibrary {
-  const { page, worker, close } = channel();
-  const service = libraryService({ openStore: () => Store.open(db.name, { indexedDB: db.factory, channel: db.channel }) });
-  const stop = serve(worker, service.handlers);
-  cleanups.push(() => {
-    stop();
-    service.dispose();
-    close();
-  });
-  return new WorkerLibrary(page);
-}
 
 const TEXTS: Record<string, string> = {
   'tides.md': '# Tides\n\nThe moon pulls the oceans, so the tide rises and falls twice a day along most coasts.',
