@@ -18,6 +18,7 @@ import type { Settings } from '../settings/defaults';
 import { GenerateCheck } from './selftest.svelte';
 import type { SearchState } from './search.svelte';
 import { createChatEngine, type Supervised } from './workers';
+import { saveFile, temporaryUrl } from './files';
 
 export type ComparePhase = 'idle' | 'loading' | 'retrieving' | 'answering' | 'done' | 'error';
 
@@ -220,19 +221,12 @@ export class CompareState {
         return;
       }
       const { format } = original;
-      const download = format === 'docx' || format === 'epub';
-      const type = format === 'pdf' ? 'application/pdf' : 'text/plain;charset=utf-8';
-      const url = URL.createObjectURL(download ? original.file : new Blob([original.file], { type }));
-      if (download) {
-        const a = document.createElement('a');
-        a.href = url;
-        a.download = original.name;
-        a.click();
-      } else {
+      if (format === 'docx' || format === 'epub') saveFile(original.file, original.name);
+      else {
+        const type = format === 'pdf' ? 'application/pdf' : 'text/plain;charset=utf-8';
+        const url = temporaryUrl(new Blob([original.file], { type }));
         window.open(format === 'pdf' && hit.pages?.length ? `${url}#page=${hit.pages[0]}` : url, '_blank');
       }
-      // The new tab has loaded it by then; the URL is not needed after.
-      setTimeout(() => URL.revokeObjectURL(url), 60_000);
     } catch (e) {
       this.error = serializeError(e);
     }

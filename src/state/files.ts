@@ -65,3 +65,18 @@ export function filesFromInput(list: FileList | null): PickedFile[] {
     .map((file) => ({ file, path: file.webkitRelativePath || file.name }))
     .filter((f) => !f.file.webkitRelativePath || !f.path.split('/').some(isHidden));
 }
+
+/** How long a handed-out object URL lives: the download or new tab has read it by then. */
+const OBJECT_URL_MS = 60_000;
+
+/** An object URL for a Blob, revoked once whatever opens it has had time to read it. */
+export function temporaryUrl(blob: Blob): string {
+  const url = URL.createObjectURL(blob);
+  setTimeout(() => URL.revokeObjectURL(url), OBJECT_URL_MS);
+  return url;
+}
+
+/** Saves a Blob through the browser's download, under `name`. */
+export function saveFile(blob: Blob, name: string): void {
+  Object.assign(document.createElement('a'), { href: temporaryUrl(blob), download: name }).click();
+}

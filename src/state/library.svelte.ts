@@ -15,7 +15,7 @@ import type { Settings } from '../settings/defaults';
 import { requestPersistence } from '../store/persistence';
 import { EmbeddingState } from './embedding.svelte';
 import { createIngester, createLibrary, type Supervised } from './workers';
-import type { PickedFile } from './files';
+import { saveFile, type PickedFile } from './files';
 import { formatBytes } from '../ingest/sizes';
 
 export type EntryStatus = 'queued' | 'reading' | 'storing' | 'parsed' | 'duplicate' | 'needs-password' | 'error' | 'cancelled';
@@ -247,10 +247,7 @@ export class LibraryState {
           chunkTokens: ingest.chunkTokens,
           overlapTokens: ingest.overlapTokens,
         });
-        const url = URL.createObjectURL(new Blob([bytes as Uint8Array<ArrayBuffer>], { type: 'application/zip' }));
-        const a = Object.assign(document.createElement('a'), { href: url, download: name });
-        a.click();
-        setTimeout(() => URL.revokeObjectURL(url), 60_000);
+        saveFile(new Blob([bytes as Uint8Array<ArrayBuffer>], { type: 'application/zip' }), name);
         this.bundleStatus = `Saved ${name} (${formatBytes(bytes.byteLength)}).`;
       } finally {
         this.bundleBusy = false;
