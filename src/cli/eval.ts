@@ -14,12 +14,12 @@
  */
 
 import { statSync } from 'node:fs';
-import path from 'node:path';
-import { TransformersEmbedder } from '../embed/transformers';
+import type { TransformersEmbedder } from '../embed/transformers';
 import { evaluateDataset, type EvalReport } from '../eval/run';
 import { loadBeirFolder } from '../eval/load';
 import type { SearchMode } from '../index/types';
 import { errorText, isAppError } from '../protocol/errors';
+import { loadLocalEmbedder } from './local-model';
 
 const USAGE =
   'usage: npm run --silent eval -- --dataset <BEIR folder> [--mode bm25|dense|hybrid] [--model <local model folder>] [--batch-size N] [--json]';
@@ -105,16 +105,9 @@ async function main(): Promise<number> {
     let embedder: TransformersEmbedder | undefined;
     let modelId: string | undefined;
     if (args.mode !== 'keyword' && args.model !== null) {
-      // transformers.js loads `<localModelPath>/<model id>/...`: the folder's parent is the path.
-      const folder = path.resolve(args.model);
-      modelId = path.basename(folder);
-      embedder = new TransformersEmbedder(() => Promise.resolve({ available: false, reason: 'not used by the eval CLI', fix: '' }));
-      const info = await embedder.load({
-        model: modelId,
-        source: { kind: 'local', path: `${path.dirname(folder)}/` },
-        device: 'auto',
-        dtype: 'fp32',
-      });
+      const loaded = await loadLocalEmbedder(args.model);
+      ({ embedder, model: modelId } = loaded);
+      const { info } = loaded;
       console.error(`loaded ${modelId}: ${info.dim} dimensions, ${info.backend}, ${info.dtype}, ${info.loadMs} ms`);
     }
     const report = await evaluateDataset(ds, {
