@@ -6,6 +6,7 @@
 import { AppError, throwIfCancelled } from '../protocol/errors';
 import type { Progress } from '../protocol/progress';
 import { chunkDocument, type ChunkOptions } from './chunker';
+import { chunkContext, documentLabel } from './context';
 import { parseFile } from './registry';
 import { formatBytes } from './sizes';
 import type { Chunk, ParsedDocument } from './types';
@@ -59,6 +60,8 @@ export async function ingestFile(
   });
   throwIfCancelled(opts.signal);
   const chunks = chunkDocument(parsed, id, opts.chunking);
+  const label = documentLabel(opts.name, parsed.title, parsed.runningTitle);
+  for (const c of chunks) c.context = chunkContext(label, c.headingPath);
   return {
     kind: 'parsed',
     doc: { ...parsed, id, name: opts.name, size: file.size, chunks, parseMs: Math.round(performance.now() - started) },

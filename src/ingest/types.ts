@@ -40,6 +40,12 @@ export interface ParsedDocument {
   pages?: PageSpan[];
   /** Headings in document order. */
   headings: HeadingMark[];
+  /**
+   * A line repeated at the top or bottom of most pages (a PDF's running header or footer, e.g.
+   * "Apple Inc. | Q3 2023 Form 10-Q"), page number removed: it often names the document better
+   * than its file name or title. Not part of `text`.
+   */
+  runningTitle?: string;
   /** Number of pages in the source (PDF), even those without text. */
   pageCount?: number;
   /** The text encoding a text-like file was decoded from, e.g. 'utf-8', 'windows-1252', 'utf-16le'. */
@@ -78,4 +84,9 @@ export interface Chunk {
   headingPath: string[];
   /** Size in the chunker's token estimate (see chunker.ts). */
   tokens: number;
+  /**
+   * Where the chunk sits (document label, heading path), indexed and embedded with its text but not
+   * part of it (see context.ts). Absent on chunks stored before it existed.
+   */
+  context?: string;
 }

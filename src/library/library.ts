@@ -13,6 +13,7 @@ import { DenseIndex } from '../index/dense';
 import { keywordEntry } from '../index/analyze';
 import { KeywordIndex } from '../index/keyword';
 import { retrieve, type RetrieveRequest } from '../index/retrieve';
+import { indexedText } from '../ingest/context';
 import type { IngestedDocument } from '../ingest/ingest';
 import { AppError } from '../protocol/errors';
 import type {
@@ -160,7 +161,7 @@ export class Library {
   private async addNow(doc: IngestedDocument, original?: Blob): Promise<{ status: 'added' | 'duplicate'; doc: LibraryDoc }> {
     const existing = this.docs.get(doc.id);
     if (existing) return { status: 'duplicate', doc: existing };
-    const entries = doc.chunks.map((c) => keywordEntry(c.id, c.text));
+    const entries = doc.chunks.map((c) => keywordEntry(c.id, indexedText(c)));
     // addedAt fixed here, so the list entry is what was written without reading it back.
     const fields = { ...documentFields(doc, original), addedAt: Date.now() };
     const status = await this.store.addDocument(this.collectionId, fields, doc.chunks, entries);
@@ -240,7 +241,7 @@ export class Library {
       const chunks = await this.store.chunksOf(this.collectionId, d.id);
       // A document deleted between the list and this read has no chunks left: skip it.
       if (chunks.length !== d.chunkCount) continue;
-      out.push({ docId: d.id, name: d.name, texts: chunks.map((c) => c.text), otherModels: d.otherModels });
+      out.push({ docId: d.id, name: d.name, texts: chunks.map(indexedText), otherModels: d.otherModels });
     }
     return out;
   }

@@ -7,6 +7,7 @@ import 'fake-indexeddb/auto';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { WorkerLibrary } from '../../src/library/client';
 import { Store } from '../../src/store';
+import { indexedText } from '../../src/ingest/context';
 import { ingestFile, type IngestedDocument } from '../../src/ingest/ingest';
 import { TransformersEmbedder } from '../../src/embed/transformers';
 import type { LibraryEvent } from '../../src/protocol/library';
@@ -111,7 +112,7 @@ describe('library worker', () => {
     );
 
     const pending = await second.pending();
-    expect(pending).toEqual([{ docId: bread.id, name: 'bread.md', texts: bread.chunks.map((c) => c.text), otherModels: [] }]);
+    expect(pending).toEqual([{ docId: bread.id, name: 'bread.md', texts: bread.chunks.map(indexedText), otherModels: [] }]);
 
     // Another embedding model: nothing has its vectors; documents embedded with the old one say so.
     await second.open({ model: 'other-model' });

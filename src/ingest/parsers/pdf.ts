@@ -7,20 +7,31 @@
  * module from the app (no CDN, no `workerSrc` to configure), and a file that hangs pdf.js is
  * stopped the same way as any other file: the pool terminates the ingest worker.
  *
- * Reading order: pdf.js returns text runs in content-stream order, which is the author's order for
- * nearly every producer (and keeps columns apart, where sorting by position would interleave them).
- * Runs are joined into lines by their baseline (and `hasEOL`), with a space where the horizontal gap
- * says there is one; lines into paragraphs where the vertical gap is larger than the page's usual
- * line spacing, the text moves up (a new column) or the font size changes (a heading).
+ * Layout (lines, paragraphs, running headers and footers, headings from font size and weight) is
+ * in pdf-layout.ts. Weight needs each font's name ("Arial-BoldMT"), which pdf.js hands over only
+ * with a page's operator list: that list is built once per page that brings a font not seen before
+ * (fonts are shared across pages, so usually only the first few), not for every page.
  */
 
 import { AppError, errorText, throwIfCancelled } from '../../protocol/errors';
 import type { HeadingMark, ParsedDocument, ParseOptions, Parser } from '../types';
 import { TextBuilder } from './blocks';
+import {
+  bodyStyle,
+  findFurniture,
+  headingLevels,
+  linesToParagraphs,
+  pageHeadings,
+  runsToLines,
+  withoutFurniture,
+  type Line,
+  type Run,
+} from './pdf-layout';
 import { pdfAssets } from './pdf-assets';
 
 type Pdfjs = typeof import('pdfjs-dist/legacy/build/pdf.mjs');
 type PdfDocument = Awaited<ReturnType<Pdfjs['getDocument']>['promise']>;
+type PdfPage = Awaited<ReturnType<PdfDocument['getPage']>>;
 
 let loading: Promise<Pdfjs> | null = null;
 
@@ -42,104 +53,54 @@ export function loadPdfjs(): Promise<Pdfjs> {
   return loading;
 }
 
-interface Run {
-  str: string;
-  x: number;
-  y: number;
-  width: number;
-  size: number;
-  hasEOL: boolean;
-}
-
-interface Line {
-  text: string;
-  x: number;
-  y: number;
-  size: number;
-}
-
-function toRuns(items: ReadonlyArray<object>): Run[] {
+function toRuns(items: ReadonlyArray<object>, bold: ReadonlyMap<string, boolean>): Run[] {
   const runs: Run[] = [];
   for (const it of items) {
     if (!('str' in it)) continue; // marked-content markers
-    const item = it as { str: string; transform: number[]; width: number; height: number; hasEOL: boolean };
+    const item = it as { str: string; transform: number[]; width: number; height: number; hasEOL: boolean; fontName?: string };
     const t = item.transform;
     const size = Math.hypot(t[2] ?? 0, t[3] ?? 0) || item.height || 1;
-    runs.push({ str: item.str, x: t[4] ?? 0, y: t[5] ?? 0, width: item.width, size, hasEOL: item.hasEOL });
+    runs.push({
+      str: item.str,
+      x: t[4] ?? 0,
+      y: t[5] ?? 0,
+      width: item.width,
+      size,
+      bold: bold.get(item.fontName ?? '') ?? false,
+      hasEOL: item.hasEOL,
+    });
   }
   return runs;
 }
 
-/** Runs → visual lines (baseline and explicit end-of-line marks). */
-export function runsToLines(runs: Run[]): Line[] {
-  const lines: Line[] = [];
-  let cur: { text: string; x: number; y: number; size: number; xEnd: number } | null = null;
-  const close = (): void => {
-    if (cur && cur.text.trim()) lines.push({ text: cur.text.replace(/\s+/g, ' ').trim(), x: cur.x, y: cur.y, size: cur.size });
-    cur = null;
-  };
-  for (const r of runs) {
-    if (r.str === '' && !r.hasEOL) continue;
-    if (cur && Math.abs(r.y - cur.y) > 0.5 * Math.max(r.size, cur.size)) close();
-    if (!cur) {
-      cur = { text: r.str, x: r.x, y: r.y, size: r.size, xEnd: r.x + r.width };
-    } else {
-      const gap = r.x - cur.xEnd;
-      const needsSpace = gap > 0.15 * Math.min(r.size, cur.size) && !/\s$/.test(cur.text) && !/^\s/.test(r.str);
-      cur.text += (needsSpace ? ' ' : '') + r.str;
-      cur.xEnd = Math.max(cur.xEnd, r.x + r.width);
-      if (r.str.trim()) cur.size = Math.max(cur.size, r.size);
+const BOLD_FONT = /bold|black|heavy|semibold|demi/i;
+
+/** A page with this many characters has a body style of its own. Range 100..5000; default 500. */
+const PAGE_STYLE_MIN_CHARS = 500;
+
+/** Learns whether each font first used on this page is bold (see the module header). */
+async function learnFonts(page: PdfPage, items: ReadonlyArray<object>, bold: Map<string, boolean>): Promise<void> {
+  const unknown = new Set<string>();
+  for (const it of items) {
+    const name = (it as { fontName?: string }).fontName;
+    if (name && !bold.has(name)) unknown.add(name);
+  }
+  if (unknown.size === 0) return;
+  try {
+    await page.getOperatorList();
+  } catch {
+    // A page whose drawing fails: its fonts count as regular.
+  }
+  for (const name of unknown) {
+    let isBold = false;
+    try {
+      const font = page.commonObjs.get(name) as { name?: string; bold?: boolean; black?: boolean } | undefined;
+      isBold = Boolean(font?.bold || font?.black || BOLD_FONT.test(font?.name?.replace(/^[A-Z]{6}\+/, '') ?? ''));
+    } catch {
+      // Not resolved: regular.
     }
-    if (r.hasEOL) close();
+    bold.set(name, isBold);
   }
-  close();
-  return lines;
-}
-
-/** Lower quartile: the usual line spacing even on a page with few lines and many paragraph gaps. */
-function lowerQuartile(xs: number[]): number {
-  if (xs.length === 0) return 0;
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.floor(s.length / 4)]!;
-}
-
-/** Joins a word hyphenated across a line break ("exam-" + "ple"), and soft hyphens. */
-function joinLines(a: string, b: string): string {
-  if (/\u00ad$/.test(a)) return a.slice(0, -1) + b;
-  if (/\p{Ll}-$/u.test(a) && /^\p{Ll}/u.test(b)) return a.slice(0, -1) + b;
-  return `${a}\n${b}`;
-}
-
-/** Lines → paragraphs (blocks): a larger gap, a move up, a font-size change or an indent starts one. */
-export function linesToParagraphs(lines: Line[]): string[] {
-  const gaps = [];
-  for (let i = 1; i < lines.length; i++) {
-    const dy = lines[i - 1]!.y - lines[i]!.y;
-    if (dy > 0 && Math.abs(lines[i - 1]!.size - lines[i]!.size) < 0.5) gaps.push(dy);
-  }
-  const spacing = lowerQuartile(gaps);
-  const paras: string[] = [];
-  let cur = '';
-  for (let i = 0; i < lines.length; i++) {
-    const line = lines[i]!;
-    if (i > 0) {
-      const prev = lines[i - 1]!;
-      const dy = prev.y - line.y;
-      const sizeChange = Math.abs(line.size - prev.size) > 0.2 * Math.max(line.size, prev.size);
-      // A first-line indent (within a few ems; more is a new column or a table cell).
-      const indent = line.x - prev.x;
-      const indented = indent > 0.8 * line.size && indent < 6 * line.size;
-      const breakHere = dy < -0.5 * line.size || dy > Math.max(spacing * 1.4, line.size * 1.8) || sizeChange || indented;
-      if (breakHere) {
-        paras.push(cur);
-        cur = line.text;
-        continue;
-      }
-      cur = joinLines(cur, line.text);
-    } else cur = line.text;
-  }
-  if (cur) paras.push(cur);
-  return paras;
 }
 
 function passwordError(name: string, code: number, pdfjs: Pdfjs): AppError {
@@ -217,6 +178,17 @@ async function outlineHeadings(
     .filter((h, i, all) => i === 0 || all[i - 1]!.start !== h.start);
 }
 
+/**
+ * The author's outline where it has entries, the layout's headings below it: a layout heading keeps
+ * its place and nests under the outline's levels; where both mark the same spot, the outline wins.
+ */
+function mergeHeadings(outline: HeadingMark[], layout: HeadingMark[]): HeadingMark[] {
+  const deepest = Math.max(...outline.map((h) => h.level));
+  const taken = new Set(outline.map((h) => h.start));
+  const nested = layout.filter((h) => !taken.has(h.start)).map((h) => ({ ...h, level: Math.min(6, deepest + h.level) }));
+  return [...outline, ...nested].sort((a, b) => a.start - b.start);
+}
+
 export const pdfParser: Parser = {
   format: 'pdf',
   async parse(bytes: Uint8Array, opts: ParseOptions): Promise<ParsedDocument> {
@@ -251,29 +223,53 @@ export const pdfParser: Parser = {
       }
       const n = doc.numPages;
       if (n === 0) throw corrupt(opts.name, new Error('the document has no pages'));
-      const out = new TextBuilder();
-      let emptyPages = 0;
+      // Pass 1: every page's lines (and which fonts are bold).
+      const bold = new Map<string, boolean>();
+      const pageLines: Line[][] = [];
       let failedPages = 0;
       let firstFailure: unknown;
       for (let i = 1; i <= n; i++) {
         throwIfCancelled(opts.signal);
-        out.startPage(i);
-        const before = out.length;
-        let items: ReadonlyArray<object> | null = null;
+        let lines: Line[] = [];
         try {
           const page = await doc.getPage(i);
-          items = (await page.getTextContent()).items;
+          const items = (await page.getTextContent()).items;
+          if (items.length > 0) await learnFonts(page, items, bold);
+          lines = runsToLines(toRuns(items, bold));
           page.cleanup();
         } catch (e) {
           // One broken page (a damaged content stream) should not cost the rest of the document.
           failedPages++;
           firstFailure ??= e;
         }
-        if (items) for (const para of linesToParagraphs(runsToLines(toRuns(items)))) out.block(para);
-        if (out.length === before) emptyPages++;
+        pageLines.push(lines);
         opts.onProgress?.({ stage: 'parse', unit: 'pages', loaded: i, total: n, done: false, item: opts.name });
       }
       if (failedPages === n) throw corrupt(opts.name, firstFailure);
+      // Pass 2: without running headers and footers, into blocks, with headings from the layout.
+      const furniture = findFurniture(pageLines);
+      const pageParas = pageLines.map((lines) => linesToParagraphs(withoutFurniture(lines, furniture)));
+      // Body style per page where the page has enough text to tell: a filing's exhibits can be set a
+      // size larger than its body, which would hide every heading at the body's own size.
+      const docBody = bodyStyle(pageParas.flat());
+      const headingParas = pageParas.flatMap((paras) => {
+        const chars = paras.reduce((s, p) => s + p.text.length, 0);
+        const body = chars >= PAGE_STYLE_MIN_CHARS ? bodyStyle(paras) : docBody;
+        return pageHeadings(paras, body);
+      });
+      const isHeading = new Set(headingParas);
+      const levelOf = headingLevels(headingParas);
+      const out = new TextBuilder();
+      let emptyPages = 0;
+      pageParas.forEach((paras, i) => {
+        out.startPage(i + 1);
+        const before = out.length;
+        for (const para of paras) {
+          if (isHeading.has(para)) out.heading(levelOf(para), para.text);
+          else out.block(para.text);
+        }
+        if (out.length === before) emptyPages++;
+      });
       if (emptyPages === n) {
         throw new AppError(
           'NoTextLayer',
@@ -290,8 +286,10 @@ export const pdfParser: Parser = {
         );
       }
       const built = out.build('pdf', { pageCount: n, warnings });
+      if (furniture.runningTitle) built.runningTitle = furniture.runningTitle;
       try {
-        built.headings = await outlineHeadings(doc, built.text, new Map((built.pages ?? []).map((p) => [p.number, p])));
+        const outline = await outlineHeadings(doc, built.text, new Map((built.pages ?? []).map((p) => [p.number, p])));
+        if (outline.length > 0) built.headings = mergeHeadings(outline, built.headings);
       } catch {
         // The outline is optional structure; a broken one must not fail a readable document.
       }
