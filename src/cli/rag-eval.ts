@@ -27,7 +27,7 @@ import { ingestFile } from '../ingest/ingest';
 import { configurePdf } from '../ingest/parsers/pdf-assets';
 import { Library } from '../library/library';
 import { AppError, errorText, isAppError } from '../protocol/errors';
-import { DEFAULT_SETTINGS, type Settings } from '../settings/defaults';
+import { DEFAULT_SETTINGS, retrievalOptions, type Settings } from '../settings/defaults';
 import { validateSettings } from '../settings/validate';
 import { Store } from '../store';
 import { loadLocalEmbedder } from './local-model';
@@ -263,10 +263,9 @@ async function main(): Promise<number> {
           ? (await loaded.embedder.embed({ texts: [q.question], kind: 'query', batchSize: 1 })).vectors
           : undefined;
         const res = await lib.search({
+          ...retrievalOptions(settings.retrieval),
           query: q.question,
-          mode,
           k: depth,
-          rrfK: settings.retrieval.rrfK,
           ...(queryVector ? { queryVector } : {}),
         });
         searchMs += performance.now() - started;

@@ -12,7 +12,7 @@
 
 import type { ChatEngine, ChatMessage, GenerationParams, GenerationResult } from '../generate/engine';
 import { groundedMessages, plainMessages, PROMPT_VERSION, type PromptPassage } from '../generate/prompts';
-import type { SearchMode } from '../index/types';
+import type { RetrievalOptions } from '../index/types';
 import { AppError, isAppError, serializeError, type SerializedError } from '../protocol/errors';
 import type { SearchHit, SearchResult } from '../protocol/library';
 
@@ -20,7 +20,7 @@ export type Side = 'plain' | 'grounded';
 
 export interface CompareRequest {
   question: string;
-  retrieval: { mode: SearchMode; k: number; rrfK?: number };
+  retrieval: RetrievalOptions;
   params: GenerationParams;
 }
 

@@ -73,6 +73,30 @@ export function analyze(text: string): string[] {
   return out;
 }
 
+/**
+ * Words that make a text a question or a request rather than say what it is about ("How has ...
+ * changed?", "Can you list ...", "What does the report say about ..."). Dropped from queries only:
+ * chunks keep them, so a stored keyword entry never depends on this list. Matching them scores
+ * passages for sharing a question's grammar: in the 10-Q dev set, "has", "been", "any" and "over"
+ * pulled up boilerplate such as "there has not been any change in our internal control".
+ */
+export const QUESTION_WORDS: ReadonlySet<string> = new Set(
+  [
+    'what', 'which', 'who', 'whom', 'whose', 'when', 'where', 'why', 'how', 'whether',
+    'do', 'does', 'did', 'done', 'doing', 'has', 'have', 'had', 'having', 'been', 'being', 'am', 'were',
+    'can', 'could', 'would', 'should', 'may', 'might', 'must', 'shall',
+    'any', 'some', 'about', 'over', 'across', 'please', 'tell', 'me', 'us', 'i', 'we', 'you', 'your', 'our', 'my',
+    'describe', 'explain', 'list', 'show', 'give', 'summarize', 'summarise', 'provide', 'identify', 'discuss', 'find',
+  ].map((w) => stem(w)),
+); // prettier-ignore
+
+/** A query's terms: `analyze()`, without the words that only make it a question (see QUESTION_WORDS). */
+export function analyzeQuery(text: string): string[] {
+  const terms = analyze(text).filter((t) => !QUESTION_WORDS.has(t));
+  // A query made only of such words ("How?") keeps them: they are all it has.
+  return terms.length > 0 ? terms : analyze(text);
+}
+
 /** Largest term frequency a `KeywordEntry` can hold (its `tf` is a Uint16Array); higher counts saturate. */
 const MAX_TF = 0xffff;
 

@@ -23,7 +23,7 @@
  * (in whatever order the store returns them) ranks exactly like the one that grew.
  */
 
-import { analyze } from './analyze';
+import { analyzeQuery } from './analyze';
 import { byId, TopK } from './topk';
 import type { KeywordEntry } from './types';
 
@@ -241,9 +241,9 @@ export class KeywordIndex {
     this.bulkAdd(live);
   }
 
-  /** The best `k` chunks for a query text, analysed exactly as chunks were at ingest. */
+  /** The best `k` chunks for a query text, analysed as chunks were at ingest, less its question words (analyzeQuery). */
   search(query: string, k: number): KeywordResult[] {
-    return this.searchTerms(analyze(query), k);
+    return this.searchTerms(analyzeQuery(query), k);
   }
 
   /**

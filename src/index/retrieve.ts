@@ -9,7 +9,9 @@
 
 import type { DenseIndex, DenseResult } from './dense';
 import { reciprocalRankFusion, DEFAULT_RRF_K } from './fusion';
+import type { DocumentIndex } from './documents';
 import type { KeywordIndex, KeywordResult } from './keyword';
+import { byId } from './topk';
 import type { Candidate, Hit, SearchMode } from './types';
 
 /**
@@ -40,12 +42,16 @@ export interface RetrieveRequest {
   weights?: { keyword: number; dense: number } | undefined;
   /** Per-retriever depth for hybrid; default max(k, HYBRID_CANDIDATES). */
   candidates?: number | undefined;
+  /** Document-aware ranking strength (see documents.ts); 0 or absent = off. */
+  documentBoost?: number | undefined;
 }
 
 export interface Retrievers {
   keyword: KeywordIndex;
   /** Absent or empty until some chunks have vectors. */
   dense?: DenseIndex | null | undefined;
+  /** Document profiles, for document-aware ranking. */
+  documents?: DocumentIndex | null | undefined;
 }
 
 export interface RetrieveResult {
@@ -71,7 +77,34 @@ function denseUnavailable(req: RetrieveRequest, dense: DenseIndex | null | undef
  * Runs the request. Throws `EmbeddingModelMismatch` when `queryModel` (or the vector length) does
  * not match the dense index: that is a settings problem the user must fix, not something to hide.
  */
-export function retrieve(req: RetrieveRequest, { keyword, dense }: Retrievers): RetrieveResult {
+/** The document id of a chunk id (`${docId}:${ordinal}`). */
+const docOf = (chunkId: string): string => chunkId.slice(0, chunkId.lastIndexOf(':'));
+
+/**
+ * Keyword search with document-aware ranking: BM25 finds a deeper list, each candidate's score is
+ * multiplied by 1 + boost × (its document's match / the best match), and the list is re-sorted.
+ * Returns the (lifted) results and each chunk's document match (0..1) for the trace.
+ */
+function keywordSearch(
+  req: RetrieveRequest,
+  keyword: KeywordIndex,
+  documents: DocumentIndex | null | undefined,
+  n: number,
+): { list: KeywordResult[]; match: Map<string, number> } {
+  const boost = req.documentBoost ?? 0;
+  const scores = boost > 0 && documents && documents.size > 1 ? documents.score(req.query) : null;
+  if (!scores || scores.max <= 0) return { list: keyword.search(req.query, n), match: new Map() };
+  const match = new Map<string, number>();
+  const lifted = keyword.search(req.query, Math.max(n, HYBRID_CANDIDATES)).map((r) => {
+    const m = (scores.byDoc.get(docOf(r.chunkId)) ?? 0) / scores.max;
+    if (m > 0) match.set(r.chunkId, m);
+    return { chunkId: r.chunkId, score: r.score * (1 + boost * m) };
+  });
+  lifted.sort((a, b) => b.score - a.score || byId(a.chunkId, b.chunkId));
+  return { list: lifted.slice(0, n), match };
+}
+
+export function retrieve(req: RetrieveRequest, { keyword, dense, documents }: Retrievers): RetrieveResult {
   const started = performance.now();
   const k = Math.max(0, Math.floor(req.k));
   let mode = req.mode;
@@ -94,8 +127,10 @@ export function retrieve(req: RetrieveRequest, { keyword, dense }: Retrievers): 
   let hits: Hit[];
   let candidates: Candidate[];
   const depth = Math.max(k, TRACE_CANDIDATES);
+  let docMatch = new Map<string, number>();
   if (mode === 'keyword') {
-    const list = timed('keyword', () => keyword.search(req.query, depth));
+    const { list, match } = timed('keyword', () => keywordSearch(req, keyword, documents, depth));
+    docMatch = match;
     candidates = list.map((r, i) => ({ chunkId: r.chunkId, keyword: { rank: i + 1, score: r.score }, inTopK: i < k }));
     hits = list.slice(0, k).map((r, i) => ({ chunkId: r.chunkId, rank: i + 1, score: r.score, keyword: { rank: i + 1, score: r.score } }));
   } else if (mode === 'dense') {
@@ -104,7 +139,8 @@ export function retrieve(req: RetrieveRequest, { keyword, dense }: Retrievers): 
     hits = list.slice(0, k).map((r, i) => ({ chunkId: r.chunkId, rank: i + 1, score: r.score, dense: { rank: i + 1, score: r.score } }));
   } else {
     const n = Math.max(k, req.candidates ?? HYBRID_CANDIDATES);
-    const kw: KeywordResult[] = timed('keyword', () => keyword.search(req.query, n));
+    const { list: kw, match } = timed('keyword', () => keywordSearch(req, keyword, documents, n));
+    docMatch = match;
     const dn: DenseResult[] = timed('dense', () => dense!.search(req.queryVector!, n, req.queryModel));
     const weights = req.weights ?? { keyword: 1, dense: 1 };
     const fused = reciprocalRankFusion([kw, dn], { k: req.rrfK ?? DEFAULT_RRF_K, weights: [weights.keyword, weights.dense] });
@@ -122,6 +158,12 @@ export function retrieve(req: RetrieveRequest, { keyword, dense }: Retrievers): 
       if (dr > 0) c.dense = { rank: dr, score: dn[dr - 1]!.score };
       return c;
     });
+  }
+  if (docMatch.size > 0) {
+    for (const x of [...hits, ...candidates]) {
+      const m = docMatch.get(x.chunkId);
+      if (m !== undefined) x.documentMatch = m;
+    }
   }
   ms.total = performance.now() - started;
   const result: RetrieveResult = { hits, candidates, modeUsed: mode, ms };

@@ -21,6 +21,21 @@ export interface KeywordEntry {
 
 export type SearchMode = 'keyword' | 'dense' | 'hybrid';
 
+/**
+ * How one search runs, as the settings and a caller's overrides decide it (see
+ * src/settings/defaults.ts, RetrievalSettings, for each option's meaning, range and default). Passed
+ * whole from the page to the library worker, so a new option needs no plumbing in between.
+ */
+export interface RetrievalOptions {
+  mode: SearchMode;
+  /** Passages wanted. */
+  k: number;
+  /** RRF damping for hybrid (see fusion.ts). */
+  rrfK?: number;
+  /** How strongly passages of the documents a question is about are lifted (see documents.ts); 0 = off. */
+  documentBoost?: number;
+}
+
 /** A chunk a retriever proposed, with whether it made the final top k (for the retrieval trace). */
 export interface Candidate {
   chunkId: string;
@@ -28,6 +43,8 @@ export interface Candidate {
   dense?: { rank: number; score: number };
   /** Hybrid only: rank and RRF score after fusion. */
   fused?: { rank: number; score: number };
+  /** How well its document matches the question (1 = the best-matching document), when that lifted its keyword score. */
+  documentMatch?: number;
   inTopK: boolean;
 }
 
@@ -42,4 +59,6 @@ export interface Hit {
   keyword?: { rank: number; score: number };
   /** 1-based rank and cosine similarity in the dense list, when the chunk was in it. */
   dense?: { rank: number; score: number };
+  /** See Candidate.documentMatch. */
+  documentMatch?: number;
 }

@@ -7,6 +7,7 @@ import { AppError, throwIfCancelled } from '../protocol/errors';
 import type { Progress } from '../protocol/progress';
 import { chunkDocument, type ChunkOptions } from './chunker';
 import { chunkContext, documentLabel } from './context';
+import { documentProfile, type DocumentProfile } from '../index/documents';
 import { parseFile } from './registry';
 import { formatBytes } from './sizes';
 import type { Chunk, ParsedDocument } from './types';
@@ -17,6 +18,8 @@ export interface IngestedDocument extends ParsedDocument {
   name: string;
   size: number;
   chunks: Chunk[];
+  /** What the document says about itself, for document-aware ranking (src/index/documents.ts). */
+  profile: DocumentProfile;
   parseMs: number;
 }
 
@@ -62,8 +65,9 @@ export async function ingestFile(
   const chunks = chunkDocument(parsed, id, opts.chunking);
   const label = documentLabel(opts.name, parsed.title, parsed.runningTitle);
   for (const c of chunks) c.context = chunkContext(label, c.headingPath);
+  const profile = documentProfile(label, parsed.text, { openingEnd: parsed.pages?.[0]?.end, headings: parsed.headings });
   return {
     kind: 'parsed',
-    doc: { ...parsed, id, name: opts.name, size: file.size, chunks, parseMs: Math.round(performance.now() - started) },
+    doc: { ...parsed, id, name: opts.name, size: file.size, chunks, profile, parseMs: Math.round(performance.now() - started) },
   };
 }

@@ -10,10 +10,11 @@
  */
 
 import { DenseIndex } from '../index/dense';
+import { DocumentIndex, documentProfile, type DocumentProfile } from '../index/documents';
 import { keywordEntry } from '../index/analyze';
 import { KeywordIndex } from '../index/keyword';
 import { retrieve, type RetrieveRequest } from '../index/retrieve';
-import { indexedText } from '../ingest/context';
+import { documentLabel, indexedText } from '../ingest/context';
 import type { IngestedDocument } from '../ingest/ingest';
 import { AppError } from '../protocol/errors';
 import type {
@@ -59,9 +60,16 @@ function toLibraryDoc(d: DocumentSummary, model: string): LibraryDoc {
   return out;
 }
 
+/** A stored document's profile; one stored before profiles existed gets one from its name and title. */
+function profileOf(d: DocumentSummary): DocumentProfile {
+  return d.profile ?? documentProfile(documentLabel(d.name, d.title), '');
+}
+
 export class Library {
   private keyword = new KeywordIndex();
   private dense: DenseIndex | null = null;
+  /** What each document says about itself, for document-aware ranking. */
+  private profiles = new DocumentIndex();
   /** The collection's documents in the order the list shows them (oldest first). */
   private docs = new Map<string, LibraryDoc>();
   private readyMs = 0;
@@ -132,12 +140,15 @@ export class Library {
       for (const d of v.docs) dense.add(d.chunkIds, d.vectors, v.dim, v.model);
     }
     const docs = new Map<string, LibraryDoc>();
+    const profiles = new DocumentIndex();
     for (const d of [...loaded.documents].sort((a, b) => a.addedAt - b.addedAt || (a.id < b.id ? -1 : 1))) {
       docs.set(d.id, toLibraryDoc(d, this.model));
+      profiles.set(d.id, profileOf(d));
     }
     this.keyword = keyword;
     this.dense = dense;
     this.docs = docs;
+    this.profiles = profiles;
     this.lastLoad = { readMs: read - started, buildMs: performance.now() - read };
   }
 
@@ -173,6 +184,7 @@ export class Library {
       return { status, doc: stored };
     }
     this.keyword.add(entries);
+    this.profiles.set(doc.id, doc.profile);
     const listed = toLibraryDoc(
       {
         ...fields,
@@ -227,6 +239,7 @@ export class Library {
     this.keyword.remove(ids);
     this.dense?.remove(ids);
     this.docs.delete(docId);
+    this.profiles.remove(docId);
     return existed;
   }
 
@@ -253,7 +266,8 @@ export class Library {
     if (req.queryVector) r.queryVector = req.queryVector;
     if (req.rrfK !== undefined) r.rrfK = req.rrfK;
     if (req.weights !== undefined) r.weights = req.weights;
-    const result = retrieve(r, { keyword: this.keyword, dense: this.dense });
+    if (req.documentBoost !== undefined) r.documentBoost = req.documentBoost;
+    const result = retrieve(r, { keyword: this.keyword, dense: this.dense, documents: this.profiles });
     const chunks = await this.store.getChunks(
       this.collectionId,
       result.hits.map((h) => h.chunkId),

@@ -7,7 +7,7 @@
 import type { Method } from './rpc';
 import type { DocFormat } from '../ingest/types';
 import type { IngestedDocument } from '../ingest/ingest';
-import type { Candidate, Hit, SearchMode } from '../index/types';
+import type { Candidate, Hit, RetrievalOptions, SearchMode } from '../index/types';
 import type { ComparisonRecord, DocumentRecord } from '../store/schema';
 import type { CollectionUsage } from '../store/store';
 
@@ -73,14 +73,11 @@ export interface PendingEmbedding {
   otherModels: string[];
 }
 
-export interface SearchRequest {
+export interface SearchRequest extends RetrievalOptions {
   query: string;
   /** The query's embedding by the open model; without it dense and hybrid fall back to keyword. */
   queryVector?: Float32Array;
-  mode: SearchMode;
-  k: number;
-  /** RRF damping and per-retriever weights for hybrid (see src/index/fusion.ts); defaults there. */
-  rrfK?: number;
+  /** Per-retriever weights for hybrid (see src/index/fusion.ts); default 1 each. */
   weights?: { keyword: number; dense: number };
   /**
    * Why the page has no query vector (e.g. the embedding model is still downloading): reported

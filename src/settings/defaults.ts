@@ -6,6 +6,7 @@
  */
 
 import type { WebLlmCacheBackend } from '../generate/webllm-download';
+import type { RetrievalOptions } from '../index/types';
 
 export type DevicePreference = 'auto' | 'webgpu' | 'wasm';
 export type LlmEngineKind = 'auto' | 'webllm' | 'transformers';
@@ -72,6 +73,12 @@ export interface RetrievalSettings {
   topK: number;
   /** Reciprocal-rank-fusion damping (see src/index/fusion.ts). Range 1..1000, default 60. */
   rrfK: number;
+  /**
+   * Document-aware ranking (src/index/documents.ts): a keyword match in the document a question is
+   * about (by its name, title, running header or cover page, e.g. "Apple", "Q3 2022", "latest")
+   * scores up to (1 + this) times as much as the same match elsewhere. Range 0..4; 0 = off; default 1.
+   */
+  documentBoost: number;
 }
 
 export interface Settings {
@@ -106,6 +113,7 @@ export const DEFAULT_SETTINGS: Settings = {
     mode: 'hybrid',
     topK: 5,
     rrfK: 60,
+    documentBoost: 1,
   },
   llm: {
     engine: 'auto',
@@ -130,8 +138,14 @@ export const LIMITS = {
   batchSize: { min: 1, max: 256 },
   topK: { min: 1, max: 50 },
   rrfK: { min: 1, max: 1000 },
+  documentBoost: { min: 0, max: 4 },
   maxTokens: { min: 1, max: 4096 },
   temperature: { min: 0, max: 2 },
   topP: { min: 0.01, max: 1 },
   seed: { min: 0, max: 2 ** 31 - 1 },
 } as const;
+
+/** The options one search runs with, from the saved retrieval settings (callers may override mode and k). */
+export function retrievalOptions(r: RetrievalSettings): RetrievalOptions {
+  return { mode: r.mode, k: r.topK, rrfK: r.rrfK, documentBoost: r.documentBoost };
+}

@@ -132,6 +132,7 @@ export function restoreSettings(
       mode: r.oneOf('retrieval.mode', q.mode, d.retrieval.mode, SEARCH_MODES),
       topK: r.number('retrieval.topK', q.topK, d.retrieval.topK, LIMITS.topK, true),
       rrfK: r.number('retrieval.rrfK', q.rrfK, d.retrieval.rrfK, LIMITS.rrfK, true),
+      documentBoost: r.number('retrieval.documentBoost', q.documentBoost, d.retrieval.documentBoost, LIMITS.documentBoost),
     },
     llm: {
       engine: r.oneOf('llm.engine', l.engine, d.llm.engine, ENGINES),

@@ -14,7 +14,7 @@ import type { PassageContext, SearchResult } from '../protocol/library';
 import type { ComparisonRecord } from '../store/schema';
 import type { LibraryState } from './library.svelte';
 import type { Progress } from '../protocol/progress';
-import type { Settings } from '../settings/defaults';
+import { retrievalOptions, type Settings } from '../settings/defaults';
 import { GenerateCheck } from './selftest.svelte';
 import type { SearchState } from './search.svelte';
 import { createChatEngine, type Supervised } from './workers';
@@ -110,7 +110,7 @@ export class CompareState {
         topP: s.llm.topP,
         seed: s.llm.seed,
       };
-      const retrieval = { mode: opts.mode ?? s.retrieval.mode, k: opts.k ?? s.retrieval.topK, rrfK: s.retrieval.rrfK };
+      const retrieval = { ...retrievalOptions(s.retrieval), mode: opts.mode ?? s.retrieval.mode, k: opts.k ?? s.retrieval.topK };
       this.last = await runComparison(
         { question, retrieval, params },
         {

@@ -6,8 +6,8 @@
 
 import { errorText, serializeError, type SerializedError } from '../protocol/errors';
 import type { SearchResult } from '../protocol/library';
-import type { SearchMode } from '../index/types';
-import type { Settings } from '../settings/defaults';
+import type { RetrievalOptions, SearchMode } from '../index/types';
+import { retrievalOptions, type Settings } from '../settings/defaults';
 import type { LibraryState } from './library.svelte';
 
 export interface SearchOverrides {
@@ -44,7 +44,7 @@ export class SearchState {
     this.busy = true;
     this.error = null;
     try {
-      const res = await this.retrieve(text, { mode, k: overrides.k ?? s.topK, rrfK: s.rrfK }, () => id === this.seq);
+      const res = await this.retrieve(text, { ...retrievalOptions(s), mode, k: overrides.k ?? s.topK }, () => id === this.seq);
       if (!res) return;
       this.result = res;
       this.query = text;
@@ -63,16 +63,12 @@ export class SearchState {
    * when the library has vectors, then the library worker. Null when `current()` turns false
    * meanwhile (a newer request superseded this one).
    */
-  async retrieve(
-    text: string,
-    r: { mode: SearchMode; k: number; rrfK?: number },
-    current: () => boolean = () => true,
-  ): Promise<SearchResult | null> {
+  async retrieve(text: string, r: RetrievalOptions, current: () => boolean = () => true): Promise<SearchResult | null> {
     const vector = r.mode === 'keyword' ? {} : await this.embedQuestion(text);
     if (!current()) return null;
     this.status = null;
     const lib = await this.library.searcher();
-    const res = await lib.search({ query: text, mode: r.mode, k: r.k, ...(r.rrfK !== undefined ? { rrfK: r.rrfK } : {}), ...vector });
+    const res = await lib.search({ ...r, query: text, ...vector });
     return current() ? res : null;
   }
 

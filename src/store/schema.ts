@@ -11,6 +11,7 @@
 import type { DBSchema, IDBPDatabase, IDBPTransaction, StoreNames } from 'idb';
 import type { ComparisonResult } from '../compare/run';
 import type { ChatModelInfo } from '../generate/engine';
+import type { DocumentProfile } from '../index/documents';
 import type { KeywordEntry } from '../index/types';
 import type { Chunk, DocFormat } from '../ingest/types';
 
@@ -45,6 +46,8 @@ export interface DocumentRecord {
   chunkCount: number;
   /** Bytes of the kept original file (in the `originals` store), when the caller passed one. */
   originalSize?: number;
+  /** What the document says about itself, for document-aware ranking; absent on documents stored before it existed. */
+  profile?: DocumentProfile;
 }
 
 /**

@@ -192,6 +192,7 @@ export function documentFields(doc: IngestedDocument, original?: Blob): NewDocum
   if (doc.title !== undefined) out.title = doc.title;
   if (doc.pageCount !== undefined) out.pageCount = doc.pageCount;
   if (doc.encoding !== undefined) out.encoding = doc.encoding;
+  if (doc.profile !== undefined) out.profile = doc.profile;
   if (original) out.original = original;
   return out;
 }
