@@ -117,6 +117,12 @@ export class KeywordIndex {
     return this.slotOf.has(chunkId);
   }
 
+  /** A chunk's distinct analysed terms (from its stored entry), or undefined when it is not indexed. */
+  termsOf(chunkId: string): readonly string[] | undefined {
+    const slot = this.slotOf.get(chunkId);
+    return slot === undefined ? undefined : this.entries[slot]?.terms;
+  }
+
   /** Adds chunks; an entry whose chunkId is already indexed replaces the old one. */
   add(entries: Iterable<KeywordEntry>): void {
     let list = Array.isArray(entries) ? (entries as KeywordEntry[]) : [...entries];

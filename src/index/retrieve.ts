@@ -44,6 +44,8 @@ export interface RetrieveRequest {
   candidates?: number | undefined;
   /** Document-aware ranking strength (see documents.ts); 0 or absent = off. */
   documentBoost?: number | undefined;
+  /** Near-duplicates of higher-ranked passages move down (see demoteNearDuplicates); default true. */
+  demoteDuplicates?: boolean | undefined;
 }
 
 export interface Retrievers {
@@ -77,6 +79,43 @@ function denseUnavailable(req: RetrieveRequest, dense: DenseIndex | null | undef
  * Runs the request. Throws `EmbeddingModelMismatch` when `queryModel` (or the vector length) does
  * not match the dense index: that is a settings problem the user must fix, not something to hide.
  */
+/** A passage in a ranking, before it is cut into hits and trace candidates. */
+type Ranked = Omit<Candidate, 'inTopK'> & { score: number };
+
+/**
+ * Two passages whose analysed terms overlap at least this much (Jaccard) say the same thing; the
+ * lower-ranked one moves below every passage that is not a near-duplicate. Range 0.5..1; default
+ * 0.8: the same paragraph in four quarterly filings (with their own labels) scores about 0.9, two
+ * quarters' versions of one table (same labels, other numbers) well below.
+ */
+export const NEAR_DUPLICATE_JACCARD = 0.8;
+
+/** Moves near-duplicates of higher-ranked passages after the rest, in their order, marked for the trace. */
+export function demoteNearDuplicates(ordered: readonly Ranked[], termsOf: (chunkId: string) => readonly string[] | undefined): Ranked[] {
+  const kept: Array<{ id: string; terms: ReadonlySet<string> }> = [];
+  const unique: Ranked[] = [];
+  const later: Ranked[] = [];
+  for (const r of ordered) {
+    const terms = new Set(termsOf(r.chunkId) ?? []);
+    let dupOf: string | undefined;
+    if (terms.size > 0) {
+      for (const k of kept) {
+        let shared = 0;
+        for (const t of terms) if (k.terms.has(t)) shared++;
+        if (shared / (terms.size + k.terms.size - shared) >= NEAR_DUPLICATE_JACCARD) {
+          dupOf = k.id;
+          break;
+        }
+      }
+    }
+    if (dupOf === undefined) {
+      kept.push({ id: r.chunkId, terms });
+      unique.push(r);
+    } else later.push({ ...r, nearDuplicateOf: dupOf });
+  }
+  return [...unique, ...later];
+}
+
 /** The document id of a chunk id (`${docId}:${ordinal}`). */
 const docOf = (chunkId: string): string => chunkId.slice(0, chunkId.lastIndexOf(':'));
 
@@ -124,47 +163,44 @@ export function retrieve(req: RetrieveRequest, { keyword, dense, documents }: Re
     return out;
   };
 
-  let hits: Hit[];
-  let candidates: Candidate[];
+  // 1. Each retriever's list, deep enough for fusion, document lifting and duplicate demotion.
   const depth = Math.max(k, TRACE_CANDIDATES);
+  const pool = Math.max(depth, req.candidates ?? HYBRID_CANDIDATES);
+  let kw: KeywordResult[] = [];
+  let dn: DenseResult[] = [];
   let docMatch = new Map<string, number>();
-  if (mode === 'keyword') {
-    const { list, match } = timed('keyword', () => keywordSearch(req, keyword, documents, depth));
-    docMatch = match;
-    candidates = list.map((r, i) => ({ chunkId: r.chunkId, keyword: { rank: i + 1, score: r.score }, inTopK: i < k }));
-    hits = list.slice(0, k).map((r, i) => ({ chunkId: r.chunkId, rank: i + 1, score: r.score, keyword: { rank: i + 1, score: r.score } }));
-  } else if (mode === 'dense') {
-    const list = timed('dense', () => dense!.search(req.queryVector!, depth, req.queryModel));
-    candidates = list.map((r, i) => ({ chunkId: r.chunkId, dense: { rank: i + 1, score: r.score }, inTopK: i < k }));
-    hits = list.slice(0, k).map((r, i) => ({ chunkId: r.chunkId, rank: i + 1, score: r.score, dense: { rank: i + 1, score: r.score } }));
-  } else {
-    const n = Math.max(k, req.candidates ?? HYBRID_CANDIDATES);
-    const { list: kw, match } = timed('keyword', () => keywordSearch(req, keyword, documents, n));
-    docMatch = match;
-    const dn: DenseResult[] = timed('dense', () => dense!.search(req.queryVector!, n, req.queryModel));
+  if (mode !== 'dense') {
+    const found = timed('keyword', () => keywordSearch(req, keyword, documents, pool));
+    kw = found.list;
+    docMatch = found.match;
+  }
+  if (mode !== 'keyword') dn = timed('dense', () => dense!.search(req.queryVector!, pool, req.queryModel));
+
+  // 2. The order the mode gives, with what each retriever said.
+  let ordered: Ranked[];
+  if (mode === 'keyword') ordered = kw.map((r, i) => ({ chunkId: r.chunkId, score: r.score, keyword: { rank: i + 1, score: r.score } }));
+  else if (mode === 'dense') ordered = dn.map((r, i) => ({ chunkId: r.chunkId, score: r.score, dense: { rank: i + 1, score: r.score } }));
+  else {
     const weights = req.weights ?? { keyword: 1, dense: 1 };
     const fused = reciprocalRankFusion([kw, dn], { k: req.rrfK ?? DEFAULT_RRF_K, weights: [weights.keyword, weights.dense] });
-    hits = fused.slice(0, k).map((f, i) => {
-      const hit: Hit = { chunkId: f.chunkId, rank: i + 1, score: f.score };
+    ordered = fused.map((f, i) => {
+      const r: Ranked = { chunkId: f.chunkId, score: f.score, fused: { rank: i + 1, score: f.score } };
       const [kr, dr] = f.ranks as [number, number];
-      if (kr > 0) hit.keyword = { rank: kr, score: kw[kr - 1]!.score };
-      if (dr > 0) hit.dense = { rank: dr, score: dn[dr - 1]!.score };
-      return hit;
-    });
-    candidates = fused.slice(0, depth).map((f, i) => {
-      const c: Candidate = { chunkId: f.chunkId, fused: { rank: i + 1, score: f.score }, inTopK: i < k };
-      const [kr, dr] = f.ranks as [number, number];
-      if (kr > 0) c.keyword = { rank: kr, score: kw[kr - 1]!.score };
-      if (dr > 0) c.dense = { rank: dr, score: dn[dr - 1]!.score };
-      return c;
+      if (kr > 0) r.keyword = { rank: kr, score: kw[kr - 1]!.score };
+      if (dr > 0) r.dense = { rank: dr, score: dn[dr - 1]!.score };
+      return r;
     });
   }
-  if (docMatch.size > 0) {
-    for (const x of [...hits, ...candidates]) {
-      const m = docMatch.get(x.chunkId);
-      if (m !== undefined) x.documentMatch = m;
-    }
+  for (const r of ordered) {
+    const m = docMatch.get(r.chunkId);
+    if (m !== undefined) r.documentMatch = m;
   }
+
+  // 3. Near-duplicates (the same boilerplate in look-alike documents) make way for other passages.
+  if (req.demoteDuplicates !== false) ordered = demoteNearDuplicates(ordered, (id) => keyword.termsOf(id));
+
+  const hits: Hit[] = ordered.slice(0, k).map(({ nearDuplicateOf: _, ...r }, i) => ({ ...r, rank: i + 1 }));
+  const candidates: Candidate[] = ordered.slice(0, depth).map(({ score: _, ...r }, i) => ({ ...r, inTopK: i < k }));
   ms.total = performance.now() - started;
   const result: RetrieveResult = { hits, candidates, modeUsed: mode, ms };
   if (fallbackReason !== undefined) result.fallbackReason = fallbackReason;

@@ -34,6 +34,8 @@ export interface RetrievalOptions {
   rrfK?: number;
   /** How strongly passages of the documents a question is about are lifted (see documents.ts); 0 = off. */
   documentBoost?: number;
+  /** Near-duplicates of higher-ranked passages move down (see retrieve.ts); default true. */
+  demoteDuplicates?: boolean;
 }
 
 /** A chunk a retriever proposed, with whether it made the final top k (for the retrieval trace). */
@@ -45,6 +47,8 @@ export interface Candidate {
   fused?: { rank: number; score: number };
   /** How well its document matches the question (1 = the best-matching document), when that lifted its keyword score. */
   documentMatch?: number;
+  /** The higher-ranked passage it nearly repeats, when that moved it down. */
+  nearDuplicateOf?: string;
   inTopK: boolean;
 }
 

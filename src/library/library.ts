@@ -267,6 +267,7 @@ export class Library {
     if (req.rrfK !== undefined) r.rrfK = req.rrfK;
     if (req.weights !== undefined) r.weights = req.weights;
     if (req.documentBoost !== undefined) r.documentBoost = req.documentBoost;
+    if (req.demoteDuplicates !== undefined) r.demoteDuplicates = req.demoteDuplicates;
     const result = retrieve(r, { keyword: this.keyword, dense: this.dense, documents: this.profiles });
     const chunks = await this.store.getChunks(
       this.collectionId,

@@ -79,6 +79,11 @@ export interface RetrievalSettings {
    * scores up to (1 + this) times as much as the same match elsewhere. Range 0..4; 0 = off; default 1.
    */
   documentBoost: number;
+  /**
+   * Near-duplicate passages (the same paragraph in several look-alike documents) move below the
+   * other results, so the top k is not one paragraph four times (src/index/retrieve.ts). Default on.
+   */
+  demoteDuplicates: boolean;
 }
 
 export interface Settings {
@@ -114,6 +119,7 @@ export const DEFAULT_SETTINGS: Settings = {
     topK: 5,
     rrfK: 60,
     documentBoost: 1,
+    demoteDuplicates: true,
   },
   llm: {
     engine: 'auto',
@@ -147,5 +153,5 @@ export const LIMITS = {
 
 /** The options one search runs with, from the saved retrieval settings (callers may override mode and k). */
 export function retrievalOptions(r: RetrievalSettings): RetrievalOptions {
-  return { mode: r.mode, k: r.topK, rrfK: r.rrfK, documentBoost: r.documentBoost };
+  return { mode: r.mode, k: r.topK, rrfK: r.rrfK, documentBoost: r.documentBoost, demoteDuplicates: r.demoteDuplicates };
 }

@@ -72,6 +72,10 @@ class Restorer {
     return this.pick(key, value, fallback, (v): v is T => allowed.includes(v as T), `must be one of ${allowed.join(', ')}`);
   }
 
+  flag(key: string, value: unknown, fallback: boolean): boolean {
+    return this.pick(key, value, fallback, (v): v is boolean => typeof v === 'boolean', 'must be true or false');
+  }
+
   number(key: string, value: unknown, fallback: number, b: Bounds, integer = false): number {
     return this.pick(
       key,
@@ -133,6 +137,7 @@ export function restoreSettings(
       topK: r.number('retrieval.topK', q.topK, d.retrieval.topK, LIMITS.topK, true),
       rrfK: r.number('retrieval.rrfK', q.rrfK, d.retrieval.rrfK, LIMITS.rrfK, true),
       documentBoost: r.number('retrieval.documentBoost', q.documentBoost, d.retrieval.documentBoost, LIMITS.documentBoost),
+      demoteDuplicates: r.flag('retrieval.demoteDuplicates', q.demoteDuplicates, d.retrieval.demoteDuplicates),
     },
     llm: {
       engine: r.oneOf('llm.engine', l.engine, d.llm.engine, ENGINES),
