@@ -5,8 +5,12 @@
  *   an embedded base64 blob, is cut at the chunk size because it cannot fit otherwise).
  * - Prefers paragraph boundaries, then sentence boundaries, then word boundaries.
  * - Respects headings: a chunk never spans two sections; a section's heading opens its first chunk.
+ *   A heading with no text of its own ("Note 5 – Income Taxes" straight above "State Aid Decision")
+ *   opens the next section's first chunk instead of being a chunk of a few tokens by itself, and a
+ *   chunk's heading path is the one in force where its own text starts.
  * - Overlap: each chunk after the first in a section repeats the previous chunk's last sentences
- *   (up to `overlapTokens`), so a fact split across a boundary is still retrievable whole.
+ *   (up to `overlapTokens`), so a fact split across a boundary is still retrievable whole; not
+ *   when the next piece is too large to follow the repeated part in one chunk.
  * - Deterministic: the same text and options give the same chunks, offsets and ids.
  */
 
@@ -123,10 +127,27 @@ function piecesOf(text: string, section: Section, limit: number): Piece[] {
   return pieces;
 }
 
-/** Sections: the text between consecutive headings (a heading belongs to the section it opens). */
+/**
+ * Sections: the text between consecutive headings (a heading belongs to the section it opens); a
+ * section that is nothing but its heading joins the next one.
+ */
 function sections(doc: ParsedDocument): Section[] {
   const starts = [...new Set([0, ...doc.headings.map((h) => h.start).filter((s) => s > 0 && s < doc.text.length)])].sort((a, b) => a - b);
-  return starts.map((start, i) => ({ start, end: starts[i + 1] ?? doc.text.length }));
+  const heading = new Map(doc.headings.map((h) => [h.start, h.text.length]));
+  const out: Section[] = [];
+  let open: number | null = null;
+  starts.forEach((start, i) => {
+    const end = starts[i + 1] ?? doc.text.length;
+    const own = heading.get(start);
+    const bare = own !== undefined && end < doc.text.length && doc.text.slice(start + own, end).trim() === '';
+    open ??= start;
+    if (!bare) {
+      out.push({ start: open, end });
+      open = null;
+    }
+  });
+  if (open !== null) out.push({ start: open, end: doc.text.length });
+  return out;
 }
 
 function headingPathAt(headings: HeadingMark[], offset: number): string[] {
@@ -148,6 +169,7 @@ function validate(opts: ChunkOptions): ChunkOptions {
 export function chunkDocument(doc: ParsedDocument, docId: string, options: ChunkOptions = DEFAULT_CHUNK_OPTIONS): Chunk[] {
   const { chunkTokens: limit, overlapTokens } = validate(options);
   const headings = [...doc.headings].sort((a, b) => a.start - b.start);
+  const headingStarts = new Set(headings.map((h) => h.start));
   const chunks: Chunk[] = [];
 
   for (const section of sections(doc)) {
@@ -167,6 +189,9 @@ export function chunkDocument(doc: ParsedDocument, docId: string, options: Chunk
       const start = pieces[i]!.start;
       const end = pieces[j - 1]!.end;
       const text = doc.text.slice(start, end);
+      // The chunk's own text starts after any headings that open it.
+      let at = i;
+      while (at < j - 1 && headingStarts.has(pieces[at]!.start)) at++;
       const chunk: Chunk = {
         id: `${docId}:${chunks.length}`,
         docId,
@@ -174,7 +199,7 @@ export function chunkDocument(doc: ParsedDocument, docId: string, options: Chunk
         text,
         start,
         end,
-        headingPath: headingPathAt(headings, start),
+        headingPath: headingPathAt(headings, pieces[at]!.start),
         tokens: estimateTokens(text),
       };
       if (doc.pages && doc.pages.length > 0) {
@@ -189,6 +214,9 @@ export function chunkDocument(doc: ParsedDocument, docId: string, options: Chunk
         back += pieces[k - 1]!.tokens;
         k--;
       }
+      // No overlap when the next piece would not fit after it: the next chunk would end where this
+      // one did, and each step back would repeat the same few pieces as a chunk of their own.
+      if (back + pieces[j]!.tokens > limit) k = j;
       i = k;
     }
   }

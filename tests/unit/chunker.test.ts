@@ -129,6 +129,36 @@ describe('chunker', () => {
     expect(chunks.at(-1)!.headingPath).toEqual(['Results']);
   });
 
+  it('a heading with no text of its own opens the next section’s chunk, whose path is where its text starts', () => {
+    const d = doc([
+      { h: 1, text: 'Note 5 – Income Taxes' },
+      { h: 1, text: 'State Aid Decision' },
+      para(3, 1),
+      { h: 1, text: 'Note 6 – Debt' },
+      para(2, 2),
+    ]);
+    const chunks = chunkDocument(d, 'doc');
+    assertWellFormed(d, chunks);
+    expect(chunks.map((c) => c.text.split('\n\n')[0])).toEqual(['Note 5 – Income Taxes', 'Note 6 – Debt']);
+    expect(chunks[0]!.text).toContain('State Aid Decision');
+    expect(chunks[0]!.headingPath).toEqual(['State Aid Decision']);
+    expect(chunks[1]!.headingPath).toEqual(['Note 6 – Debt']);
+  });
+
+  it('a block too large to follow the overlap starts a chunk of its own instead of a run of repeated scraps', () => {
+    // Short lines (a table's column headers), then one block that nearly fills a chunk by itself.
+    const headers = ['Three Months Ended', 'September 30,', 'Nine Months Ended', 'September 30,', '2022 2023 2022 2023'];
+    const big = Array.from({ length: 24 }, (_, i) => `Line item ${i} cost ${1000 + i} ${2000 + i} ${3000 + i} ${4000 + i}`).join('\n');
+    const d = doc([...headers, big, para(2, 3)]);
+    const limit = estimateTokens(big) + 8;
+    const chunks = chunkDocument(d, 'doc', { chunkTokens: limit, overlapTokens: 32 });
+    assertWellFormed(d, chunks, limit);
+    expect(chunks.length).toBeLessThanOrEqual(3);
+    // Every chunk adds text no earlier chunk had.
+    for (let i = 1; i < chunks.length; i++) expect(chunks[i]!.end).toBeGreaterThan(chunks[i - 1]!.end);
+    expect(chunks.filter((c) => c.text.includes('Line item 0')).length).toBe(1);
+  });
+
   it('records the pages a chunk touches, both when it crosses a page break', () => {
     const d = doc([{ page: 1 }, para(3, 1), { page: 2 }, para(3, 2), { page: 3 }, para(40, 3)]);
     const chunks = chunkDocument(d, 'doc', { chunkTokens: 512, overlapTokens: 0 });

@@ -236,7 +236,8 @@ export function looksLikeHeading(p: Paragraph, body: { size: number; bold: boole
   if (letters < 3 || letters < 2 * others) return false;
   // A label introducing a list or table rows ("Operating expenses:"), or a sentence, is not a heading.
   if (/[:;,]$/.test(text) || /[a-z]\.$/.test(text)) return false;
-  if (!/^[\p{Lu}\p{N}(“"'‘]/u.test(text)) return false;
+  // A remark in parentheses ("(in millions)", "(unaudited)") qualifies the heading above it.
+  if (!/^[\p{Lu}\p{N}“"'‘]/u.test(text)) return false;
   return true;
 }
 
@@ -269,15 +270,21 @@ export function pageHeadings(paras: readonly Paragraph[], body: { size: number; 
 /** Consecutive short heading-styled blocks from this many on are a table's column headers. Range 2..6; default 3. */
 const TABLE_HEADER_RUN = 3;
 
+/** A numbered heading ("Note 3 – ...", "Item 1A.", "PART II", "4.2 Results") opens a unit that plain headings of its style sit in. */
+const NUMBERED =
+  /^(?:(?:part|item|note|section|chapter|article|appendix|schedule|exhibit)\s+(?:\d+|[ivxlc]+)[a-z]?\b|\d+(?:\.\d+)*[.)]?\s+\p{L})/iu;
+
 /**
- * Heading level per style: larger sizes first, then bold; at most 6 levels. All-caps is not a level
- * of its own: in filings that would put every note under the last all-caps statement title.
+ * Heading level per style: larger sizes first, then bold, then numbered before plain at the same
+ * size and weight (so "Derivative Instruments" sits under "Note 3 – Financial Instruments"); at most
+ * 6 levels. All-caps is not a level of its own: in filings that would put every note under the last
+ * all-caps statement title.
  */
 export function headingLevels(headings: readonly Paragraph[]): (p: Paragraph) => number {
-  const key = (p: Paragraph): string => `${Math.round(p.size * 2) / 2}|${p.bold ? 1 : 0}`;
+  const key = (p: Paragraph): string => `${Math.round(p.size * 2) / 2}|${p.bold ? 1 : 0}|${NUMBERED.test(p.text) ? 1 : 0}`;
   const styles = [...new Set(headings.map(key))]
-    .map((k) => k.split('|').map(Number) as [number, number])
-    .sort((a, b) => b[0] - a[0] || b[1] - a[1])
+    .map((k) => k.split('|').map(Number) as [number, number, number])
+    .sort((a, b) => b[0] - a[0] || b[1] - a[1] || b[2] - a[2])
     .map((s) => s.join('|'));
   return (p) => Math.min(6, styles.indexOf(key(p)) + 1);
 }

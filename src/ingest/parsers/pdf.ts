@@ -261,11 +261,15 @@ export const pdfParser: Parser = {
       const levelOf = headingLevels(headingParas);
       const out = new TextBuilder();
       let emptyPages = 0;
+      // A cover page sets its lines in large type ("Large accelerated filer ☒ ..."): as headings of
+      // the top level they would parent every section after them. In documents of several pages
+      // the first page's headings are the deepest level, so the body's headings replace them.
+      const coverLevel = n >= 3 ? 6 : 0;
       pageParas.forEach((paras, i) => {
         out.startPage(i + 1);
         const before = out.length;
         for (const para of paras) {
-          if (isHeading.has(para)) out.heading(levelOf(para), para.text);
+          if (isHeading.has(para)) out.heading(i === 0 && coverLevel ? coverLevel : levelOf(para), para.text);
           else out.block(para.text);
         }
         if (out.length === before) emptyPages++;
@@ -300,6 +304,13 @@ export const pdfParser: Parser = {
         if (t) built.title = t;
       } catch {
         // Unreadable metadata: no title, the text is what matters.
+      }
+      // Producers often fill the Title field with an internal id (a filing's accession number) or
+      // leave it empty: then the title is what the first page sets in its largest type.
+      if (!/\p{L}{3,}/u.test(built.title ?? '')) {
+        const cover = pageParas[0]?.filter((p) => isHeading.has(p)) ?? [];
+        const largest = cover.reduce<(typeof cover)[number] | null>((best, p) => (!best || p.size > best.size + 0.25 ? p : best), null);
+        if (largest) built.title = largest.text.replace(/\s+/g, ' ').trim();
       }
       return built;
     } finally {
