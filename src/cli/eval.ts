@@ -20,9 +20,11 @@ import { loadBeirFolder } from '../eval/load';
 import type { SearchMode } from '../index/types';
 import { errorText, isAppError } from '../protocol/errors';
 import { loadLocalEmbedder } from './local-model';
+import type { ChunkOptions } from '../ingest/chunker';
+import { LIMITS } from '../settings/defaults';
 
 const USAGE =
-  'usage: npm run --silent eval -- --dataset <BEIR folder> [--mode bm25|dense|hybrid] [--model <local model folder>] [--batch-size N] [--json]';
+  'usage: npm run --silent eval -- --dataset <BEIR folder> [--mode bm25|dense|hybrid] [--model <local model folder>] [--batch-size N] [--chunk TOKENS/OVERLAP] [--json]';
 
 const MODES: Record<string, SearchMode> = { bm25: 'keyword', keyword: 'keyword', dense: 'dense', hybrid: 'hybrid' };
 
@@ -32,6 +34,7 @@ interface Args {
   modeName: string;
   model: string | null;
   batchSize: number;
+  chunking: ChunkOptions | null;
   json: boolean;
 }
 
@@ -44,7 +47,7 @@ const isDir = (p: string): boolean => {
 };
 
 function parseArgs(argv: string[]): Args | string {
-  const args: Args = { dataset: '', mode: 'keyword', modeName: 'bm25', model: null, batchSize: 16, json: false };
+  const args: Args = { dataset: '', mode: 'keyword', modeName: 'bm25', model: null, batchSize: 16, chunking: null, json: false };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i]!;
     const value = (): string | null => {
@@ -70,6 +73,14 @@ function parseArgs(argv: string[]): Args | string {
       const n = Number(value());
       if (!Number.isInteger(n) || n < 1 || n > 256) return '--batch-size needs a whole number from 1 to 256';
       args.batchSize = n;
+    } else if (a === '--chunk') {
+      const m = /^(\d+)\/(\d+)$/.exec(value() ?? '');
+      const chunkTokens = Number(m?.[1]);
+      const overlapTokens = Number(m?.[2]);
+      if (!m || chunkTokens < LIMITS.chunkTokens.min || chunkTokens > LIMITS.chunkTokens.max || overlapTokens > chunkTokens / 2) {
+        return `--chunk needs TOKENS/OVERLAP, e.g. 256/32 (tokens ${LIMITS.chunkTokens.min}..${LIMITS.chunkTokens.max}, overlap at most half)`;
+      }
+      args.chunking = { chunkTokens, overlapTokens };
     } else return `unknown argument ${a}`;
   }
   if (!args.dataset) return 'missing --dataset';
@@ -81,8 +92,11 @@ function parseArgs(argv: string[]): Args | string {
 
 const fixed = (x: number, digits = 4): number => Math.round(x * 10 ** digits) / 10 ** digits;
 
-function print(report: EvalReport, dataset: string, modeName: string, model: string | null): void {
-  console.log(`${dataset}: ${report.docs} documents, ${report.queries} queries, mode ${modeName}${model ? `, model ${model}` : ''}`);
+function print(report: EvalReport, dataset: string, modeName: string, model: string | null, chunking: ChunkOptions | null): void {
+  const units = chunking ? ` as ${report.units} chunks of ${chunking.chunkTokens}/${chunking.overlapTokens} tokens` : '';
+  console.log(
+    `${dataset}: ${report.docs} documents${units}, ${report.queries} queries, mode ${modeName}${model ? `, model ${model}` : ''}`,
+  );
   if (report.fallbackReason) console.log(`fell back to keyword search: ${report.fallbackReason}`);
   console.log(`nDCG@10     ${report['ndcg@10'].toFixed(4)}`);
   console.log(`Recall@100  ${report['recall@100'].toFixed(4)}`);
@@ -115,10 +129,11 @@ async function main(): Promise<number> {
       embedder,
       model: modelId,
       batchSize: args.batchSize,
+      chunking: args.chunking ?? undefined,
       log: (line) => console.error(line),
     });
     await embedder?.dispose();
-    print(report, ds.name, args.modeName, modelId ?? null);
+    print(report, ds.name, args.modeName, modelId ?? null, args.chunking);
     if (args.json) {
       const out: Record<string, unknown> = {
         dataset: ds.name,
@@ -129,6 +144,9 @@ async function main(): Promise<number> {
         qps: fixed(report.qps, 1),
         queries: report.queries,
         docs: report.docs,
+        ...(args.chunking
+          ? { chunks: report.units, chunk_tokens: args.chunking.chunkTokens, overlap_tokens: args.chunking.overlapTokens }
+          : {}),
         build_ms: fixed(report.buildMs, 1),
         keyword_build_ms: fixed(report.keywordBuildMs, 1),
       };

@@ -20,7 +20,7 @@
  *    b. Words, when the answer has no such numbers: the answer's content terms (the app's own
  *       analysis: stemmed, stop words out) minus the question's terms, minus boilerplate that
  *       answers use about documents ("provided", "mentioned", ...), minus terms frequent in the
- *       collection (in more than FREQUENT_TERM_SHARE of all passages: "company", the company's
+ *       collection (in more than FREQUENT_TERM_SHARE of its paragraphs: "company", the company's
  *       name). The passage must contain at least MIN_WORD_SHARE of those terms by IDF weight
  *       (rare terms weigh more), with at least MIN_WORD_MATCHES of them, capped at the mass of the
  *       answer's WORD_CAP rarest terms: a long summary's terms are spread over many passages.
@@ -32,7 +32,7 @@
 import { analyze } from '../index/analyze';
 import { numbersIn, statesFact, type WrittenNumber } from './numbers';
 
-/** A term in more than this share of the collection's passages is not evidence of anything. Range 0.05..1; default 0.2. */
+/** A term in more than this share of the collection's paragraphs is not evidence of anything. Range 0.05..1; default 0.2. */
 export const FREQUENT_TERM_SHARE = 0.2;
 /** Share of the answer's content-term weight a passage must contain (words rule). Range 0..1; default 0.5. */
 export const MIN_WORD_SHARE = 0.5;
@@ -68,20 +68,28 @@ export interface KeyFacts {
   terms: Map<string, number>;
 }
 
-/** Per-collection statistics the words rule needs: how many passages contain each term. */
+/**
+ * Per-collection statistics the words rule needs: how many paragraphs contain each term. Counted
+ * over the collection's distinct paragraphs (blocks), not its passages, so the rule judges the same
+ * way whatever the chunk size being measured: chunking changes passages, not paragraphs.
+ */
 export interface TermStats {
-  passages: number;
+  paragraphs: number;
   df: Map<string, number>;
 }
 
-export function termStats(passageTerms: Iterable<Iterable<string>>): TermStats {
-  const df = new Map<string, number>();
-  let passages = 0;
-  for (const terms of passageTerms) {
-    passages++;
-    for (const t of new Set(terms)) df.set(t, (df.get(t) ?? 0) + 1);
+/** Term statistics over the distinct paragraphs of these passages' texts (blocks are separated by a blank line). */
+export function termStats(passageTexts: Iterable<string>): TermStats {
+  const blocks = new Set<string>();
+  for (const text of passageTexts) {
+    for (const b of text.split(/\n[ \t]*\n/)) {
+      const t = b.trim();
+      if (t) blocks.add(t);
+    }
   }
-  return { passages, df };
+  const df = new Map<string, number>();
+  for (const b of blocks) for (const t of new Set(analyze(b))) df.set(t, (df.get(t) ?? 0) + 1);
+  return { paragraphs: blocks.size, df };
 }
 
 function isYear(n: WrittenNumber, raw: string): boolean {
@@ -152,8 +160,8 @@ export function keyFacts(question: string, answer: string, documents: readonly s
       // Two-letter terms are initials and fragments ("U.S." gives "u" and "s"), not content.
       if (t.length < 3 || asked.has(t) || BOILERPLATE.has(t) || /\d/.test(t) || terms.has(t)) continue;
       const df = stats.df.get(t) ?? 0;
-      if (df === 0 || df > FREQUENT_TERM_SHARE * stats.passages) continue;
-      terms.set(t, Math.log(1 + stats.passages / df));
+      if (df === 0 || df > FREQUENT_TERM_SHARE * stats.paragraphs) continue;
+      terms.set(t, Math.log(1 + stats.paragraphs / df));
     }
   }
   return { byDocument, shared, terms };

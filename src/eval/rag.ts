@@ -99,7 +99,7 @@ export class RagEvaluator {
       this.byId.set(c.id, p);
       all.push({ id: c.id, p });
     }
-    const stats = termStats(all.map((x) => x.p.terms));
+    const stats = termStats(all.map((x) => x.p.text));
     this.prepared = questions.map((q) => {
       const named = [...namedDocuments(q, documents)];
       const target: EvidenceTarget = {

@@ -6,6 +6,7 @@
 
 import type { Embedder } from '../embed/embedder';
 import { keywordEntry } from '../index/analyze';
+import { chunkDocument, type ChunkOptions } from '../ingest/chunker';
 import { DenseIndex } from '../index/dense';
 import { KeywordIndex } from '../index/keyword';
 import { retrieve } from '../index/retrieve';
@@ -27,11 +28,18 @@ export interface EvalOptions {
   batchSize?: number | undefined;
   /** Called with a line of progress text (the CLI prints it to stderr). */
   log?: ((line: string) => void) | undefined;
+  /**
+   * Chunk every document with the app's chunker first (as a dropped text file would be); a
+   * document then ranks where its best chunk does. Absent: one document = one unit, as in BEIR.
+   */
+  chunking?: ChunkOptions | undefined;
 }
 
 export interface EvalReport extends Scores {
   mode: SearchMode;
   docs: number;
+  /** Units indexed: documents, or their chunks when chunking. */
+  units: number;
   /** Keyword entries: analysing every document's text (what ingest does once per chunk). */
   analyzeMs: number;
   /** Building the keyword index from those entries (what page load does). */
@@ -55,8 +63,18 @@ export async function evaluateDataset(ds: BeirDataset, opts: EvalOptions): Promi
   const needsVectors = mode !== 'keyword';
   if (needsVectors && (!embedder || !model)) throw new AppError('InvalidRequest', `Mode '${mode}' needs an embedding model.`);
 
+  // Units: whole documents (BEIR's way), or the app's chunks of them.
+  const units = opts.chunking
+    ? ds.corpus.flatMap((d) =>
+        chunkDocument({ format: 'text', text: d.text, headings: [], warnings: [] }, d.id, opts.chunking).map((c) => ({
+          id: c.id,
+          text: c.text,
+        })),
+      )
+    : ds.corpus;
+  const docOf = (unitId: string): string => (opts.chunking ? unitId.slice(0, unitId.lastIndexOf(':')) : unitId);
   let t = performance.now();
-  const entries = ds.corpus.map((d) => keywordEntry(d.id, d.text));
+  const entries = units.map((d) => keywordEntry(d.id, d.text));
   const analyzeMs = performance.now() - t;
   t = performance.now();
   const keyword = KeywordIndex.fromEntries(entries);
@@ -66,17 +84,17 @@ export async function evaluateDataset(ds: BeirDataset, opts: EvalOptions): Promi
   let embedMs: number | undefined;
   let denseBuildMs: number | undefined;
   if (needsVectors) {
-    log(`embedding ${ds.corpus.length} documents with ${model}...`);
+    log(`embedding ${units.length} ${opts.chunking ? 'chunks' : 'documents'} with ${model}...`);
     t = performance.now();
     const docs = await embedder!.embed(
-      { texts: ds.corpus.map((d) => d.text), kind: 'passage', batchSize },
+      { texts: units.map((d) => d.text), kind: 'passage', batchSize },
       { onProgress: (p) => p.stage === 'embed' && p.loaded % (batchSize * 50) === 0 && log(`  ${p.loaded}/${p.total}`) },
     );
     embedMs = performance.now() - t;
     t = performance.now();
     dense = new DenseIndex(model!, docs.dim);
     dense.add(
-      ds.corpus.map((d) => d.id),
+      units.map((d) => d.id),
       docs.vectors,
       docs.dim,
       model,
@@ -101,15 +119,16 @@ export async function evaluateDataset(ds: BeirDataset, opts: EvalOptions): Promi
         queryVector: queryVectors ? queryVectors.subarray(i * dim, (i + 1) * dim) : undefined,
         queryModel: model,
         mode,
-        k: DEPTH,
+        // Chunked: deep enough that DEPTH distinct documents remain after collapsing chunks.
+        k: opts.chunking ? DEPTH * 4 : DEPTH,
+        // Near-duplicate demotion is for passages of look-alike documents; BEIR judges documents.
+        // On SciFact it changes nothing (nDCG@10 0.6836 either way) but costs time at depth 100.
+        demoteDuplicates: false,
       },
       { keyword, dense },
     );
     fallbackReason ??= res.fallbackReason;
-    run.set(
-      q.id,
-      res.hits.map((h) => h.chunkId),
-    );
+    run.set(q.id, [...new Set(res.hits.map((h) => docOf(h.chunkId)))].slice(0, DEPTH));
   });
   const queryMs = performance.now() - t;
 
@@ -117,6 +136,7 @@ export async function evaluateDataset(ds: BeirDataset, opts: EvalOptions): Promi
     ...evaluateRun(run, ds.qrels),
     mode,
     docs: ds.corpus.length,
+    units: units.length,
     analyzeMs,
     keywordBuildMs,
     buildMs: analyzeMs + keywordBuildMs + (embedMs ?? 0) + (denseBuildMs ?? 0),

@@ -90,16 +90,29 @@ type Ranked = Omit<Candidate, 'inTopK'> & { score: number };
  */
 export const NEAR_DUPLICATE_JACCARD = 0.8;
 
-/** Moves near-duplicates of higher-ranked passages after the rest, in their order, marked for the trace. */
-export function demoteNearDuplicates(ordered: readonly Ranked[], termsOf: (chunkId: string) => readonly string[] | undefined): Ranked[] {
+/**
+ * Moves near-duplicates of higher-ranked passages after the rest, marked for the trace. Only the
+ * first `wanted` distinct passages are looked for (what the caller shows); the list after them
+ * keeps its order. Cost: at most wanted × (wanted + duplicates) set comparisons, each skipped when
+ * the two sizes alone rule the threshold out.
+ */
+export function demoteNearDuplicates(
+  ordered: readonly Ranked[],
+  termsOf: (chunkId: string) => readonly string[] | undefined,
+  wanted = ordered.length,
+): Ranked[] {
   const kept: Array<{ id: string; terms: ReadonlySet<string> }> = [];
   const unique: Ranked[] = [];
   const later: Ranked[] = [];
-  for (const r of ordered) {
+  let i = 0;
+  for (; i < ordered.length && unique.length < wanted; i++) {
+    const r = ordered[i]!;
     const terms = new Set(termsOf(r.chunkId) ?? []);
     let dupOf: string | undefined;
     if (terms.size > 0) {
       for (const k of kept) {
+        const small = Math.min(terms.size, k.terms.size);
+        if (small < NEAR_DUPLICATE_JACCARD * Math.max(terms.size, k.terms.size)) continue;
         let shared = 0;
         for (const t of terms) if (k.terms.has(t)) shared++;
         if (shared / (terms.size + k.terms.size - shared) >= NEAR_DUPLICATE_JACCARD) {
@@ -113,7 +126,7 @@ export function demoteNearDuplicates(ordered: readonly Ranked[], termsOf: (chunk
       unique.push(r);
     } else later.push({ ...r, nearDuplicateOf: dupOf });
   }
-  return [...unique, ...later];
+  return [...unique, ...later, ...ordered.slice(i)];
 }
 
 /** The document id of a chunk id (`${docId}:${ordinal}`). */
@@ -197,7 +210,7 @@ export function retrieve(req: RetrieveRequest, { keyword, dense, documents }: Re
   }
 
   // 3. Near-duplicates (the same boilerplate in look-alike documents) make way for other passages.
-  if (req.demoteDuplicates !== false) ordered = demoteNearDuplicates(ordered, (id) => keyword.termsOf(id));
+  if (req.demoteDuplicates !== false) ordered = demoteNearDuplicates(ordered, (id) => keyword.termsOf(id), depth);
 
   const hits: Hit[] = ordered.slice(0, k).map(({ nearDuplicateOf: _, ...r }, i) => ({ ...r, rank: i + 1 }));
   const candidates: Candidate[] = ordered.slice(0, depth).map(({ score: _, ...r }, i) => ({ ...r, inTopK: i < k }));

@@ -19,16 +19,20 @@ import { estimateTokens } from './tokens';
 
 export interface ChunkOptions {
   /**
-   * Target chunk size in estimated tokens (see tokens.ts). Range 64..1024, default 256 (about
-   * 1,000 characters of English, inside the 500–1,500 characters peers use). Smaller chunks cite
-   * more precisely; larger ones carry more context per passage.
+   * Target chunk size in estimated tokens (see tokens.ts). Range 64..1024, default 384 (about
+   * 1,500 characters of English). Smaller chunks cite more precisely; larger ones carry more
+   * context per passage. Chosen by measurement (rag-eval on the 10-Q dev set, bm25; eval on
+   * SciFact with its abstracts chunked): 256 → hit@5 0.40, hit@20 0.64, SciFact nDCG@10 0.678;
+   * 384 → 0.47, 0.67, 0.690; 512 → 0.48, 0.70, 0.687. 384 keeps a chunk plus its context well
+   * inside the 512-token input of the default embedding models (so nothing is cut off unseen),
+   * and five of them inside a 4k-token model window with room for the question and the answer.
    */
   chunkTokens: number;
-  /** Tokens repeated from the end of the previous chunk. Range 0..chunkTokens/2, default 32. */
+  /** Tokens repeated from the end of the previous chunk. Range 0..chunkTokens/2, default 48 (an eighth). */
   overlapTokens: number;
 }
 
-export const DEFAULT_CHUNK_OPTIONS: ChunkOptions = { chunkTokens: 256, overlapTokens: 32 };
+export const DEFAULT_CHUNK_OPTIONS: ChunkOptions = { chunkTokens: 384, overlapTokens: 48 };
 
 interface Piece {
   start: number;

@@ -7,6 +7,7 @@
 
 import type { WebLlmCacheBackend } from '../generate/webllm-download';
 import type { RetrievalOptions } from '../index/types';
+import { DEFAULT_CHUNK_OPTIONS } from '../ingest/chunker';
 
 export type DevicePreference = 'auto' | 'webgpu' | 'wasm';
 export type LlmEngineKind = 'auto' | 'webllm' | 'transformers';
@@ -56,9 +57,9 @@ export interface IngestSettings {
   maxFileMB: number;
   /** A file still parsing after this long is abandoned (its worker is replaced). Range 5..600 s, default 60. */
   parseTimeoutSeconds: number;
-  /** Target chunk size in estimated tokens; see ChunkOptions in src/ingest/chunker.ts. Range 64..1024, default 256. */
+  /** Target chunk size in estimated tokens; see ChunkOptions in src/ingest/chunker.ts (why 384). Range 64..1024, default 384. */
   chunkTokens: number;
-  /** Tokens repeated between consecutive chunks. Range 0..512 (at most half a chunk), default 32. */
+  /** Tokens repeated between consecutive chunks. Range 0..512 (at most half a chunk), default 48. */
   overlapTokens: number;
 }
 
@@ -105,8 +106,8 @@ export const DEFAULT_SETTINGS: Settings = {
   ingest: {
     maxFileMB: 200,
     parseTimeoutSeconds: 60,
-    chunkTokens: 256,
-    overlapTokens: 32,
+    chunkTokens: DEFAULT_CHUNK_OPTIONS.chunkTokens,
+    overlapTokens: DEFAULT_CHUNK_OPTIONS.overlapTokens,
   },
   embedding: {
     model: 'Xenova/bge-small-en-v1.5',
