@@ -7,7 +7,8 @@ import { reportRequests } from '../src/platform/netlog';
 import { configureRuntime } from '../src/platform/transformers-env';
 import { embedHandlers } from '../src/embed/handler';
 import { TransformersEmbedder } from '../src/embed/transformers';
+import { TransformersReranker } from '../src/embed/reranker';
 
 configureRuntime({ wasm, mjs });
-serve(self, embedHandlers(new TransformersEmbedder()));
+serve(self, embedHandlers(new TransformersEmbedder(), new TransformersReranker()));
 reportRequests(self);

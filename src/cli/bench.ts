@@ -1,7 +1,7 @@
 /**
  * Benchmarks, side by side in one run: the app's code against peers and baselines.
  *
- *   npm run --silent bench -- [--json] [--quick] [--only dense,bm25,idb,embed] [--scifact <dir>]
+ *   npm run --silent bench -- [--json] [--quick] [--only dense,bm25,idb,embed,rerank] [--scifact <dir>]
  *
  * 1. dense: exact top-10 over random 384-d unit vectors (app) vs USearch (native exact and HNSW):
  *    median latency, recall@10 against brute force, build time. (src/cli/bench/dense.ts)
@@ -10,6 +10,8 @@
  *    load → ready to query, vs one raw record holding the same bytes. (tests/bench/idb.ts)
  * 4. embed: chunks/s of the app's embed worker vs a bare transformers.js pipeline, on a generated
  *    model of all-MiniLM-L6-v2's shape (WASM, fp32). (tests/bench/embed.ts)
+ * 5. rerank: latency of the app's reranking stage (the embed worker's cross-encoder) for 20 and 50
+ *    candidates of 100–250 words, on a generated model of ms-marco-MiniLM-L-6-v2's shape (WASM, fp32).
  *
  * Prints tables of medians and ratios: a report, never pass/fail. Progress goes to stderr. With
  * --json the last line of stdout is one JSON object with every number. Works offline: vectors are
@@ -24,13 +26,23 @@ import path from 'node:path';
 import { DEFAULT_SETTINGS } from '../settings/defaults';
 import { benchBm25, type Bm25Result } from './bench/bm25';
 import { benchDenseSize, DIM, K, TUNED_RECALL, type DenseRun } from './bench/dense';
-import { BenchBrowser, benchEmbed, benchIdb, buildPages, ROOT, type EmbedResult, type IdbResult } from './bench/browser';
+import {
+  BenchBrowser,
+  benchEmbed,
+  benchIdb,
+  benchRerank,
+  buildPages,
+  ROOT,
+  type EmbedResult,
+  type IdbResult,
+  type RerankResult,
+} from './bench/browser';
 import { fmt, round, table } from './bench/stats';
 import { chunkTexts } from './bench/texts';
 import { chromiumPath } from '../../tests/browser/chromium';
 import { ensurePreset } from '../../tests/fixtures/gen/models';
 
-const SECTIONS = ['dense', 'bm25', 'idb', 'embed'] as const;
+const SECTIONS = ['dense', 'bm25', 'idb', 'embed', 'rerank'] as const;
 type Section = (typeof SECTIONS)[number];
 
 const USAGE = `usage: npm run --silent bench -- [--json] [--quick] [--only ${SECTIONS.join(',')}] [--scifact <dir>]`;
@@ -39,6 +51,8 @@ const USAGE = `usage: npm run --silent bench -- [--json] [--quick] [--only ${SEC
 const DEFAULT_SCIFACT = path.join(ROOT, '../shared/datasets/scifact/beir');
 /** The generated model embedding is measured with: all-MiniLM-L6-v2's shape (6 layers, 384 dims). */
 const EMBED_MODEL = 'minilm-shape';
+/** The generated cross-encoder reranking is measured with: ms-marco-MiniLM-L-6-v2's shape. */
+const RERANK_MODEL = 'minilm-reranker-shape';
 
 /** Every size and repetition count, for a real run and for a smoke run (--quick). */
 interface Sizes {
@@ -76,6 +90,12 @@ interface Sizes {
     /** Timed runs per path, alternated; median reported. */
     reps: number;
   };
+  rerank: {
+    /** Candidate counts timed (the setting's default and a deep rerank). */
+    counts: number[];
+    /** Timed runs per count; median reported. */
+    reps: number;
+  };
 }
 
 const FULL: Sizes = {
@@ -83,6 +103,7 @@ const FULL: Sizes = {
   bm25: { maxDocs: 0, buildReps: 5, queryPasses: 3 },
   idb: { chunks: 10_000, chunksPerDoc: 20, storeReps: 3, readyReps: 3 },
   embed: { count: 128, batchSize: DEFAULT_SETTINGS.embedding.batchSize, reps: 1 },
+  rerank: { counts: [20, 50], reps: 3 },
 };
 
 const QUICK: Sizes = {
@@ -90,6 +111,7 @@ const QUICK: Sizes = {
   bm25: { maxDocs: 1_000, buildReps: 1, queryPasses: 1 },
   idb: { chunks: 1_000, chunksPerDoc: 20, storeReps: 1, readyReps: 1 },
   embed: { count: 4, batchSize: 2, reps: 1 },
+  rerank: { counts: [4], reps: 1 },
 };
 
 interface Args {
@@ -128,6 +150,7 @@ interface Report {
   bm25?: Bm25Result | Failed;
   indexeddb?: (IdbResult & { ratio: { store: number; ready: number; page: number } }) | Skipped | Failed;
   embedding?: (EmbedResult & { model: string; source: string; ratio: number }) | Skipped | Failed;
+  rerank?: (RerankResult & { model: string; source: string }) | Skipped | Failed;
   seconds: number;
 }
 
@@ -220,6 +243,17 @@ function embedTable(r: EmbedResult & { model: string; source: string; ratio: num
   );
 }
 
+function rerankTable(r: RerankResult & { model: string; source: string }): string {
+  return (
+    `Reranking: ${r.model} (generated, ms-marco-MiniLM-L-6-v2's shape), ${r.backend} ${r.dtype}, one question × ${r.source} passages of 100–250 words, medians\n` +
+    table(
+      ['candidates', 'ms per question', 'ms per candidate'],
+      r.runs.map((x) => [String(x.n), fmt(x.medianMs), fmt(x.perCandidateMs)]),
+    ) +
+    `\n(the embed worker's cross-encoder on WASM, one thread; model load ${fmt(r.loadMs)} ms)`
+  );
+}
+
 /** Rounds every number in the report for the JSON line. */
 function rounded(value: unknown): unknown {
   if (typeof value === 'number') return round(value);
@@ -269,7 +303,8 @@ async function main(): Promise<number> {
 
   const wantIdb = args.only.has('idb');
   const wantEmbed = args.only.has('embed');
-  if (wantIdb || wantEmbed) {
+  const wantRerank = args.only.has('rerank');
+  if (wantIdb || wantEmbed || wantRerank) {
     let noBrowser: string | null = null;
     try {
       chromiumPath();
@@ -280,18 +315,21 @@ async function main(): Promise<number> {
       print(`Browser sections skipped: ${noBrowser}`);
       if (wantIdb) report.indexeddb = { skipped: noBrowser };
       if (wantEmbed) report.embedding = { skipped: noBrowser };
+      if (wantRerank) report.rerank = { skipped: noBrowser };
     } else {
       const scifact = existsSync(path.join(args.scifact, 'corpus.jsonl')) ? args.scifact : null;
       if (!scifact) print(`Note: no SciFact at ${args.scifact}; the browser sections use generated texts.`);
       log('building bench pages');
       const ready = await attempt('browser build', async () => {
         if (wantEmbed) ensurePreset(EMBED_MODEL);
+        if (wantRerank) ensurePreset(RERANK_MODEL);
         await buildPages();
         return BenchBrowser.start();
       });
       if (!(ready instanceof BenchBrowser)) {
         if (wantIdb) report.indexeddb = ready;
         if (wantEmbed) report.embedding = ready;
+        if (wantRerank) report.rerank = ready;
       } else {
         try {
           if (wantIdb) {
@@ -322,6 +360,18 @@ async function main(): Promise<number> {
               const full = { ...r, model: EMBED_MODEL, source, ratio: r.appChunksPerSec / r.bareChunksPerSec };
               report.embedding = full;
               print(embedTable(full));
+            }
+          }
+          if (wantRerank) {
+            const { counts, reps } = sizes.rerank;
+            log(`rerank: ${counts.join(' and ')} candidates (slow: WASM, one thread)`);
+            const { texts, source } = chunkTexts(Math.max(...counts), scifact, 5);
+            const query = 'Does vitamin D supplementation reduce the risk of respiratory infections?';
+            const r = await attempt('rerank', () => benchRerank(ready, { model: RERANK_MODEL, query, passages: texts, counts, reps }));
+            if ('error' in r) report.rerank = r;
+            else {
+              report.rerank = { ...r, model: RERANK_MODEL, source };
+              print(rerankTable(report.rerank));
             }
           }
         } finally {

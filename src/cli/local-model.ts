@@ -1,5 +1,5 @@
 /**
- * Loads a transformers.js model folder from disk for the Node CLIs (eval, rag-eval): the folder's
+ * Loads transformers.js model folders from disk for the Node CLIs (eval, rag-eval): the folder's
  * name is the model id and its parent the local model path, as transformers.js resolves
  * `<localModelPath>/<model id>/...`. Runs on the CPU in fp32.
  */
@@ -7,11 +7,29 @@
 import path from 'node:path';
 import { TransformersEmbedder } from '../embed/transformers';
 import type { EmbedderInfo } from '../embed/embedder';
+import { TransformersReranker, type RerankerInfo } from '../embed/reranker';
+import type { ModelSource } from '../platform/model-source';
+import type { GpuStatus } from '../platform/webgpu';
+
+const noGpu = (): Promise<GpuStatus> => Promise.resolve({ available: false, reason: 'not used by the CLIs', fix: '' });
+
+/** A model folder as a load request: its name is the model id, its parent the local model path. */
+function localRequest(folder: string): { model: string; source: ModelSource; device: 'auto'; dtype: 'fp32' } {
+  const abs = path.resolve(folder);
+  return { model: path.basename(abs), source: { kind: 'local', path: `${path.dirname(abs)}/` }, device: 'auto', dtype: 'fp32' };
+}
 
 export async function loadLocalEmbedder(folder: string): Promise<{ embedder: TransformersEmbedder; model: string; info: EmbedderInfo }> {
-  const abs = path.resolve(folder);
-  const model = path.basename(abs);
-  const embedder = new TransformersEmbedder(() => Promise.resolve({ available: false, reason: 'not used by the CLIs', fix: '' }));
-  const info = await embedder.load({ model, source: { kind: 'local', path: `${path.dirname(abs)}/` }, device: 'auto', dtype: 'fp32' });
-  return { embedder, model, info };
+  const req = localRequest(folder);
+  const embedder = new TransformersEmbedder(noGpu);
+  const info = await embedder.load(req);
+  return { embedder, model: req.model, info };
+}
+
+/** A cross-encoder folder (see src/embed/reranker.ts), loaded the same way. */
+export async function loadLocalReranker(folder: string): Promise<{ reranker: TransformersReranker; model: string; info: RerankerInfo }> {
+  const req = localRequest(folder);
+  const reranker = new TransformersReranker(noGpu);
+  const info = await reranker.loadReranker(req);
+  return { reranker, model: req.model, info };
 }

@@ -30,7 +30,8 @@ import { AppError, errorText, isAppError } from '../protocol/errors';
 import { DEFAULT_SETTINGS, retrievalOptions, type Settings } from '../settings/defaults';
 import { validateSettings } from '../settings/validate';
 import { Store } from '../store';
-import { loadLocalEmbedder } from './local-model';
+import { loadLocalEmbedder, loadLocalReranker } from './local-model';
+import { rerankResult } from '../library/rerank';
 
 const USAGE =
   'usage: npm run --silent rag-eval -- --docs <folder> --questions <csv|json> [--mode bm25|dense|hybrid] [--model <folder>] ' +
@@ -209,6 +210,9 @@ async function main(): Promise<number> {
 
     const loaded = args.model !== null && mode !== 'keyword' ? await loadLocalEmbedder(args.model) : null;
     if (loaded) console.error(`loaded ${loaded.model}: ${loaded.info.dim} dimensions, ${loaded.info.backend}, ${loaded.info.dtype}`);
+    const reranking = args.rerank !== null ? await loadLocalReranker(args.rerank) : null;
+    if (reranking) console.error(`loaded reranker ${reranking.model}: ${reranking.info.backend}, ${reranking.info.dtype}`);
+    const rerankN = settings.retrieval.rerankCandidates;
     const model = loaded?.model ?? settings.embedding.model;
     const store = await Store.open('rag-eval', { indexedDB: new IDBFactory(), channel: null, estimate: () => Promise.resolve(null) });
     const lib = await Library.open(store, { model });
@@ -256,24 +260,36 @@ async function main(): Promise<number> {
     const judgeMs = performance.now() - t;
     const depth = Math.max(MRR_DEPTH, ...args.ks);
     let searchMs = 0;
+    let rerankMs = 0;
     const report = await evaluator.run(
       async (q) => {
         const started = performance.now();
         const queryVector = loaded
           ? (await loaded.embedder.embed({ texts: [q.question], kind: 'query', batchSize: 1 })).vectors
           : undefined;
-        const res = await lib.search({
-          ...retrievalOptions(settings.retrieval),
+        const { rerank: _, ...first } = retrievalOptions(settings.retrieval);
+        let res = await lib.search({
+          ...first,
           query: q.question,
-          k: depth,
+          k: reranking ? Math.max(depth, rerankN) : depth,
           ...(queryVector ? { queryVector } : {}),
         });
+        if (reranking) {
+          res = await rerankResult(res, q.question, depth, {
+            reranker: () => Promise.resolve(reranking.reranker),
+            model: reranking.model,
+            candidates: rerankN,
+          });
+          if (res.rerankError) throw new AppError('InternalError', res.rerankError);
+          rerankMs += res.rerank?.ms ?? 0;
+        }
         searchMs += performance.now() - started;
         return res.hits.map((h) => ({ id: h.chunkId, doc: h.docName, pages: h.pages, text: h.text }));
       },
       { ks: args.ks },
     );
     await loaded?.embedder.dispose();
+    await reranking?.reranker.dispose();
 
     const shareK = args.ks.includes(5) ? 5 : args.ks[Math.floor(args.ks.length / 2)]!;
     const changed = args.sets.map(([k, v]) => `${k}=${v}`).join(' ');
@@ -287,7 +303,10 @@ async function main(): Promise<number> {
     printReport(report, shareK);
     console.log(
       `ingest ${(ingestMs / 1000).toFixed(1)} s${embedMs ? `, embed ${(embedMs / 1000).toFixed(1)} s` : ''}, judging ${(judgeMs / 1000).toFixed(1)} s, ` +
-        `search ${(searchMs / questions.length).toFixed(1)} ms per question`,
+        `search ${(searchMs / questions.length).toFixed(1)} ms per question` +
+        (reranking
+          ? ` (reranking ${rerankN} candidates with ${reranking.model}: ${(rerankMs / questions.length).toFixed(0)} ms of it)`
+          : ''),
     );
     if (args.dump !== null) {
       const lines = report.questions.map((q) =>
@@ -305,6 +324,7 @@ async function main(): Promise<number> {
         passages: passages.length,
         mode: modeName,
         ...(loaded ? { model } : {}),
+        ...(reranking ? { rerank: reranking.model, rerank_candidates: rerankN, rerank_ms: fixed(rerankMs / questions.length, 1) } : {}),
         chunk_tokens: settings.ingest.chunkTokens,
         overlap_tokens: settings.ingest.overlapTokens,
         ...(changed ? { set: changed } : {}),

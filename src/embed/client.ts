@@ -4,8 +4,9 @@ import { RpcClient, type Endpoint } from '../protocol/rpc';
 import type { EmbedProtocol } from '../protocol/embed';
 import type { GpuStatus } from '../platform/webgpu';
 import type { Embedder, EmbedderInfo, EmbedLoadRequest, EmbedRequest, Embeddings, RunOptions } from './embedder';
+import type { Reranker, RerankerInfo, RerankLoadRequest, RerankRequest, RerankResult } from './reranker';
 
-export class WorkerEmbedder implements Embedder {
+export class WorkerEmbedder implements Embedder, Reranker {
   readonly rpc: RpcClient<EmbedProtocol>;
 
   constructor(endpoint: Endpoint) {
@@ -22,6 +23,14 @@ export class WorkerEmbedder implements Embedder {
 
   embed(req: EmbedRequest, opts: RunOptions = {}): Promise<Embeddings> {
     return this.rpc.call('embed', req, { signal: opts.signal, onEvent: opts.onProgress });
+  }
+
+  loadReranker(req: RerankLoadRequest, opts: RunOptions = {}): Promise<RerankerInfo> {
+    return this.rpc.call('loadReranker', req, { signal: opts.signal, onEvent: opts.onProgress });
+  }
+
+  rerank(req: RerankRequest, opts: RunOptions = {}): Promise<RerankResult> {
+    return this.rpc.call('rerank', req, { signal: opts.signal, onEvent: opts.onProgress });
   }
 
   async dispose(): Promise<void> {

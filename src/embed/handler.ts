@@ -7,8 +7,9 @@ import type { Handlers } from '../protocol/rpc';
 import type { EmbedProtocol } from '../protocol/embed';
 import { probeWebGPU } from '../platform/webgpu';
 import type { Embedder } from './embedder';
+import type { Reranker } from './reranker';
 
-export function embedHandlers(embedder: Embedder): Handlers<EmbedProtocol> {
+export function embedHandlers(embedder: Embedder, reranker: Reranker & { dispose(): Promise<void> }): Handlers<EmbedProtocol> {
   return {
     probe: () => probeWebGPU(),
     load: (req, ctx) => embedder.load(req, { signal: ctx.signal, onProgress: (p) => ctx.emit(p) }),
@@ -17,8 +18,10 @@ export function embedHandlers(embedder: Embedder): Handlers<EmbedProtocol> {
       ctx.transfer(result.vectors.buffer);
       return result;
     },
+    loadReranker: (req, ctx) => reranker.loadReranker(req, { signal: ctx.signal, onProgress: (p) => ctx.emit(p) }),
+    rerank: (req, ctx) => reranker.rerank(req, { signal: ctx.signal, onProgress: (p) => ctx.emit(p) }),
     dispose: async () => {
-      await embedder.dispose();
+      await Promise.all([embedder.dispose(), reranker.dispose()]);
       return null;
     },
   };

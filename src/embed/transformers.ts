@@ -6,10 +6,17 @@
  */
 
 import { pipeline, type FeatureExtractionPipeline, type ProgressInfo } from '@huggingface/transformers';
-import { AppError, isAppError, throwIfCancelled, unlessCancelled } from '../protocol/errors';
+import { AppError, throwIfCancelled, unlessCancelled } from '../protocol/errors';
 import { DownloadTally } from '../protocol/progress';
 import { probeWebGPU, type GpuStatus } from '../platform/webgpu';
-import { applyModelSource, modelLoadError, resolveBackend, resolveDtype, type Backend } from '../platform/transformers-env';
+import {
+  applyModelSource,
+  modelLoadError,
+  openWithFallback,
+  resolveBackend,
+  resolveDtype,
+  type Backend,
+} from '../platform/transformers-env';
 import { MemoLoad } from '../platform/memo-load';
 import { embeddingCard } from './models';
 import type { Embedder, EmbedderInfo, EmbedLoadRequest, EmbedRequest, Embeddings, RunOptions } from './embedder';
@@ -55,20 +62,7 @@ export class TransformersEmbedder implements Embedder {
       }
     };
 
-    let opened: { extractor: FeatureExtractionPipeline; dtype: string };
-    let usedBackend = backend;
-    let fallbackReason: string | undefined;
-    try {
-      opened = await open(backend);
-    } catch (e) {
-      // A model that is missing or unreachable fails the same way on every backend; anything else
-      // on WebGPU (an unsupported op, a lost device) is worth one retry on WASM.
-      if (backend !== 'webgpu' || req.device === 'webgpu' || isAppError(e, 'ModelNotFound') || isAppError(e, 'ModelDownloadFailed'))
-        throw e;
-      fallbackReason = e instanceof Error ? e.message : String(e);
-      usedBackend = 'wasm';
-      opened = await open('wasm');
-    }
+    const { value: opened, backend: usedBackend, fallbackReason } = await openWithFallback(backend, req.device, open);
     opts.onProgress?.(tally.finish());
 
     const probe = await opened.extractor('dimension probe', { pooling: card.pooling, normalize: true });

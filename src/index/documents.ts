@@ -132,14 +132,20 @@ export class DocumentIndex {
     for (const t of new Set(profileTerms(question))) {
       let inLabel = 0;
       let inOpening = 0;
+      let inEither = 0;
       for (const p of this.profiles.values()) {
-        if (p.label.has(t)) inLabel++;
-        if (p.opening.has(t)) inOpening++;
+        const l = p.label.has(t);
+        const o = p.opening.has(t);
+        if (l) inLabel++;
+        if (o) inOpening++;
+        if (l || o) inEither++;
       }
+      // A term every document says of itself, in its label or its opening, says nothing about which
+      // one is meant (every filing's cover says "10-Q", though only some file names do).
+      if (inEither === n) continue;
       const wl = idf(n, inLabel);
       const wo = OPENING_WEIGHT * idf(n, inOpening);
-      // A term every document has says nothing about which one is meant.
-      if (inLabel === n || (inLabel === 0 && inOpening === n) || wl + wo === 0) continue;
+      if (wl + wo === 0) continue;
       terms.push(t);
       for (const [id, p] of this.profiles) {
         const s = (p.label.has(t) ? wl : 0) + (p.opening.has(t) ? wo : 0);

@@ -36,6 +36,11 @@ export interface RetrievalOptions {
   documentBoost?: number;
   /** Near-duplicates of higher-ranked passages move down (see retrieve.ts); default true. */
   demoteDuplicates?: boolean;
+  /**
+   * Rerank the top `candidates` with a cross-encoder (src/embed/reranker.ts, src/index/rerank.ts);
+   * absent = no reranking. The page runs this stage (the model lives in the embed worker).
+   */
+  rerank?: { model: string; candidates: number };
 }
 
 /** A chunk a retriever proposed, with whether it made the final top k (for the retrieval trace). */
@@ -49,6 +54,8 @@ export interface Candidate {
   documentMatch?: number;
   /** The higher-ranked passage it nearly repeats, when that moved it down. */
   nearDuplicateOf?: string;
+  /** The cross-encoder's score and the rank it had before reranking, when it was reranked (see rerank.ts). */
+  rerank?: { score: number; from: number };
   inTopK: boolean;
 }
 
@@ -65,4 +72,6 @@ export interface Hit {
   dense?: { rank: number; score: number };
   /** See Candidate.documentMatch. */
   documentMatch?: number;
+  /** See Candidate.rerank; `score` is then the reranker's. */
+  rerank?: { score: number; from: number };
 }

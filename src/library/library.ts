@@ -288,6 +288,7 @@ export class Library {
         headingPath: c.headingPath,
       };
       if (c.pages) hit.pages = c.pages;
+      if (c.context) hit.context = c.context;
       hits.push(hit);
     }
     const candidates: TraceCandidate[] = result.candidates.map((c) => {

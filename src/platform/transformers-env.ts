@@ -8,7 +8,7 @@
 
 import { env } from '@huggingface/transformers';
 import type { DevicePreference, OnnxDtype } from '../settings/defaults';
-import { AppError, errorText } from '../protocol/errors';
+import { AppError, errorText, isAppError } from '../protocol/errors';
 import { describeModelSource, HF_HUB, type ModelSource } from './model-source';
 import type { GpuStatus } from './webgpu';
 
@@ -108,4 +108,23 @@ export function modelLoadError(e: unknown, model: string, source: ModelSource): 
     );
   }
   return new AppError('ModelLoadFailed', `The model "${model}" could not be loaded: ${text}`, { model }, text);
+}
+
+/**
+ * Opens a model on the preferred backend, falling back to WASM once when WebGPU fails for a reason
+ * other than the model itself (an unsupported op, a lost device): a model that is missing or
+ * unreachable fails the same way on every backend, so that error is thrown as it is. `open` maps
+ * its own failures (modelLoadError). Shared by the embedder and the reranker.
+ */
+export async function openWithFallback<T>(
+  preferred: Backend,
+  device: DevicePreference,
+  open: (backend: Backend) => Promise<T>,
+): Promise<{ value: T; backend: Backend; fallbackReason?: string }> {
+  try {
+    return { value: await open(preferred), backend: preferred };
+  } catch (e) {
+    if (preferred !== 'webgpu' || device === 'webgpu' || isAppError(e, 'ModelNotFound') || isAppError(e, 'ModelDownloadFailed')) throw e;
+    return { value: await open('wasm'), backend: 'wasm', fallbackReason: e instanceof Error ? e.message : String(e) };
+  }
 }

@@ -3,6 +3,7 @@
 import type { Method } from './rpc';
 import type { Progress } from './progress';
 import type { EmbedderInfo, EmbedLoadRequest, EmbedRequest, Embeddings } from '../embed/embedder';
+import type { RerankerInfo, RerankLoadRequest, RerankRequest, RerankResult } from '../embed/reranker';
 import type { GpuStatus } from '../platform/webgpu';
 
 export type EmbedProtocol = {
@@ -10,5 +11,8 @@ export type EmbedProtocol = {
   probe: Method<null, GpuStatus>;
   load: Method<EmbedLoadRequest, EmbedderInfo, Progress>;
   embed: Method<EmbedRequest, Embeddings, Progress>;
+  /** The cross-encoder reranker (src/embed/reranker.ts), loaded beside the embedder. */
+  loadReranker: Method<RerankLoadRequest, RerankerInfo, Progress>;
+  rerank: Method<RerankRequest, RerankResult, Progress>;
   dispose: Method<null, null>;
 };

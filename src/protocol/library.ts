@@ -94,6 +94,8 @@ export interface SearchHit extends Hit {
   text: string;
   pages?: number[];
   headingPath: string[];
+  /** Where the passage sits (document label, heading path), as it was indexed (see ingest/context.ts). */
+  context?: string;
 }
 
 /** A candidate for the trace, named for people (no text: the passages are in `hits`). */
@@ -113,6 +115,10 @@ export interface SearchResult {
   ms: number;
   /** Retrieval alone (both retrievers and fusion), ms. */
   retrieveMs: number;
+  /** The reranking stage, when it ran: its model, how many candidates it scored and its time (ms). */
+  rerank?: { model: string; candidates: number; ms: number };
+  /** Why reranking was asked for but did not run (the first-stage order was kept). */
+  rerankError?: string;
 }
 
 /** A passage inside its surroundings, for the passage view: the text before, the passage, the text after. */

@@ -9,7 +9,7 @@
  * and the last report of a successful task is `done: true` with `loaded === total`.
  */
 
-export type ProgressStage = 'download' | 'compile' | 'parse' | 'embed' | 'index' | 'generate';
+export type ProgressStage = 'download' | 'compile' | 'parse' | 'embed' | 'rerank' | 'index' | 'generate';
 
 export type ProgressUnit = 'bytes' | 'files' | 'chunks' | 'pages' | 'tokens' | 'steps';
 

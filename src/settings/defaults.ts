@@ -8,6 +8,7 @@
 import type { WebLlmCacheBackend } from '../generate/webllm-download';
 import type { RetrievalOptions } from '../index/types';
 import { DEFAULT_CHUNK_OPTIONS } from '../ingest/chunker';
+import { DEFAULT_RERANK_CANDIDATES } from '../index/rerank';
 
 export type DevicePreference = 'auto' | 'webgpu' | 'wasm';
 export type LlmEngineKind = 'auto' | 'webllm' | 'transformers';
@@ -85,6 +86,16 @@ export interface RetrievalSettings {
    * other results, so the top k is not one paragraph four times (src/index/retrieve.ts). Default on.
    */
   demoteDuplicates: boolean;
+  /**
+   * Rerank the best candidates with a cross-encoder that reads the question and each passage
+   * together (src/embed/reranker.ts): usually more precise, at the cost of a second model download
+   * (~23 MB for the default) and its time per question. Default off.
+   */
+  rerank: boolean;
+  /** The cross-encoder (hub id or local folder name). Default ms-marco-MiniLM-L-6-v2 (6 layers, hidden 384). */
+  rerankModel: string;
+  /** How many of the first stage's candidates are reranked. Range 5..100; default 20 (see src/index/rerank.ts). */
+  rerankCandidates: number;
 }
 
 export interface Settings {
@@ -121,6 +132,9 @@ export const DEFAULT_SETTINGS: Settings = {
     rrfK: 60,
     documentBoost: 1,
     demoteDuplicates: true,
+    rerank: false,
+    rerankModel: 'Xenova/ms-marco-MiniLM-L-6-v2',
+    rerankCandidates: DEFAULT_RERANK_CANDIDATES,
   },
   llm: {
     engine: 'auto',
@@ -146,6 +160,7 @@ export const LIMITS = {
   topK: { min: 1, max: 50 },
   rrfK: { min: 1, max: 1000 },
   documentBoost: { min: 0, max: 4 },
+  rerankCandidates: { min: 5, max: 100 },
   maxTokens: { min: 1, max: 4096 },
   temperature: { min: 0, max: 2 },
   topP: { min: 0.01, max: 1 },
@@ -154,5 +169,13 @@ export const LIMITS = {
 
 /** The options one search runs with, from the saved retrieval settings (callers may override mode and k). */
 export function retrievalOptions(r: RetrievalSettings): RetrievalOptions {
-  return { mode: r.mode, k: r.topK, rrfK: r.rrfK, documentBoost: r.documentBoost, demoteDuplicates: r.demoteDuplicates };
+  const o: RetrievalOptions = {
+    mode: r.mode,
+    k: r.topK,
+    rrfK: r.rrfK,
+    documentBoost: r.documentBoost,
+    demoteDuplicates: r.demoteDuplicates,
+  };
+  if (r.rerank) o.rerank = { model: r.rerankModel, candidates: r.rerankCandidates };
+  return o;
 }

@@ -138,6 +138,15 @@ export function restoreSettings(
       rrfK: r.number('retrieval.rrfK', q.rrfK, d.retrieval.rrfK, LIMITS.rrfK, true),
       documentBoost: r.number('retrieval.documentBoost', q.documentBoost, d.retrieval.documentBoost, LIMITS.documentBoost),
       demoteDuplicates: r.flag('retrieval.demoteDuplicates', q.demoteDuplicates, d.retrieval.demoteDuplicates),
+      rerank: r.flag('retrieval.rerank', q.rerank, d.retrieval.rerank),
+      rerankModel: r.text('retrieval.rerankModel', q.rerankModel, d.retrieval.rerankModel).trim(),
+      rerankCandidates: r.number(
+        'retrieval.rerankCandidates',
+        q.rerankCandidates,
+        d.retrieval.rerankCandidates,
+        LIMITS.rerankCandidates,
+        true,
+      ),
     },
     llm: {
       engine: r.oneOf('llm.engine', l.engine, d.llm.engine, ENGINES),

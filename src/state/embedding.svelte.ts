@@ -13,6 +13,7 @@ import type { Progress } from '../protocol/progress';
 import type { PendingEmbedding } from '../protocol/library';
 import type { EmbedderInfo } from '../embed/embedder';
 import type { WorkerEmbedder } from '../embed/client';
+import type { Reranker } from '../embed/reranker';
 import type { WorkerLibrary } from '../library/client';
 import { parseModelSource } from '../platform/model-source';
 import type { Settings } from '../settings/defaults';
@@ -53,6 +54,8 @@ export class EmbeddingState {
   private currentId: string | null = null;
   private handle: Supervised<WorkerEmbedder> | null = null;
   private loadedKey = '';
+  /** The reranking model loaded in the embed worker (its load request, as JSON). */
+  private rerankerKey = '';
   private controller: AbortController | null = null;
   private running = false;
 
@@ -149,6 +152,24 @@ export class EmbeddingState {
     return { embedder, info: this.info };
   }
 
+  /**
+   * Loads (or reuses) a cross-encoder in the embed worker, beside the embedder, on the embedding
+   * model's device and source; used by search to rerank candidates.
+   */
+  async reranker(model: string, signal?: AbortSignal, onProgress?: (p: Progress) => void): Promise<Reranker> {
+    const s = this.settings();
+    const load = { model, source: parseModelSource(s.modelSource, location.origin), device: s.embedding.device, dtype: 'auto' as const };
+    const key = JSON.stringify(load);
+    this.handle ??= createEmbedder();
+    const client = this.handle.client;
+    if (key !== this.rerankerKey) {
+      this.rerankerKey = '';
+      await client.loadReranker(load, { signal, onProgress });
+      this.rerankerKey = key;
+    }
+    return client;
+  }
+
   get ready(): boolean {
     return this.info !== null && this.info.model === this.settings().embedding.model;
   }
@@ -157,6 +178,7 @@ export class EmbeddingState {
     this.controller?.abort();
     this.handle?.terminate();
     this.handle = null;
+    this.rerankerKey = '';
   }
 
   private count(): void {
@@ -208,6 +230,7 @@ export class EmbeddingState {
           if (error.name === 'WorkerCrashed') {
             this.handle = null;
             this.info = null;
+            this.rerankerKey = '';
           }
           this.error = error;
           this.phase = 'error';

@@ -9,6 +9,7 @@ import type { SearchResult } from '../protocol/library';
 import type { RetrievalOptions, SearchMode } from '../index/types';
 import { retrievalOptions, type Settings } from '../settings/defaults';
 import type { LibraryState } from './library.svelte';
+import { rerankResult } from '../library/rerank';
 
 export interface SearchOverrides {
   mode?: SearchMode;
@@ -24,6 +25,8 @@ export class SearchState {
   /** What a slow search is waiting for, in words (the embedding model loading). */
   status = $state<string | null>(null);
   private seq = 0;
+  /** Reranking models loaded once already (the status line says so only for a first load). */
+  private readonly rerankerReady = new Set<string>();
 
   constructor(
     private readonly library: LibraryState,
@@ -68,8 +71,25 @@ export class SearchState {
     if (!current()) return null;
     this.status = null;
     const lib = await this.library.searcher();
-    const res = await lib.search({ ...r, query: text, ...vector });
-    return current() ? res : null;
+    const { rerank, ...first } = r;
+    // Reranking needs the first stage's top N (with their texts), then keeps the top k.
+    const res = await lib.search({ ...first, k: rerank ? Math.max(r.k, rerank.candidates) : r.k, query: text, ...vector });
+    if (!current()) return null;
+    if (!rerank) return res;
+    const out = await rerankResult(res, text, r.k, {
+      model: rerank.model,
+      candidates: rerank.candidates,
+      reranker: () => {
+        if (!this.rerankerReady.has(rerank.model)) this.status = 'Loading the reranking model…';
+        return this.library.embedding.reranker(rerank.model).then((rr) => {
+          this.rerankerReady.add(rerank.model);
+          this.status = null;
+          return rr;
+        });
+      },
+    });
+    this.status = null;
+    return current() ? out : null;
   }
 
   /**

@@ -1,5 +1,6 @@
 /**
- * Bench page: embedding throughput of the app's path (the embed worker through its client, as the
+ * Bench page: reranking latency of the app's path (the embed worker's cross-encoder), and
+ * embedding throughput of the app's path (the embed worker through its client, as the
  * app creates it, with TransformersEmbedder's length-sorted batching) against the least code that
  * does the same job: a bare transformers.js `pipeline('feature-extraction')` called in input order
  * on this page's own thread. Same model, backend (WASM, one thread: the page is not cross-origin
@@ -10,7 +11,7 @@ import mjs from 'onnxruntime-web/ort-wasm-simd-threaded.asyncify.mjs?url';
 import { pipeline, type FeatureExtractionPipeline } from '@huggingface/transformers';
 import { applyModelSource, configureRuntime } from '../../src/platform/transformers-env';
 import { createEmbedder } from '../../src/state/workers';
-import type { EmbedPage, EmbedRunOptions, EmbedRunResult } from '../../src/cli/bench/page-api';
+import type { EmbedPage, EmbedRunOptions, EmbedRunResult, RerankRunOptions, RerankRunResult } from '../../src/cli/bench/page-api';
 
 const SOURCE = { kind: 'local', path: '/models/' } as const;
 /**
@@ -70,6 +71,30 @@ async function embed(o: EmbedRunOptions): Promise<EmbedRunResult> {
   }
 }
 
-const page: EmbedPage = { embed };
+/** The app's reranking path: the embed worker's cross-encoder (WASM, fp32), timed per candidate count. */
+async function rerank(o: RerankRunOptions): Promise<RerankRunResult> {
+  const { client, terminate } = createEmbedder();
+  try {
+    let t = performance.now();
+    const info = await client.loadReranker({ model: o.model, source: SOURCE, device: 'wasm', dtype: 'fp32' });
+    const loadMs = performance.now() - t;
+    await client.rerank({ query: o.query, passages: o.passages.slice(0, WARMUP_TEXTS) });
+    const runs: RerankRunResult['runs'] = [];
+    for (const n of o.counts) {
+      const ms: number[] = [];
+      for (let r = 0; r < o.reps; r++) {
+        t = performance.now();
+        await client.rerank({ query: o.query, passages: o.passages.slice(0, n) });
+        ms.push(performance.now() - t);
+      }
+      runs.push({ n, ms });
+    }
+    return { backend: info.backend, dtype: info.dtype, loadMs, runs };
+  } finally {
+    terminate();
+  }
+}
+
+const page: EmbedPage = { embed, rerank };
 (globalThis as unknown as { bench: EmbedPage }).bench = page;
 document.body.dataset.ready = 'true';

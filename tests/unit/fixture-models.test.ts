@@ -10,6 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
   AutoModelForCausalLM,
+  AutoModelForSequenceClassification,
   AutoTokenizer,
   env,
   pipeline,
@@ -32,6 +33,7 @@ beforeAll(() => {
   root = mkdtempSync(join(tmpdir(), 'ragscope-fixtures-'));
   ensurePreset('tiny-bert', root);
   ensurePreset('tiny-gpt2', root);
+  ensurePreset('tiny-reranker', root);
   env.localModelPath = `${root}/`;
   env.allowRemoteModels = false;
   env.allowLocalModels = true;
@@ -43,7 +45,7 @@ afterAll(() => {
 
 describe('fixture generator', () => {
   it('writes byte-identical folders for the same seed and options', () => {
-    for (const kind of ['bert', 'gpt2'] as const) {
+    for (const kind of ['bert', 'bert-reranker', 'gpt2'] as const) {
       const a = writeModel(kind, join(root, `${kind}-a`));
       const b = writeModel(kind, join(root, `${kind}-b`));
       expect(a.files).toEqual(b.files);
@@ -71,6 +73,29 @@ describe('fixture generator', () => {
   it('refuses impossible shapes', () => {
     expect(() => modelFiles('bert', { hidden: 30, heads: 4 })).toThrow(/multiple of heads/);
     expect(() => modelFiles('gpt2', { vocab: 100 })).toThrow(/at least 257/);
+  });
+});
+
+describe('tiny-reranker through transformers.js', () => {
+  it('is a cross-encoder: one logit per (query, passage) pair, the same whatever else is in the batch', async () => {
+    const tokenizer = await AutoTokenizer.from_pretrained('tiny-reranker', LOAD);
+    const model = await AutoModelForSequenceClassification.from_pretrained('tiny-reranker', LOAD);
+    const score = async (query: string, passages: string[]): Promise<number[]> => {
+      const { logits } = (await model(
+        tokenizer(new Array<string>(passages.length).fill(query), { text_pair: passages, padding: true }),
+      )) as {
+        logits: Tensor;
+      };
+      expect(logits.dims).toEqual([passages.length, 1]);
+      return Array.from(logits.data as Float32Array);
+    };
+    const together = await score('where did the cat sit', SENTENCES);
+    // Alone (no padding) and in a batch (padded to the longest): the attention mask keeps them equal.
+    for (let i = 0; i < SENTENCES.length; i++)
+      expect((await score('where did the cat sit', [SENTENCES[i]!]))[0]).toBeCloseTo(together[i]!, 5);
+    // The query is read with the passage: another query, other scores.
+    expect(await score('quarterly revenue', SENTENCES)).not.toEqual(together);
+    expect(new Set(together.map((x) => x.toFixed(4))).size).toBe(SENTENCES.length);
   });
 });
 

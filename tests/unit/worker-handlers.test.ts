@@ -7,6 +7,9 @@ import { serve } from '../../src/protocol/rpc';
 import { embedHandlers } from '../../src/embed/handler';
 import { WorkerEmbedder } from '../../src/embed/client';
 import { TransformersEmbedder } from '../../src/embed/transformers';
+import { TransformersReranker, type RerankLoadRequest } from '../../src/embed/reranker';
+import { AutoModelForSequenceClassification, AutoTokenizer, type Tensor } from '@huggingface/transformers';
+import { isAppError } from '../../src/protocol/errors';
 import { row, type EmbedLoadRequest } from '../../src/embed/embedder';
 import { llmHandlers } from '../../src/generate/handler';
 import { WorkerChatEngine } from '../../src/generate/client';
@@ -39,7 +42,7 @@ const GREEDY: GenerationParams = { maxTokens: 12, temperature: 0, topP: 1, seed:
 function embedWorker(): WorkerEmbedder {
   const { page, worker, close } = channel();
   open.push(close);
-  serve(worker, embedHandlers(new TransformersEmbedder()));
+  serve(worker, embedHandlers(new TransformersEmbedder(), new TransformersReranker()));
   return new WorkerEmbedder(page);
 }
 
@@ -52,6 +55,56 @@ function llmWorker(): WorkerChatEngine {
   );
   return new WorkerChatEngine(page);
 }
+
+const reranker = (): RerankLoadRequest => ({
+  model: 'tiny-reranker',
+  source: { kind: 'local', path: MODELS },
+  device: 'auto',
+  dtype: 'fp32',
+});
+
+describe('reranker in the embed worker', () => {
+  const QUERY = 'when do the tides turn';
+  const PASSAGES = [
+    'The moon pulls the oceans twice a day.',
+    'Bread rises with yeast.',
+    'Tides turn every six hours or so.',
+    'A comet tail points away.',
+  ];
+
+  it('scores each (question, passage) pair exactly as the cross-encoder itself does, whatever the batch or order', async () => {
+    const worker = embedWorker();
+    await expect(worker.rerank({ query: QUERY, passages: PASSAGES })).rejects.toSatisfy((e) => isAppError(e, 'EngineNotLoaded'));
+    const progress: Progress[] = [];
+    const info = await worker.loadReranker(reranker(), { onProgress: (p) => progress.push(p) });
+    expect(info).toMatchObject({ model: 'tiny-reranker', backend: 'cpu', dtype: 'fp32' });
+    const out = await worker.rerank({ query: QUERY, passages: PASSAGES, batchSize: 3 }, { onProgress: (p) => progress.push(p) });
+    expect(progress.filter((p) => p.stage === 'rerank').map((p) => [p.loaded, p.total, p.done])).toEqual([
+      [3, 4, false],
+      [4, 4, true],
+    ]);
+
+    // The model called directly, one pair at a time: the reference.
+    const tokenizer = await AutoTokenizer.from_pretrained('tiny-reranker');
+    const model = await AutoModelForSequenceClassification.from_pretrained('tiny-reranker', { dtype: 'fp32' });
+    const expected: number[] = [];
+    for (const p of PASSAGES) {
+      const { logits } = (await model(tokenizer(QUERY, { text_pair: p }))) as { logits: Tensor };
+      expected.push((logits.data as Float32Array)[0]!);
+    }
+    Array.from(out.scores).forEach((s, i) => expect(s).toBeCloseTo(expected[i]!, 4));
+    // Scores belong to passages, not positions: reversed input, reversed scores.
+    const reversed = await worker.rerank({ query: QUERY, passages: [...PASSAGES].reverse(), batchSize: 1 });
+    expect(
+      Array.from(reversed.scores)
+        .reverse()
+        .map((x) => x.toFixed(4)),
+    ).toEqual(Array.from(out.scores, (x) => x.toFixed(4)));
+    // A different question changes the scores: the pair is read together.
+    const other = await worker.rerank({ query: 'how does sourdough rise', passages: PASSAGES });
+    expect(Array.from(other.scores)).not.toEqual(Array.from(out.scores));
+  });
+});
 
 describe('embed worker handler', () => {
   it('loads with typed progress and returns one contiguous buffer of unit vectors', async () => {

@@ -222,3 +222,31 @@ export async function benchEmbed(b: BenchBrowser, o: EmbedOptions): Promise<Embe
     bareChunksPerSec: o.texts.length / (median(bareMs) / 1000),
   };
 }
+
+export interface RerankOptions {
+  model: string;
+  query: string;
+  passages: string[];
+  counts: number[];
+  reps: number;
+}
+
+export interface RerankResult {
+  backend: string;
+  dtype: string;
+  loadMs: number;
+  /** Median ms per candidate count, and per candidate. */
+  runs: Array<{ n: number; medianMs: number; perCandidateMs: number }>;
+}
+
+export async function benchRerank(b: BenchBrowser, o: RerankOptions): Promise<RerankResult> {
+  const page = await b.open('/tests/bench/embed.html');
+  const r = await page.evaluate((args) => (globalThis as unknown as { bench: EmbedPage }).bench.rerank(args), o);
+  await page.close();
+  return {
+    backend: r.backend,
+    dtype: r.dtype,
+    loadMs: r.loadMs,
+    runs: r.runs.map(({ n, ms }) => ({ n, medianMs: median(ms), perCandidateMs: median(ms) / n })),
+  };
+}

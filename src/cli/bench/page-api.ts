@@ -28,8 +28,29 @@ export interface EmbedRunResult {
   bareLoadMs: number;
 }
 
+export interface RerankRunOptions {
+  /** Folder name under /models/ (a generated cross-encoder, e.g. 'minilm-reranker-shape'). */
+  model: string;
+  query: string;
+  /** Candidate passages; each run reranks the first n of them. */
+  passages: string[];
+  /** Candidate counts to time (e.g. 20 and 50). */
+  counts: number[];
+  /** Timed runs per count. */
+  reps: number;
+}
+
+export interface RerankRunResult {
+  backend: string;
+  dtype: string;
+  loadMs: number;
+  /** Milliseconds of each timed run, per candidate count (page → embed worker → TransformersReranker → page). */
+  runs: Array<{ n: number; ms: number[] }>;
+}
+
 export interface EmbedPage {
   embed(o: EmbedRunOptions): Promise<EmbedRunResult>;
+  rerank(o: RerankRunOptions): Promise<RerankRunResult>;
 }
 
 export interface IdbStoreOptions {

@@ -1,0 +1,149 @@
+/**
+ * The cross-encoder reranker: reads the question and each candidate passage together and gives the
+ * pair one relevance score, which first-stage retrieval (BM25, cosine over separately embedded
+ * vectors) cannot do. ms-marco/bge-style models: transformers.js' AutoModelForSequenceClassification
+ * with the tokenizer's text pairs, one logit per pair (the last one when a model has several labels:
+ * the "relevant" class). Runs in the embed worker next to the embedder (WebGPU with a WASM
+ * fallback, as the embedder does), and in Node for tests and rag-eval.
+ *
+ * Cost grows with candidates × passage length: measured with a generated model of
+ * ms-marco-MiniLM-L-6-v2's shape (npm run bench -- --only rerank), see the issue note; so it reranks
+ * only the top N fused candidates (retrieval.rerankCandidates).
+ */
+
+import {
+  AutoModelForSequenceClassification,
+  AutoTokenizer,
+  type PreTrainedModel,
+  type PreTrainedTokenizer,
+  type ProgressInfo,
+  type Tensor,
+} from '@huggingface/transformers';
+import { AppError, throwIfCancelled, unlessCancelled } from '../protocol/errors';
+import { DownloadTally } from '../protocol/progress';
+import { MemoLoad } from '../platform/memo-load';
+import type { ModelSource } from '../platform/model-source';
+import {
+  applyModelSource,
+  modelLoadError,
+  openWithFallback,
+  resolveBackend,
+  resolveDtype,
+  type Backend,
+} from '../platform/transformers-env';
+import { probeWebGPU, type GpuStatus } from '../platform/webgpu';
+import type { DevicePreference, OnnxDtype } from '../settings/defaults';
+import type { RunOptions } from './embedder';
+
+export interface RerankLoadRequest {
+  model: string;
+  source: ModelSource;
+  device: DevicePreference;
+  dtype: OnnxDtype;
+}
+
+export interface RerankerInfo {
+  model: string;
+  backend: Backend;
+  dtype: string;
+  fallbackReason?: string;
+  loadMs: number;
+}
+
+export interface RerankRequest {
+  query: string;
+  /** Candidate passages, each scored with the query. */
+  passages: string[];
+  /** Pairs per inference call. Range 1..64; default 8. */
+  batchSize?: number;
+}
+
+export interface RerankResult {
+  /** One score per passage, in the order given (higher = more relevant). */
+  scores: Float32Array;
+  ms: number;
+}
+
+export interface Reranker {
+  loadReranker(req: RerankLoadRequest, opts?: RunOptions): Promise<RerankerInfo>;
+  rerank(req: RerankRequest, opts?: RunOptions): Promise<RerankResult>;
+}
+
+/** Pairs per inference call when the caller does not say. */
+const DEFAULT_BATCH = 8;
+
+interface Loaded {
+  tokenizer: PreTrainedTokenizer;
+  model: PreTrainedModel;
+  info: RerankerInfo;
+}
+
+export class TransformersReranker implements Reranker {
+  private readonly loaded = new MemoLoad<Loaded>((l) => l.model.dispose());
+  private gpu: GpuStatus | null = null;
+
+  constructor(private readonly gpuProbe: () => Promise<GpuStatus> = () => probeWebGPU()) {}
+
+  async loadReranker(req: RerankLoadRequest, opts: RunOptions = {}): Promise<RerankerInfo> {
+    const loading = this.loaded.get(JSON.stringify(req), () => this.create(req, opts));
+    return (await unlessCancelled(loading, opts.signal)).info;
+  }
+
+  private async create(req: RerankLoadRequest, opts: RunOptions): Promise<Loaded> {
+    const started = performance.now();
+    this.gpu ??= await this.gpuProbe();
+    applyModelSource(req.source);
+    const tally = new DownloadTally('download', req.model);
+    const progress_callback = (info: ProgressInfo): void => {
+      if (info.status === 'progress') opts.onProgress?.(tally.update(info.file, info.loaded, info.total));
+    };
+    const open = async (b: Backend): Promise<{ tokenizer: PreTrainedTokenizer; model: PreTrainedModel; dtype: string }> => {
+      const dtype = resolveDtype(req.dtype, b, { webgpu: 'fp32', other: b === 'wasm' ? 'q8' : 'fp32' });
+      try {
+        const [tokenizer, model] = await Promise.all([
+          AutoTokenizer.from_pretrained(req.model, { progress_callback }),
+          AutoModelForSequenceClassification.from_pretrained(req.model, { device: b, dtype, progress_callback }),
+        ]);
+        return { tokenizer, model, dtype };
+      } catch (e) {
+        throw modelLoadError(e, req.model, req.source);
+      }
+    };
+    const { value, backend, fallbackReason } = await openWithFallback(resolveBackend(req.device, this.gpu), req.device, open);
+    opts.onProgress?.(tally.finish());
+    const info: RerankerInfo = { model: req.model, backend, dtype: value.dtype, loadMs: Math.round(performance.now() - started) };
+    if (fallbackReason !== undefined) info.fallbackReason = fallbackReason;
+    return { tokenizer: value.tokenizer, model: value.model, info };
+  }
+
+  async rerank(req: RerankRequest, opts: RunOptions = {}): Promise<RerankResult> {
+    const loading = this.loaded.value;
+    if (!loading) throw new AppError('EngineNotLoaded', 'The reranking model is not loaded yet. Load it first.');
+    const { tokenizer, model } = await loading;
+    const started = performance.now();
+    const n = req.passages.length;
+    const scores = new Float32Array(n);
+    const batch = Math.min(64, Math.max(1, Math.floor(req.batchSize ?? DEFAULT_BATCH)));
+    for (let start = 0; start < n; start += batch) {
+      throwIfCancelled(opts.signal);
+      const passages = req.passages.slice(start, start + batch);
+      const inputs = tokenizer(new Array<string>(passages.length).fill(req.query), {
+        text_pair: passages,
+        padding: true,
+        truncation: true,
+      });
+      const { logits } = (await model(inputs)) as { logits: Tensor };
+      const labels = logits.dims[1] ?? 1;
+      const data = logits.data as Float32Array;
+      for (let i = 0; i < passages.length; i++) scores[start + i] = data[i * labels + labels - 1]!;
+      logits.dispose();
+      const done = Math.min(n, start + batch);
+      opts.onProgress?.({ stage: 'rerank', unit: 'chunks', loaded: done, total: n, done: done === n });
+    }
+    return { scores, ms: performance.now() - started };
+  }
+
+  async dispose(): Promise<void> {
+    await this.loaded.clear();
+  }
+}
