@@ -25,8 +25,8 @@ export class SearchState {
   /** What a slow search is waiting for, in words (the embedding model loading). */
   status = $state<string | null>(null);
   private seq = 0;
-  /** Reranking models loaded once already (the status line says so only for a first load). */
-  private readonly rerankerReady = new Set<string>();
+  /** The reranking model loaded last (the status line announces a load only when it changes). */
+  private rerankerLoaded = '';
 
   constructor(
     private readonly library: LibraryState,
@@ -80,9 +80,9 @@ export class SearchState {
       model: rerank.model,
       candidates: rerank.candidates,
       reranker: () => {
-        if (!this.rerankerReady.has(rerank.model)) this.status = 'Loading the reranking model…';
+        if (this.rerankerLoaded !== rerank.model) this.status = 'Loading the reranking model…';
         return this.library.embedding.reranker(rerank.model).then((rr) => {
-          this.rerankerReady.add(rerank.model);
+          this.rerankerLoaded = rerank.model;
           this.status = null;
           return rr;
         });

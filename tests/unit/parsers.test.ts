@@ -102,6 +102,53 @@ describe('PDF', () => {
     }
   });
 
+  it('reads structure from the layout: bold and large headings, running footers kept out of the text, the title from the cover', async () => {
+    const footer = (n: number): string => `Quill Corp. | Q2 2023 Report | ${n}`;
+    const pdf = makePdf({
+      pages: [
+        { heading: 'QUILL CORP.', paragraphs: ['Quarterly report for the period ended June 30, 2023.'], footer: footer(1) },
+        {
+          blocks: [
+            { text: 'Note 3 - Revenue', bold: true },
+            { text: 'Revenue grew in every region.\nIt grew most in the north, where\nthe new plant opened in May.' },
+            { text: 'Product Revenue', bold: true },
+            { text: '(in millions)', bold: true },
+            { text: 'Widgets 1,200 1,100\nGadgets 800 700\nSprockets 150 140\nGizmos 90 80' },
+            { text: 'Total revenue 2,240 2,020', bold: true },
+            { text: 'Operating expenses:', bold: true },
+            { text: 'Salaries 300 280\nRent 120 110\nTravel 40 30' },
+          ],
+          footer: footer(2),
+        },
+        {
+          blocks: [
+            { text: 'Note 4 - Debt', bold: true },
+            { text: 'The company has no debt.\nIt has not borrowed since\nthe plant was paid for.' },
+          ],
+          footer: footer(3),
+        },
+      ],
+    });
+    const doc = await parseFile(pdf, { name: 'quill-q2.pdf' });
+    checkLayout(doc);
+    // No Title in the file: the cover's largest type is the title; the footer is the running title.
+    expect(doc.title).toBe('QUILL CORP.');
+    expect(doc.runningTitle).toBe('Quill Corp. | Q2 2023 Report');
+    expect(doc.text).not.toContain('Q2 2023 Report');
+    const level = (t: string): number | undefined => doc.headings.find((h) => h.text === t)?.level;
+    // Not headings: a remark in parentheses, a bold total row, a label ending in ":".
+    expect(doc.headings.map((h) => h.text)).toEqual(['QUILL CORP.', 'Note 3 - Revenue', 'Product Revenue', 'Note 4 - Debt']);
+    // Numbered headings hold the plain ones of their style; the cover never holds the body.
+    expect(level('Note 3 - Revenue')).toBe(level('Note 4 - Debt'));
+    expect(level('Product Revenue')!).toBeGreaterThan(level('Note 3 - Revenue')!);
+    expect(level('QUILL CORP.')).toBe(6);
+
+    const { chunkDocument } = await import('../../src/ingest/chunker');
+    const chunks = chunkDocument(doc, 'd', { chunkTokens: 64, overlapTokens: 0 });
+    expect(chunks.find((c) => c.text.includes('Widgets 1,200'))!.headingPath).toEqual(['Note 3 - Revenue', 'Product Revenue']);
+    expect(chunks.find((c) => c.text.includes('no debt'))!.headingPath).toEqual(['Note 4 - Debt']);
+  });
+
   it('is found by content: a PDF named .txt is parsed as a PDF', async () => {
     const doc = await parseFile(threePagePdf(), { name: 'download.txt' });
     expect(doc.format).toBe('pdf');
