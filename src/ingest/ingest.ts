@@ -10,7 +10,24 @@ import { chunkContext, documentLabel } from './context';
 import { documentProfile, type DocumentProfile } from '../index/documents';
 import { parseFile } from './registry';
 import { formatBytes } from './sizes';
-import type { Chunk, ParsedDocument } from './types';
+import type { Chunk, IndexingStamp, ParsedDocument } from './types';
+
+/**
+ * Bump when parsing, chunking, chunk context, document profiles or keyword analysis change what a
+ * file becomes: stored documents then show as made by an older version and can be rebuilt. 1: before
+ * stamps were recorded (layout headings, context, profiles came with 2).
+ */
+export const INDEXING_VERSION = 2;
+
+/** The stamp new documents get under these chunk settings. */
+export function indexingStamp(chunking: ChunkOptions): IndexingStamp {
+  return { chunkTokens: chunking.chunkTokens, overlapTokens: chunking.overlapTokens, version: INDEXING_VERSION };
+}
+
+/** Whether a stored document was made as a new drop would be now (a missing stamp is an older version). */
+export function sameIndexing(a: IndexingStamp | undefined, b: IndexingStamp): boolean {
+  return a !== undefined && a.version === b.version && a.chunkTokens === b.chunkTokens && a.overlapTokens === b.overlapTokens;
+}
 
 export interface IngestedDocument extends ParsedDocument {
   /** SHA-256 of the file's bytes, hex: the document id and the de-duplication key. */
@@ -20,6 +37,8 @@ export interface IngestedDocument extends ParsedDocument {
   chunks: Chunk[];
   /** What the document says about itself, for document-aware ranking (src/index/documents.ts). */
   profile: DocumentProfile;
+  /** How its chunks were made. */
+  indexing: IndexingStamp;
   parseMs: number;
 }
 
@@ -68,6 +87,15 @@ export async function ingestFile(
   const profile = documentProfile(label, parsed.text, { openingEnd: parsed.pages?.[0]?.end, headings: parsed.headings });
   return {
     kind: 'parsed',
-    doc: { ...parsed, id, name: opts.name, size: file.size, chunks, profile, parseMs: Math.round(performance.now() - started) },
+    doc: {
+      ...parsed,
+      id,
+      name: opts.name,
+      size: file.size,
+      chunks,
+      profile,
+      indexing: indexingStamp(opts.chunking),
+      parseMs: Math.round(performance.now() - started),
+    },
   };
 }

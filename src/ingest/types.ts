@@ -68,6 +68,18 @@ export interface Parser {
   parse(bytes: Uint8Array, opts: ParseOptions): Promise<ParsedDocument>;
 }
 
+/**
+ * How a document's chunks were made: the chunk settings and the version of the whole path from
+ * bytes to indexed text (parsers, chunker, chunk context, document profile, keyword analysis). A
+ * stored document whose stamp differs from the current one was chunked differently from what a
+ * new drop would get; the user is offered to rebuild it (never done silently).
+ */
+export interface IndexingStamp {
+  chunkTokens: number;
+  overlapTokens: number;
+  version: number;
+}
+
 export interface Chunk {
   /** Stable id: `${docId}:${ordinal}`. */
   id: string;

@@ -18,6 +18,9 @@ export class WorkerLibrary {
   add(doc: IngestedDocument, original?: Blob) {
     return this.rpc.call('add', original ? { doc, original } : { doc });
   }
+  replace(doc: IngestedDocument) {
+    return this.rpc.call('replace', { doc });
+  }
   pending() {
     return this.rpc.call('pending', null);
   }

@@ -118,6 +118,7 @@ export function libraryService(opts: LibraryHandlerOptions = {}): LibraryService
   const handlers: Handlers<LibraryProtocol> = {
     open: async (req) => (await reopen(req.collectionId, req.model)).snapshot(),
     add: async (req) => (await current()).add(req.doc, req.original),
+    replace: async (req) => (await current()).replace(req.doc),
     pending: async () => (await current()).pending(),
     putVectors: async (req) => (await current()).putVectors(req.docId, req.model, req.dim, req.vectors),
     remove: async (req) => {

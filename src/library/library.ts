@@ -55,6 +55,7 @@ function toLibraryDoc(d: DocumentSummary, model: string): LibraryDoc {
     otherModels: d.vectorModels.filter((m) => m !== model),
   };
   if (d.title !== undefined) out.title = d.title;
+  if (d.indexing !== undefined) out.indexing = d.indexing;
   if (d.pageCount !== undefined) out.pages = d.pageCount;
   if (d.originalSize !== undefined) out.originalSize = d.originalSize;
   return out;
@@ -197,6 +198,39 @@ export class Library {
     );
     this.docs.set(doc.id, listed);
     return { status, doc: listed };
+  }
+
+  /**
+   * Replaces a stored document with the same file chunked again (another chunk size, a newer
+   * parser): one write, then both indexes drop its old chunks and the keyword index takes the new
+   * ones; it has no vectors until it is embedded again. Null when it was deleted meanwhile.
+   */
+  replace(doc: IngestedDocument): Promise<LibraryDoc | null> {
+    return this.serial(async () => {
+      const old = this.docs.get(doc.id);
+      if (!old) return null;
+      const entries = doc.chunks.map((c) => keywordEntry(c.id, indexedText(c)));
+      const fields = documentFields(doc);
+      if ((await this.store.replaceDocument(this.collectionId, fields, doc.chunks, entries)) === 'missing') return null;
+      const ids = Array.from({ length: old.chunkCount }, (_, i) => `${doc.id}:${i}`);
+      this.keyword.remove(ids);
+      this.dense?.remove(ids);
+      this.keyword.add(entries);
+      this.profiles.set(doc.id, doc.profile);
+      const updated = toLibraryDoc(
+        {
+          ...fields,
+          collectionId: this.collectionId,
+          addedAt: old.addedAt,
+          chunkCount: doc.chunks.length,
+          ...(old.originalSize !== undefined ? { originalSize: old.originalSize } : {}),
+          vectorModels: [],
+        },
+        this.model,
+      );
+      this.docs.set(doc.id, updated);
+      return updated;
+    });
   }
 
   /**

@@ -24,7 +24,7 @@ export interface CollectionInfo {
 /** A stored document as the library lists it: its stored record (src/store/schema.ts), as the page needs it. */
 export type LibraryDoc = Pick<
   DocumentRecord,
-  'id' | 'name' | 'format' | 'size' | 'addedAt' | 'title' | 'chars' | 'chunkCount' | 'originalSize'
+  'id' | 'name' | 'format' | 'size' | 'addedAt' | 'title' | 'chars' | 'chunkCount' | 'originalSize' | 'indexing'
 > & {
   pages?: number;
   /** Vectors of the open embedding model are stored: the document is searchable by meaning. */
@@ -147,6 +147,11 @@ export type LibraryProtocol = {
   /** Opens a collection and builds its indexes (fast: the 10k-chunk target is 500 ms from page load). */
   open: Method<OpenRequest, LibrarySnapshot>;
   add: Method<{ doc: IngestedDocument; original?: Blob }, { status: 'added' | 'duplicate'; doc: LibraryDoc }>;
+  /**
+   * Replaces a stored document with the same file chunked again (see Store.replaceDocument): its
+   * vectors go, so it is embedded again. Null when the document was deleted meanwhile.
+   */
+  replace: Method<{ doc: IngestedDocument }, LibraryDoc | null>;
   pending: Method<null, PendingEmbedding[]>;
   putVectors: Method<{ docId: string; model: string; dim: number; vectors: Float32Array }, LibraryDoc | null>;
   remove: Method<{ docId: string }, null>;

@@ -5,10 +5,11 @@
  * the page keeps only the list.
  */
 
-import { AppError, serializeError, type SerializedError } from '../protocol/errors';
+import { AppError, deserializeError, serializeError, type SerializedError } from '../protocol/errors';
 import type { Progress } from '../protocol/progress';
 import { LIBRARY_READY_MARK, type CollectionInfo, type LibraryDoc, type LibraryEvent, type LibrarySnapshot } from '../protocol/library';
-import type { IngestedDocument } from '../ingest/ingest';
+import { indexedText } from '../ingest/context';
+import { indexingStamp, sameIndexing, type IngestedDocument } from '../ingest/ingest';
 import { IngestPool, type PoolJob } from '../ingest/pool';
 import type { WorkerLibrary } from '../library/client';
 import type { Settings } from '../settings/defaults';
@@ -271,6 +272,70 @@ export class LibraryState {
     });
   }
 
+  /**
+   * Documents chunked otherwise than a drop would be now: with other chunk settings, or by an
+   * older ragscope (see INDEXING_VERSION). Rebuilding them needs their original files.
+   */
+  readonly staleDocuments = $derived.by(() => {
+    const now = indexingStamp(this.settings().ingest);
+    return this.documents.filter((d) => !sameIndexing(d.indexing, now));
+  });
+
+  /** The rebuild in progress (or last finished): documents done of all, the one being read, failures. */
+  rebuild = $state<{ done: number; total: number; current: string | null; failed: string[]; running: boolean } | null>(null);
+  private rebuildController: AbortController | null = null;
+
+  /**
+   * Chunks the stale documents again from their kept originals with the current settings, one at a
+   * time: each is replaced in one write (never half-done) and then embedded again. Documents whose
+   * original was not kept are skipped, by name. Cancel stops after the document in hand; what is
+   * rebuilt stays rebuilt.
+   */
+  rebuildLibrary(): Promise<void> {
+    return this.act(async () => {
+      if (this.rebuild?.running) return;
+      const todo = this.staleDocuments;
+      const controller = (this.rebuildController = new AbortController());
+      const state = { done: 0, total: todo.length, current: null as string | null, failed: [] as string[], running: true };
+      this.rebuild = state;
+      const s = this.settings();
+      // A pool of its own (one worker): drops made meanwhile go on in theirs.
+      const pool = new IngestPool(createIngester);
+      try {
+        for (const d of todo) {
+          if (controller.signal.aborted) break;
+          this.rebuild = { ...state, current: d.name };
+          const original = d.originalSize !== undefined ? await this.lib.original(d.id) : null;
+          if (!original) {
+            state.failed.push(`${d.name} (its original file is not kept: drop it again to rebuild it)`);
+          } else {
+            try {
+              const doc = await reingest(pool, original.file, d.name, s, controller.signal);
+              const updated = doc ? await this.lib.replace(doc) : null;
+              if (doc && updated)
+                this.embedding.enqueue([{ docId: doc.id, name: doc.name, texts: doc.chunks.map(indexedText), otherModels: [] }]);
+            } catch (e) {
+              const error = serializeError(e);
+              if (error.name === 'Cancelled') break;
+              state.failed.push(`${d.name} (${error.message})`);
+            }
+          }
+          state.done++;
+          this.rebuild = { ...state };
+        }
+      } finally {
+        pool.dispose();
+        this.rebuild = { ...state, current: null, running: false };
+        if (this.rebuildController === controller) this.rebuildController = null;
+        await this.refresh();
+      }
+    });
+  }
+
+  cancelRebuild(): void {
+    this.rebuildController?.abort();
+  }
+
   /** The worker answering searches, once the library is open. */
   async searcher(): Promise<WorkerLibrary> {
     if (!this.opening) void this.open();
@@ -462,10 +527,39 @@ export class LibraryState {
       } satisfies Partial<FileEntry>);
       // Not awaited: the next file is stored meanwhile, and refreshes coalesce.
       void this.refresh();
-      this.embedding.enqueue([{ docId: doc.id, name: doc.name, texts: doc.chunks.map((c) => c.text), otherModels: [] }]);
+      this.embedding.enqueue([{ docId: doc.id, name: doc.name, texts: doc.chunks.map(indexedText), otherModels: [] }]);
     } catch (err) {
       e.error = serializeError(err);
       e.status = 'error';
     }
   }
+}
+
+/** Parses and chunks a kept original with the given settings (no duplicate check: it is stored already). */
+async function reingest(pool: IngestPool, file: Blob, name: string, s: Settings, signal: AbortSignal): Promise<IngestedDocument | null> {
+  let out: IngestedDocument | null = null;
+  let failure: SerializedError | null = null;
+  await pool.run(
+    [{ key: `rebuild-${name}`, file, name }],
+    {
+      concurrency: 1,
+      timeoutMs: s.ingest.parseTimeoutSeconds * 1000,
+      maxBytes: s.ingest.maxFileMB * 1_048_576,
+      chunking: { chunkTokens: s.ingest.chunkTokens, overlapTokens: s.ingest.overlapTokens },
+      knownIds: () => [],
+    },
+    {
+      start: () => undefined,
+      progress: () => undefined,
+      done: (_job, result) => {
+        if (result.kind === 'parsed') out = result.doc;
+      },
+      fail: (_job, error) => {
+        failure = error;
+      },
+    },
+    signal,
+  );
+  if (failure) throw deserializeError(failure);
+  return out;
 }

@@ -13,7 +13,7 @@ import type { ComparisonResult } from '../compare/run';
 import type { ChatModelInfo } from '../generate/engine';
 import type { DocumentProfile } from '../index/documents';
 import type { KeywordEntry } from '../index/types';
-import type { Chunk, DocFormat } from '../ingest/types';
+import type { Chunk, DocFormat, IndexingStamp } from '../ingest/types';
 
 /** Bump when the schema changes, and add an `if (oldVersion < N)` block to `upgrade`. */
 export const SCHEMA_VERSION = 1;
@@ -48,6 +48,8 @@ export interface DocumentRecord {
   originalSize?: number;
   /** What the document says about itself, for document-aware ranking; absent on documents stored before it existed. */
   profile?: DocumentProfile;
+  /** How its chunks were made (settings and version); absent on documents stored before it was recorded (see ingest.ts). */
+  indexing?: IndexingStamp;
 }
 
 /**

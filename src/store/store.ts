@@ -115,6 +115,7 @@ export interface LoadedIndex {
 
 export type ChangeType =
   | 'document-added'
+  | 'document-replaced'
   | 'document-deleted'
   | 'vectors-stored'
   | 'collection-created'
@@ -175,6 +176,52 @@ function stripChunk(r: ChunkRecord): Chunk {
   return chunk as Chunk;
 }
 
+/** Holds a document's chunks and keyword entries to Chunk's contract: the store keys chunks by (docId, ordinal) and getChunks parses ids. */
+function checkChunks(doc: Pick<NewDocument, 'id' | 'name'>, chunks: readonly Chunk[], keyword: readonly KeywordEntry[]): void {
+  if (keyword.length !== chunks.length) {
+    throw invalid(`“${doc.name}”: ${chunks.length} chunks but ${keyword.length} keyword entries.`);
+  }
+  chunks.forEach((c, i) => {
+    if (c.docId !== doc.id || c.ordinal !== i || c.id !== `${doc.id}:${i}` || keyword[i]!.chunkId !== c.id) {
+      throw invalid(`“${doc.name}”: chunk ${i} (${c.id}) does not belong at that position of document ${doc.id}.`);
+    }
+  });
+}
+
+/** The records one document is written as (its original aside), computed before any transaction opens. */
+function documentRecords(
+  collectionId: string,
+  doc: Omit<NewDocument, 'original'>,
+  chunks: readonly Chunk[],
+  keyword: readonly KeywordEntry[],
+): { record: DocumentRecord; chunkRecords: ChunkRecord[]; keywordRecord: KeywordRecord } {
+  const record: DocumentRecord = {
+    collectionId,
+    id: doc.id,
+    name: doc.name,
+    format: doc.format,
+    size: doc.size,
+    addedAt: doc.addedAt ?? Date.now(),
+    warnings: doc.warnings,
+    chars: doc.chars,
+    chunkCount: chunks.length,
+  };
+  if (doc.title !== undefined) record.title = doc.title;
+  if (doc.pageCount !== undefined) record.pageCount = doc.pageCount;
+  if (doc.encoding !== undefined) record.encoding = doc.encoding;
+  if (doc.profile !== undefined) record.profile = doc.profile;
+  if (doc.indexing !== undefined) record.indexing = doc.indexing;
+  return {
+    record,
+    chunkRecords: chunks.map((c) => ({ ...c, collectionId })),
+    keywordRecord: {
+      collectionId,
+      docId: doc.id,
+      entries: keyword.map((e) => ({ chunkId: e.chunkId, length: e.length, terms: e.terms, tf: compact(e.tf) })),
+    },
+  };
+}
+
 function summarize(doc: DocumentRecord, models: string[]): DocumentSummary {
   return { ...doc, vectorModels: models };
 }
@@ -193,6 +240,7 @@ export function documentFields(doc: IngestedDocument, original?: Blob): NewDocum
   if (doc.pageCount !== undefined) out.pageCount = doc.pageCount;
   if (doc.encoding !== undefined) out.encoding = doc.encoding;
   if (doc.profile !== undefined) out.profile = doc.profile;
+  out.indexing = doc.indexing;
   if (original) out.original = original;
   return out;
 }
@@ -386,36 +434,9 @@ export class Store {
     keyword: readonly KeywordEntry[],
   ): Promise<'added' | 'duplicate'> {
     // Everything is computed and checked before the transaction opens.
-    if (keyword.length !== chunks.length) {
-      throw invalid(`“${doc.name}”: ${chunks.length} chunks but ${keyword.length} keyword entries.`);
-    }
-    chunks.forEach((c, i) => {
-      // The store keys chunks by (docId, ordinal) and getChunks parses ids: hold them to Chunk's contract.
-      if (c.docId !== doc.id || c.ordinal !== i || c.id !== `${doc.id}:${i}` || keyword[i]!.chunkId !== c.id) {
-        throw invalid(`“${doc.name}”: chunk ${i} (${c.id}) does not belong at that position of document ${doc.id}.`);
-      }
-    });
-    const record: DocumentRecord = {
-      collectionId,
-      id: doc.id,
-      name: doc.name,
-      format: doc.format,
-      size: doc.size,
-      addedAt: doc.addedAt ?? Date.now(),
-      warnings: doc.warnings,
-      chars: doc.chars,
-      chunkCount: chunks.length,
-    };
-    if (doc.title !== undefined) record.title = doc.title;
-    if (doc.pageCount !== undefined) record.pageCount = doc.pageCount;
-    if (doc.encoding !== undefined) record.encoding = doc.encoding;
+    checkChunks(doc, chunks, keyword);
+    const { record, chunkRecords, keywordRecord } = documentRecords(collectionId, doc, chunks, keyword);
     if (doc.original !== undefined) record.originalSize = doc.original.size;
-    const chunkRecords: ChunkRecord[] = chunks.map((c) => ({ ...c, collectionId }));
-    const keywordRecord: KeywordRecord = {
-      collectionId,
-      docId: doc.id,
-      entries: keyword.map((e) => ({ chunkId: e.chunkId, length: e.length, terms: e.terms, tf: compact(e.tf) })),
-    };
 
     const status = await this.tx(['collections', 'documents', 'chunks', 'keyword', 'originals'], 'readwrite', async (tx) => {
       const [collection, existing] = await Promise.all([
@@ -434,6 +455,37 @@ export class Store {
       return 'added' as const;
     });
     if (status === 'added') this.announce({ type: 'document-added', collectionId, docId: doc.id });
+    return status;
+  }
+
+  /**
+   * Replaces a stored document's chunks and keyword entries with new ones (the same file chunked
+   * again, e.g. with other chunk settings), in one transaction: its vectors of every model are
+   * dropped with the old chunks (they no longer match), its original and its place in the list are
+   * kept. Search never sees the document half replaced; 'missing' when it was deleted meanwhile.
+   */
+  async replaceDocument(
+    collectionId: string,
+    doc: Omit<NewDocument, 'original'>,
+    chunks: readonly Chunk[],
+    keyword: readonly KeywordEntry[],
+  ): Promise<'replaced' | 'missing'> {
+    checkChunks(doc, chunks, keyword);
+    const { record, chunkRecords, keywordRecord } = documentRecords(collectionId, doc, chunks, keyword);
+    const status = await this.tx(['documents', 'chunks', 'keyword', 'vectors'], 'readwrite', async (tx) => {
+      const existing = await tx.objectStore('documents').get([collectionId, doc.id]);
+      if (existing === undefined) return 'missing' as const;
+      record.addedAt = existing.addedAt;
+      if (existing.originalSize !== undefined) record.originalSize = existing.originalSize;
+      unwrap(tx.objectStore('chunks')).delete(documentRange(collectionId, doc.id));
+      unwrap(tx.objectStore('vectors')).delete(documentRange(collectionId, doc.id));
+      unwrap(tx.objectStore('documents')).put(record);
+      const chunkStore = unwrap(tx.objectStore('chunks'));
+      for (const c of chunkRecords) chunkStore.put(c);
+      unwrap(tx.objectStore('keyword')).put(keywordRecord);
+      return 'replaced' as const;
+    });
+    if (status === 'replaced') this.announce({ type: 'document-replaced', collectionId, docId: doc.id });
     return status;
   }
 
