@@ -251,6 +251,58 @@ export const storeCases: Record<string, StoreCase> = {
     eq(await store.getOriginal('default', 'nope'), null, 'missing original');
   },
 
+  async 'replaces a document’s chunks in one write, keeping its original and place, dropping its vectors'(env) {
+    const store = await env.open();
+    const profile = { label: ['doc', 'q3'], opening: ['acm'], date: '2023-07-01' };
+    const stamp = (chunkTokens: number) => ({ chunkTokens, overlapTokens: 0, version: 2 });
+    const f = fixture('doc-r', 3, { original: new Blob(['bytes of the file']), profile, indexing: stamp(384) });
+    eq(await add(store, 'default', f), 'added', 'addDocument');
+    eq(await add(store, 'default', fixture('doc-s', 1)), 'added', 'a neighbour');
+    eq(await store.putVectors('default', 'doc-r', MODEL, DIM, vectorsFor('doc-r', 3)), 'stored', 'putVectors');
+    const before = (await store.listDocuments('default')).find((d) => d.id === 'doc-r')!;
+    eq({ profile: before.profile, indexing: before.indexing }, { profile, indexing: stamp(384) }, 'profile and stamp are stored');
+
+    // The same file chunked smaller: five chunks where there were three.
+    const g = fixture('doc-r', 5, { profile, indexing: stamp(128) });
+    eq(await store.replaceDocument('default', g.doc, g.chunks, g.keyword), 'replaced', 'replaceDocument');
+    eq(await store.chunksOf('default', 'doc-r'), g.chunks, 'the new chunks');
+    const index = await store.loadIndex('default', MODEL);
+    eq(
+      index.keyword.filter((e) => e.chunkId.startsWith('doc-r:')).map((e) => e.chunkId),
+      g.chunks.map((c) => c.id),
+      'the new keyword entries',
+    );
+    eq(index.vectors?.docs.map((d) => d.docId) ?? [], [], 'its vectors are gone (they were of the old chunks)');
+    const after = index.documents.find((d) => d.id === 'doc-r')!;
+    eq(
+      {
+        chunkCount: after.chunkCount,
+        addedAt: after.addedAt,
+        originalSize: after.originalSize,
+        indexing: after.indexing,
+        vectorModels: after.vectorModels,
+      },
+      { chunkCount: 5, addedAt: before.addedAt, originalSize: 17, indexing: stamp(128), vectorModels: [] },
+      'the record: new counts and stamp, same place and original',
+    );
+    eq(await (await store.getOriginal('default', 'doc-r'))?.text(), 'bytes of the file', 'the original is kept');
+    eq((await store.chunksOf('default', 'doc-s')).length, 1, 'the neighbour is untouched');
+
+    // Deleted meanwhile: nothing is written.
+    await store.deleteDocument('default', 'doc-r');
+    eq(await store.replaceDocument('default', g.doc, g.chunks, g.keyword), 'missing', 'replace after delete');
+    eq(await store.chunksOf('default', 'doc-r'), [], 'no chunks came back');
+    // Chunks that do not belong to the document are refused before anything is written.
+    const bad = fixture('doc-s', 2);
+    const refused = await rejects(
+      store.replaceDocument('default', bad.doc, bad.chunks, bad.keyword.slice(0, 1)),
+      'InvalidRequest',
+      'mismatched entries',
+    );
+    assert(refused.message.includes('2 chunks but 1 keyword entries'), refused.message);
+    eq((await store.chunksOf('default', 'doc-s')).length, 1, 'the neighbour is still untouched');
+  },
+
   async 'refuses the same content twice in a collection and allows it in another'(env) {
     const store = await env.open();
     const other = await store.createCollection('Other');

@@ -123,6 +123,45 @@ describe('library worker', () => {
     ]);
   });
 
+  it('replacing a document with the same file chunked smaller swaps its chunks at once, and it is embedded again', async () => {
+    const db = database();
+    const lib = start(db);
+    await lib.open({ model: MODEL });
+    const long = Array.from({ length: 40 }, (_, i) => `Lighthouse keeper log ${i}: the lamp at Quillfeather Point burned ${i} hours.`).join(
+      ' ',
+    );
+    const big = await ingest('log.txt', long);
+    await lib.add(big);
+    await embedDoc(lib, big);
+    expect((await lib.snapshot()).documents[0]).toMatchObject({ chunkCount: big.chunks.length, embedded: true, indexing: big.indexing });
+
+    const smaller = await ingestFile(new Blob([long]), { name: 'log.txt', maxBytes: 1e6, chunking: { chunkTokens: 64, overlapTokens: 0 } });
+    if (smaller.kind !== 'parsed') throw new Error('expected a parsed document');
+    expect(smaller.doc.id).toBe(big.id);
+    expect(smaller.doc.chunks.length).toBeGreaterThan(big.chunks.length);
+    const replaced = await lib.replace(smaller.doc);
+    expect(replaced).toMatchObject({
+      chunkCount: smaller.doc.chunks.length,
+      embedded: false,
+      indexing: { chunkTokens: 64, overlapTokens: 0 },
+    });
+    const snap = await lib.snapshot();
+    expect(snap.chunks).toBe(smaller.doc.chunks.length);
+    expect(snap.embeddedChunks).toBe(0);
+    // Keyword search sees only the new chunks; the document waits to be embedded again.
+    const hits = (await lib.search({ query: 'lamp burned 39 hours', mode: 'keyword', k: 50 })).hits;
+    expect(hits.map((h) => h.chunkId).every((id) => Number(id.split(':')[1]) < smaller.doc.chunks.length)).toBe(true);
+    expect(hits[0]!.text).toContain('log 39:');
+    expect((await lib.pending()).map((p) => [p.docId, p.texts.length])).toEqual([[big.id, smaller.doc.chunks.length]]);
+
+    // Reopened (a reload): the stamp comes back from the store, as the profile does (tests/store-cases.ts).
+    const again = start(db);
+    const reopened = await again.open({ model: MODEL });
+    expect(reopened.documents[0]!.indexing).toEqual(smaller.doc.indexing);
+    await lib.remove(big.id);
+    expect(await again.replace(smaller.doc)).toBeNull();
+  });
+
   it('deleting a document removes it from search, the list and the store', async () => {
     const db = database();
     const lib = start(db);
