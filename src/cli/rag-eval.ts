@@ -162,8 +162,11 @@ function printReport(r: RagEvalReport, shareK: number): void {
   console.log(row('all questions', r.overall, r.ks, shareK));
   for (const [g, s] of Object.entries(r.byType)) console.log(row(`  ${g}`, s, r.ks, shareK));
   for (const [g, s] of Object.entries(r.byChunkType)) console.log(row(`  answer in ${g.toLowerCase()}`, s, r.ks, shareK));
-  const uncovered = r.questions.filter((q) => q.evidenceInCollection === 0).map((q) => q.id);
+  const uncovered = r.questions.filter((q) => q.evidenceInCollection === 0 && !q.declined).map((q) => q.id);
+  const declined = r.questions.filter((q) => q.declined).map((q) => q.id);
   if (uncovered.length > 0) console.log(`not covered (no passage anywhere holds the answer's facts): ${uncovered.join(', ')}`);
+  if (declined.length > 0)
+    console.log(`not covered by design (the reference answer says the documents do not hold it): ${declined.join(', ')}`);
   const unmatched = r.questions.filter((q) => q.unmatched.length > 0);
   if (unmatched.length > 0)
     console.log(`source globs matching no document: ${unmatched.map((q) => `${q.id} ${q.unmatched.join(' ')}`).join('; ')}`);
@@ -331,7 +334,8 @@ async function main(): Promise<number> {
         ...jsonScores(report.overall, args.ks),
         by_type: Object.fromEntries(Object.entries(report.byType).map(([g, s]) => [g, jsonScores(s, args.ks)])),
         by_chunk_type: Object.fromEntries(Object.entries(report.byChunkType).map(([g, s]) => [g, jsonScores(s, args.ks)])),
-        uncovered: report.questions.filter((q) => q.evidenceInCollection === 0).map((q) => q.id),
+        uncovered: report.questions.filter((q) => q.evidenceInCollection === 0 && !q.declined).map((q) => q.id),
+        declined: report.questions.filter((q) => q.declined).map((q) => q.id),
         search_ms: fixed(searchMs / questions.length, 2),
       };
       console.log(JSON.stringify(out));

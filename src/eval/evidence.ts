@@ -24,6 +24,11 @@
  *       name). The passage must contain at least MIN_WORD_SHARE of those terms by IDF weight
  *       (rare terms weigh more), with at least MIN_WORD_MATCHES of them, capped at the mass of the
  *       answer's WORD_CAP rarest terms: a long summary's terms are spread over many passages.
+ *    c. Nothing, when the answer has no such numbers and its first sentence declines ("The
+ *       documents do not provide ...", "there is no specific mention of ..."): such a question is
+ *       answered by saying the documents do not hold the answer, and no passage can hold it (its
+ *       generic words would otherwise match boilerplate such as forward-looking statements).
+ *       A negative fact ("No, there were no changes") is not a decline: a passage can state it.
  *
  * The rule is deliberately about passages, not answers: it scores retrieval (did the top k hand
  * the model what it needed?), so it never looks at what a model generated.
@@ -59,6 +64,25 @@ const BOILERPLATE = new Set(
   ),
 );
 
+/**
+ * A first sentence that says the documents do not hold the answer: the documents (or the filing,
+ * the information, the context) "do not provide / contain / mention / specify ...", or there is "no
+ * specific mention / no explicit details". A negative fact ("No, there were no changes") is not a
+ * decline: a passage can state it ("there have been no material changes").
+ */
+const DECLINES =
+  /\b(?:documents?|10-[kq]|filings?|reports?|information|context|text|sources?)\b[^.]*?\b(?:do|does|did)\s+not\s+(?:explicitly\s+|directly\s+)?(?:contain|provide|mention|include|specify|detail|discuss|state|align|compare|give)|\bno\s+(?:specific|explicit|direct|detailed)\s+(?:mention|details?|information|data|comparison|discussion)/i;
+
+/** Whether an answer's first sentence says the documents do not hold what was asked. */
+export function declines(answer: string): boolean {
+  const first =
+    answer
+      .replace(/\s+/g, ' ')
+      .trim()
+      .split(/(?<=[.!?])\s/)[0] ?? '';
+  return DECLINES.test(first);
+}
+
 export interface KeyFacts {
   /** Numbers attributed to one document (by its name in lower case). */
   byDocument: Map<string, WrittenNumber[]>;
@@ -66,6 +90,8 @@ export interface KeyFacts {
   shared: WrittenNumber[];
   /** Content terms with their weight, used only when the answer has no key numbers. */
   terms: Map<string, number>;
+  /** The answer has no key numbers and declines (see the module header, 2c): nothing holds evidence. */
+  declined: boolean;
 }
 
 /**
@@ -152,7 +178,8 @@ export function keyFacts(question: string, answer: string, documents: readonly s
     }
   }
   const terms = new Map<string, number>();
-  if (shared.length === 0 && byDocument.size === 0) {
+  const declined = shared.length === 0 && byDocument.size === 0 && declines(withoutSourceNotes(answer));
+  if (shared.length === 0 && byDocument.size === 0 && !declined) {
     let text = withoutSourceNotes(answer).toLowerCase();
     for (const n of [...names, ...stems]) text = text.split(n).join(' ');
     const asked = new Set(analyze(question));
@@ -164,7 +191,7 @@ export function keyFacts(question: string, answer: string, documents: readonly s
       terms.set(t, Math.log(1 + stats.paragraphs / df));
     }
   }
-  return { byDocument, shared, terms };
+  return { byDocument, shared, terms, declined };
 }
 
 /** A passage as the rule sees it: its document's file name, its text, its analysed terms. */

@@ -11,8 +11,8 @@
  * - source_hit@k: share of questions naming sources with a passage from one of them in the top k;
  * - source_share@k: mean share of the top k that comes from the named sources;
  * - coverage: share of questions with at least one evidence passage anywhere in the collection.
- *   An uncovered question is either one whose answer is "the documents do not say", or a
- *   parsing/chunking failure: the report lists them so someone can look.
+ *   An uncovered question is either one whose answer is "the documents do not say" (marked as
+ *   declined), or a parsing/chunking failure: the report lists both so someone can look.
  */
 
 import { analyze } from '../index/analyze';
@@ -49,6 +49,8 @@ export interface QuestionResult {
   sourceShare: Record<number, number>;
   /** Evidence passages in the whole collection (0 = not covered). */
   evidenceInCollection: number;
+  /** The reference answer says the documents do not hold the answer (see evidence.ts): not covered by design. */
+  declined: boolean;
   /** Documents the question names, as found in the collection. */
   named: string[];
   /** Source globs that matched no document. */
@@ -151,6 +153,7 @@ export class RagEvaluator {
       sourceRank,
       sourceShare,
       evidenceInCollection: prep.evidence.size,
+      declined: prep.target.facts.declined,
       named: prep.named,
       unmatched: prep.unmatched,
       ranked: [...ranked],

@@ -53,7 +53,7 @@ describe('npm run rag-eval', () => {
     expect(stdout).toMatch(/^all questions\s+4\s+0\.75/m);
     expect(stdout).toContain("not covered (no passage anywhere holds the answer's facts): q4");
     const out = lastJson(stdout);
-    expect(out).toMatchObject({ docs: 4, mode: 'bm25', questions: FILINGS_QUESTIONS, coverage: 0.75, uncovered: ['q4'] });
+    expect(out).toMatchObject({ docs: 4, mode: 'bm25', questions: FILINGS_QUESTIONS, coverage: 0.75, uncovered: ['q4'], declined: [] });
     expect(Object.keys(out.by_type as object).sort()).toEqual(['Multi-Doc RAG', 'Single-Doc Single-Chunk RAG']);
     expect(Object.keys(out.by_chunk_type as object).sort()).toEqual(['Table', 'Text']);
 

@@ -5,7 +5,15 @@
  */
 
 import { describe, expect, it } from 'vitest';
-import { holdsEvidence, keyFacts, keyNumbers, termStats, type EvidencePassage, type EvidenceTarget } from '../../src/eval/evidence';
+import {
+  declines,
+  holdsEvidence,
+  keyFacts,
+  keyNumbers,
+  termStats,
+  type EvidencePassage,
+  type EvidenceTarget,
+} from '../../src/eval/evidence';
 import { numbersIn, statesFact } from '../../src/eval/numbers';
 import { globToRegExp, namedDocuments, parseQuestions, type RagQuestion } from '../../src/eval/questions';
 import { RagEvaluator, type CorpusPassage } from '../../src/eval/rag';
@@ -122,6 +130,44 @@ describe('the evidence rule', () => {
     // An answer that says nothing findable ("the documents do not say") has no evidence anywhere.
     const none = target({ question: 'Did Acme buy a company?', answer: 'No, the provided documents do not report any.' });
     expect(holdsEvidence(passage('2023 Q3 ACME.pdf', 'The company discloses its leases.'), none)).toBe(false);
+  });
+
+  it('knows an answer that declines from a negative fact a passage can state', () => {
+    for (const a of [
+      'The latest 10-Q does not provide a direct comparison between the two. It lists revenue by segment.',
+      'Based on the provided documents, there are no explicit details indicating notable changes in liquidity.',
+      'In the latest filing, there is no specific mention of the exact impact of exchange rates.',
+    ])
+      expect(declines(a), a).toBe(true);
+    for (const a of [
+      'No, there are no significant changes in the accounting policies as reported in these 10-Qs.',
+      'The risk factors to the business have not changed over the reporting period. They include patent litigation.',
+    ])
+      expect(declines(a), a).toBe(false);
+    // Numbers come first: an answer with figures is judged by them, whatever else it says.
+    expect(target({ answer: 'Revenue was $1,234 million; the documents do not provide a forecast.' }).facts.declined).toBe(false);
+    const declined = target({
+      question: 'How do the market risks align with the risk factors?',
+      answer: 'The 10-Q does not provide a direct comparison of patent litigation in several courts with the market risks.',
+    });
+    expect(declined.facts.declined).toBe(true);
+    expect(
+      holdsEvidence(passage('2023 Q3 ACME.pdf', 'Patent litigation in several courts, market risks and their comparison.'), declined),
+    ).toBe(false);
+    const negativeFact = target({
+      question: 'Did the risk factors change?',
+      answer: 'No, there have been no material changes to the risk factors about patent litigation in several courts.',
+    });
+    expect(negativeFact.facts.declined).toBe(false);
+    expect(
+      holdsEvidence(
+        passage(
+          '2023 Q3 ACME.pdf',
+          'There have been no material changes to the risk factors: patent litigation in several courts continues.',
+        ),
+        negativeFact,
+      ),
+    ).toBe(true);
   });
 });
 
