@@ -216,6 +216,20 @@ export async function readBundle(bytes: Uint8Array, expectModel: string | null):
     if (typeof r.format !== 'string' || !Number.isFinite(r.size) || !Number.isFinite(r.chars) || !Array.isArray(r.warnings)) {
       throw invalid(`The collection file is damaged: the details of “${r.name}” are incomplete.`);
     }
+    // Written by newer versions of this format's writer (absent in older files): checked, as the
+    // library builds its document ranking from them on every load.
+    const strings = (v: unknown): boolean => Array.isArray(v) && v.every((x) => typeof x === 'string');
+    const p = r.profile as unknown as { label?: unknown; opening?: unknown; date?: unknown } | undefined;
+    if (
+      p !== undefined &&
+      (typeof p !== 'object' || !strings(p.label) || !strings(p.opening) || (p.date !== undefined && typeof p.date !== 'string'))
+    ) {
+      throw invalid(`The collection file is damaged: the profile of “${r.name}” is malformed.`);
+    }
+    const st = r.indexing as unknown as Record<string, unknown> | undefined;
+    if (st !== undefined && !['chunkTokens', 'overlapTokens', 'version'].every((k) => Number.isInteger(st?.[k]))) {
+      throw invalid(`The collection file is damaged: how “${r.name}” was chunked is malformed.`);
+    }
     if (
       !Array.isArray(d.chunks) ||
       !Array.isArray(d.keyword) ||

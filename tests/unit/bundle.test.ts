@@ -74,6 +74,20 @@ async function edit(bytes: Uint8Array, path: string, change: (s: string) => stri
   return zip.generateAsync({ type: 'uint8array' });
 }
 
+/** Rewrites one file and fixes its checksum in the manifest: a consistent file some other tool wrote. */
+async function rewrite(bytes: Uint8Array, path: string, change: (s: string) => string): Promise<Uint8Array> {
+  const zip = await JSZip.loadAsync(bytes);
+  const data = new TextEncoder().encode(change(await zip.file(path)!.async('string')));
+  const manifest = JSON.parse(await zip.file('manifest.json')!.async('string')) as {
+    files: Record<string, { sha256: string; bytes: number }>;
+  };
+  const digest = Buffer.from(await crypto.subtle.digest('SHA-256', data)).toString('hex');
+  manifest.files[path] = { sha256: digest, bytes: data.byteLength };
+  zip.file(path, data);
+  zip.file('manifest.json', JSON.stringify(manifest, null, 2));
+  return zip.generateAsync({ type: 'uint8array' });
+}
+
 describe('portable index bundle', () => {
   it('imports on another machine as a new collection that searches exactly the same, with its original files', async () => {
     const { bytes, source } = await exported();
@@ -91,6 +105,10 @@ describe('portable index bundle', () => {
       expect(await results(target, mode), mode).toEqual(await results(source, mode));
     }
     const tides = snap.documents.find((d) => d.name === 'tides.md')!;
+    // How each document was chunked travels with it: the imported ones are not "chunked otherwise".
+    const sourceDocs = (await source.snapshot()).documents;
+    expect(tides.indexing).toEqual(sourceDocs.find((d) => d.name === 'tides.md')!.indexing);
+    expect(tides.indexing).toMatchObject({ chunkTokens: CHUNKING.chunkTokens, overlapTokens: CHUNKING.overlapTokens });
     const original = await target.original(tides.id);
     expect(await original!.file.text()).toBe(TEXTS['tides.md']);
   });
@@ -118,6 +136,13 @@ describe('portable index bundle', () => {
         /newer ragscope.*format 7/,
       ],
       ['not a bundle', new TextEncoder().encode('just some text'), MODEL, 'InvalidBundle', /not a ragscope collection/],
+      [
+        'a malformed profile, checksums and all',
+        await rewrite(bytes, 'documents.json', (s) => s.replace(/"label":\[[^\]]*\]/, '"label":"not a list"')),
+        MODEL,
+        'InvalidBundle',
+        /the profile of “.+” is malformed/,
+      ],
       ['another model', bytes, 'Xenova/bge-small-en-v1.5', 'EmbeddingModelMismatch', /embedded with tiny-bert.*Settings → Embedding model/],
     ];
     for (const [label, data, model, name, message] of cases) {
