@@ -206,6 +206,10 @@ async function main(): Promise<number> {
     console.error(`--mode ${modeName} needs --model <embedding model folder>\n${USAGE}`);
     return 2;
   }
+  if (settings.retrieval.rerank && args.rerank === null) {
+    console.error(`retrieval.rerank=true needs --rerank <cross-encoder folder>\n${USAGE}`);
+    return 2;
+  }
   try {
     const questions = parseQuestions(readFileSync(args.questions, 'utf8'), path.basename(args.questions));
     const pdfjsDir = path.dirname(createRequire(import.meta.url).resolve('pdfjs-dist/package.json'));
@@ -232,8 +236,11 @@ async function main(): Promise<number> {
           maxBytes: settings.ingest.maxFileMB * 1024 * 1024,
           chunking: { chunkTokens: settings.ingest.chunkTokens, overlapTokens: settings.ingest.overlapTokens },
         });
-        if (out.kind === 'duplicate') continue;
-        await lib.add(out.doc);
+        // The same content twice (a copy under another name) is stored once, as the app does.
+        if (out.kind === 'duplicate' || (await lib.add(out.doc)).status === 'duplicate') {
+          console.error(`skipped ${name}: the same content as a file already read`);
+          continue;
+        }
         names.push(name);
         for (const c of out.doc.chunks) passages.push({ id: c.id, doc: name, pages: c.pages, text: c.text });
       } catch (e) {

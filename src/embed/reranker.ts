@@ -2,8 +2,8 @@
  * The cross-encoder reranker: reads the question and each candidate passage together and gives the
  * pair one relevance score, which first-stage retrieval (BM25, cosine over separately embedded
  * vectors) cannot do. ms-marco/bge-style models: transformers.js' AutoModelForSequenceClassification
- * with the tokenizer's text pairs, one logit per pair (the last one when a model has several labels:
- * the "relevant" class). Runs in the embed worker next to the embedder (WebGPU with a WASM
+ * with the tokenizer's text pairs, one relevance score per pair (a model's single logit, or the
+ * log-odds of its "relevant" class). Runs in the embed worker next to the embedder (WebGPU with a WASM
  * fallback, as the embedder does), and in Node for tests and rag-eval.
  *
  * Cost grows with candidates × passage length: measured with a generated model of
@@ -135,7 +135,12 @@ export class TransformersReranker implements Reranker {
       const { logits } = (await model(inputs)) as { logits: Tensor };
       const labels = logits.dims[1] ?? 1;
       const data = logits.data as Float32Array;
-      for (let i = 0; i < passages.length; i++) scores[start + i] = data[i * labels + labels - 1]!;
+      // One logit: the relevance score. Two (not relevant, relevant): their difference, the log-odds
+      // of "relevant". More: the last class's logit.
+      for (let i = 0; i < passages.length; i++) {
+        const row = i * labels;
+        scores[start + i] = labels === 2 ? data[row + 1]! - data[row]! : data[row + labels - 1]!;
+      }
       logits.dispose();
       const done = Math.min(n, start + batch);
       opts.onProgress?.({ stage: 'rerank', unit: 'chunks', loaded: done, total: n, done: done === n });

@@ -1,6 +1,7 @@
 /**
  * The evidence rule: does a retrieved passage hold evidence for a question's reference answer?
- * Defined once, here; rag-eval, the Evaluate view and the tests all call `holdsEvidence`.
+ * Defined once, here: rag-eval and the tests call `holdsEvidence`, and the Evaluate view (a later
+ * issue) is to call it too.
  *
  * A passage holds evidence for a question when
  * 1. it comes from a document the question names (when it names any: `sources` globs), and
@@ -8,7 +9,8 @@
  *    a. Numbers, when the answer has any (numbers.ts): every number written in the answer except
  *       years (1900–2100 written plainly), day numbers after a month name ("July 1"), list
  *       numbering ("2." opening a line), references ("Note 3", "Item 1A", "Q3", "10-Q") and
- *       one-digit figures ("1%", "$6 billion": too common to identify anything). Numbers compare as
+ *       figures with one significant digit ("1%", "$6 billion", "2,000": too common to identify
+ *       anything). Numbers compare as
  *       numbers at the answer's precision: "$88.9 billion" is stated by a table's "88,945" (in
  *       millions), "12.5%" by "12.5".
  *       Which numbers a passage must state: where the answer attributes a line to one document
@@ -79,7 +81,7 @@ export function declines(answer: string): boolean {
     answer
       .replace(/\s+/g, ' ')
       .trim()
-      .split(/(?<=[.!?])\s/)[0] ?? '';
+      .split(/(?<=[.!?])\s+(?=[A-Z])/)[0] ?? '';
   return DECLINES.test(first);
 }
 
@@ -155,7 +157,8 @@ function withoutSourceNotes(answer: string): string {
  */
 export function keyFacts(question: string, answer: string, documents: readonly string[], stats: TermStats): KeyFacts {
   const names = [...new Set(documents.map((d) => d.toLowerCase()))].sort((a, b) => b.length - a.length);
-  const stems = names.map((n) => n.replace(/\.[a-z0-9]+$/, '')).filter((s) => s.length >= 3);
+  // Names without their extension, aligned with `names` ('' where too short to look for).
+  const stems = names.map((n) => n.replace(/\.[a-z0-9]+$/, '')).map((s) => (s.length >= 3 ? s : ''));
   const byDocument = new Map<string, WrittenNumber[]>();
   const shared: WrittenNumber[] = [];
   const seen = (list: WrittenNumber[], n: WrittenNumber): boolean => list.some((o) => o.value === n.value && o.percent === n.percent);
@@ -164,9 +167,9 @@ export function keyFacts(question: string, answer: string, documents: readonly s
   const lines = answer.replace(/\r\n?/g, '\n').split('\n');
   for (const rawLine of lines) {
     const lower = rawLine.toLowerCase();
-    const named = names.filter((n, i) => lower.includes(n) || lower.includes(stems[i] ?? '\u0000'));
+    const named = names.filter((n, i) => lower.includes(n) || (stems[i] !== '' && lower.includes(stems[i]!)));
     let line = withoutSourceNotes(rawLine).toLowerCase();
-    for (const n of [...names, ...stems]) line = line.split(n).join(' ');
+    for (const n of [...names, ...stems]) if (n) line = line.split(n).join(' ');
     const numbers = keyNumbers(line);
     if (numbers.length === 0) continue;
     if (named.length === 1 && !/^\s*(?:\*\*)?sources?(?:\(s\))?\s*:/i.test(rawLine)) {
@@ -181,7 +184,7 @@ export function keyFacts(question: string, answer: string, documents: readonly s
   const declined = shared.length === 0 && byDocument.size === 0 && declines(withoutSourceNotes(answer));
   if (shared.length === 0 && byDocument.size === 0 && !declined) {
     let text = withoutSourceNotes(answer).toLowerCase();
-    for (const n of [...names, ...stems]) text = text.split(n).join(' ');
+    for (const n of [...names, ...stems]) if (n) text = text.split(n).join(' ');
     const asked = new Set(analyze(question));
     for (const t of analyze(text)) {
       // Two-letter terms are initials and fragments ("U.S." gives "u" and "s"), not content.

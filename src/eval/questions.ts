@@ -2,8 +2,8 @@
  * Question sets for retrieval evaluation on a user's own documents: a question, the documents its
  * answer comes from (as file-name globs, so one line can name "every AAPL filing"), a type to
  * group scores by, and a reference answer whose key facts decide which passages hold evidence
- * (evidence.ts). Pure parsing, no file system: the rag-eval CLI reads files, the Evaluate view
- * will read a dropped file, and both call these.
+ * (evidence.ts). Pure parsing, no file system: the rag-eval CLI reads files, and the Evaluate
+ * view (a later issue) is to read a dropped file the same way.
  *
  * Accepted shapes:
  * - CSV with a header row. Columns are matched by name, case- and space-insensitively:

@@ -2,7 +2,7 @@
  * Retrieval evaluation on a collection of real documents with a question set (questions.ts):
  * for each question, where in the ranking the first passage holding evidence appears (the rule in
  * evidence.ts), and whether the ranking draws on the documents the question names. The rag-eval
- * CLI and the Evaluate view share this: they differ only in how they search.
+ * CLI uses it, and the Evaluate view (a later issue) is to: they differ only in how they search.
  *
  * Figures, overall and per question type and per source chunk type:
  * - hit@k: share of questions with an evidence passage in the top k (over ALL questions, so a

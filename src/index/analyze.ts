@@ -78,15 +78,18 @@ export function analyze(text: string): string[] {
  * changed?", "Can you list ...", "What does the report say about ..."). Dropped from queries only:
  * chunks keep them, so a stored keyword entry never depends on this list. Matching them scores
  * passages for sharing a question's grammar: in the 10-Q dev set, "has", "been", "any" and "over"
- * pulled up boilerplate such as "there has not been any change in our internal control".
+ * pulled up boilerplate such as "there has not been any change in our internal control". Words whose
+ * stem a content word shares are not on it: "may" (the month), "us" (U.S.), "provide" ("cash
+ * provided by"), "list", "show", "find", "discuss" and "identify" (listing, shows, findings,
+ * discussion, identified).
  */
 export const QUESTION_WORDS: ReadonlySet<string> = new Set(
   [
     'what', 'which', 'who', 'whom', 'whose', 'when', 'where', 'why', 'how', 'whether',
     'do', 'does', 'did', 'done', 'doing', 'has', 'have', 'had', 'having', 'been', 'being', 'am', 'were',
-    'can', 'could', 'would', 'should', 'may', 'might', 'must', 'shall',
-    'any', 'some', 'about', 'over', 'across', 'please', 'tell', 'me', 'us', 'i', 'we', 'you', 'your', 'our', 'my',
-    'describe', 'explain', 'list', 'show', 'give', 'summarize', 'summarise', 'provide', 'identify', 'discuss', 'find',
+    'can', 'could', 'would', 'should', 'might', 'must', 'shall',
+    'any', 'some', 'about', 'over', 'across', 'please', 'tell', 'me', 'i', 'we', 'you', 'your', 'our', 'my',
+    'describe', 'explain', 'give', 'summarize', 'summarise',
   ].map((w) => stem(w)),
 ); // prettier-ignore
 

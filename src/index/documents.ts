@@ -5,8 +5,8 @@
  *
  * Each document keeps a profile, computed once at ingest: the analysed terms of its label (file
  * name, title, a PDF's running header, see ingest/context.ts, and the headings of its opening), of
- * its opening text (a cover page names the company, the period, the version), and the latest date
- * written there. A question's
+ * its opening text (a cover page names the company, the period, the version), and the date it
+ * gives as its own. A question's
  * terms are scored against the profiles with document-level IDF, so only terms that tell
  * documents apart count ("Apple", "Q3", "2022" among filings that all say "10-Q"); label terms count
  * fully, opening terms at OPENING_WEIGHT. "Latest" / "most recent" / "newest" in a question favours
@@ -25,7 +25,7 @@ export interface DocumentProfile {
   label: string[];
   /** Distinct analysed terms of its opening text (see OPENING_CHARS). */
   opening: string[];
-  /** The latest date written in the opening text, as yyyy-mm-dd. */
+  /** The date its opening gives as the document's own (see latestDate), as yyyy-mm-dd. */
   date?: string;
 }
 
@@ -62,16 +62,31 @@ const MONTH_DAY_YEAR = /\b(jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]
 const DAY_MONTH_YEAR = /\b(\d{1,2})\s+(jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\.?,?\s+((?:19|20)\d{2})\b/gi;
 const ISO_DATE = /\b((?:19|20)\d{2})-(\d{2})-(\d{2})\b/g;
 
-/** The latest full date (day, month, year) written in `text`, as yyyy-mm-dd. */
+/** Words that say a date is the document's own ("period ended June 30, 2023", "as of", "dated"). */
+const OWN_DATE = /\b(?:ended|ending|as of|dated|date[d:]?|period|effective|published|issued|filed|on)\s*$/i;
+/** Words that say a date is about something else ("notes due December 1, 2032", "expiring", "until"). */
+const OTHER_DATE = /\b(?:due|expir\w*|matur\w*|until|through|before|after|by)\s*$/i;
+
+/**
+ * The document's date as written in `text`, as yyyy-mm-dd: the latest date introduced as its own
+ * ("for the period ended ...", "as of ..."), else the first full date that is not about something
+ * else ("notes due ..."), else none.
+ */
 export function latestDate(text: string): string | undefined {
-  const dates: string[] = [];
-  const push = (y: string, m: number, d: number): void => {
-    if (m >= 1 && m <= 12 && d >= 1 && d <= 31) dates.push(`${y}-${String(m).padStart(2, '0')}-${String(d).padStart(2, '0')}`);
+  const own: string[] = [];
+  const plain: Array<{ at: number; date: string }> = [];
+  const push = (at: number, y: string, m: number, d: number): void => {
+    if (m < 1 || m > 12 || d < 1 || d > 31) return;
+    const date = `${y}-${String(m).padStart(2, '0')}-${String(d).padStart(2, '0')}`;
+    const before = text.slice(Math.max(0, at - 30), at);
+    if (OWN_DATE.test(before)) own.push(date);
+    else if (!OTHER_DATE.test(before)) plain.push({ at, date });
   };
-  for (const m of text.matchAll(MONTH_DAY_YEAR)) push(m[3]!, MONTHS.indexOf(m[1]!.toLowerCase()) + 1, Number(m[2]));
-  for (const m of text.matchAll(DAY_MONTH_YEAR)) push(m[3]!, MONTHS.indexOf(m[2]!.toLowerCase()) + 1, Number(m[1]));
-  for (const m of text.matchAll(ISO_DATE)) push(m[1]!, Number(m[2]), Number(m[3]));
-  return dates.sort().at(-1);
+  for (const m of text.matchAll(MONTH_DAY_YEAR)) push(m.index, m[3]!, MONTHS.indexOf(m[1]!.toLowerCase()) + 1, Number(m[2]));
+  for (const m of text.matchAll(DAY_MONTH_YEAR)) push(m.index, m[3]!, MONTHS.indexOf(m[2]!.toLowerCase()) + 1, Number(m[1]));
+  for (const m of text.matchAll(ISO_DATE)) push(m.index, m[1]!, Number(m[2]), Number(m[3]));
+  if (own.length > 0) return own.sort().at(-1);
+  return plain.sort((a, b) => a.at - b.at)[0]?.date;
 }
 
 /**

@@ -40,7 +40,10 @@ export interface RetrieveRequest {
   rrfK?: number | undefined;
   /** Per-retriever RRF weights; default 1 each (see fusion.ts). */
   weights?: { keyword: number; dense: number } | undefined;
-  /** Per-retriever depth for hybrid; default max(k, HYBRID_CANDIDATES). */
+  /**
+   * How deep each retriever's list goes (fusion, document lifting and duplicate demotion pick from
+   * it), in every mode; default max(k, HYBRID_CANDIDATES).
+   */
   candidates?: number | undefined;
   /** Document-aware ranking strength (see documents.ts); 0 or absent = off. */
   documentBoost?: number | undefined;
@@ -75,10 +78,6 @@ function denseUnavailable(req: RetrieveRequest, dense: DenseIndex | null | undef
   return null;
 }
 
-/**
- * Runs the request. Throws `EmbeddingModelMismatch` when `queryModel` (or the vector length) does
- * not match the dense index: that is a settings problem the user must fix, not something to hide.
- */
 /** A passage in a ranking, before it is cut into hits and trace candidates. */
 type Ranked = Omit<Candidate, 'inTopK'> & { score: number };
 
@@ -133,29 +132,37 @@ export function demoteNearDuplicates(
 const docOf = (chunkId: string): string => chunkId.slice(0, chunkId.lastIndexOf(':'));
 
 /**
- * Keyword search with document-aware ranking: BM25 finds a deeper list, each candidate's score is
- * multiplied by 1 + boost × (its document's match / the best match), and the list is re-sorted.
- * Returns the (lifted) results and each chunk's document match (0..1) for the trace.
+ * Keyword search with document-aware ranking: each of BM25's top n has its score multiplied by
+ * 1 + boost × (its document's match / the best match), and the list is re-sorted. Returns the
+ * lifted results, each chunk's document match (0..1) and its own BM25 score, for the trace.
  */
 function keywordSearch(
   req: RetrieveRequest,
   keyword: KeywordIndex,
   documents: DocumentIndex | null | undefined,
   n: number,
-): { list: KeywordResult[]; match: Map<string, number> } {
+): { list: KeywordResult[]; match: Map<string, number>; bm25: Map<string, number> } {
   const boost = req.documentBoost ?? 0;
   const scores = boost > 0 && documents && documents.size > 1 ? documents.score(req.query) : null;
-  if (!scores || scores.max <= 0) return { list: keyword.search(req.query, n), match: new Map() };
+  if (!scores || scores.max <= 0) return { list: keyword.search(req.query, n), match: new Map(), bm25: new Map() };
   const match = new Map<string, number>();
-  const lifted = keyword.search(req.query, Math.max(n, HYBRID_CANDIDATES)).map((r) => {
+  const bm25 = new Map<string, number>();
+  const lifted = keyword.search(req.query, n).map((r) => {
     const m = (scores.byDoc.get(docOf(r.chunkId)) ?? 0) / scores.max;
-    if (m > 0) match.set(r.chunkId, m);
+    if (m > 0) {
+      match.set(r.chunkId, m);
+      bm25.set(r.chunkId, r.score);
+    }
     return { chunkId: r.chunkId, score: r.score * (1 + boost * m) };
   });
   lifted.sort((a, b) => b.score - a.score || byId(a.chunkId, b.chunkId));
-  return { list: lifted.slice(0, n), match };
+  return { list: lifted, match, bm25 };
 }
 
+/**
+ * Runs the request. Throws `EmbeddingModelMismatch` when `queryModel` (or the vector length) does
+ * not match the dense index: that is a settings problem the user must fix, not something to hide.
+ */
 export function retrieve(req: RetrieveRequest, { keyword, dense, documents }: Retrievers): RetrieveResult {
   const started = performance.now();
   const k = Math.max(0, Math.floor(req.k));
@@ -182,10 +189,12 @@ export function retrieve(req: RetrieveRequest, { keyword, dense, documents }: Re
   let kw: KeywordResult[] = [];
   let dn: DenseResult[] = [];
   let docMatch = new Map<string, number>();
+  let bm25 = new Map<string, number>();
   if (mode !== 'dense') {
     const found = timed('keyword', () => keywordSearch(req, keyword, documents, pool));
     kw = found.list;
     docMatch = found.match;
+    bm25 = found.bm25;
   }
   if (mode !== 'keyword') dn = timed('dense', () => dense!.search(req.queryVector!, pool, req.queryModel));
 
@@ -207,6 +216,8 @@ export function retrieve(req: RetrieveRequest, { keyword, dense, documents }: Re
   for (const r of ordered) {
     const m = docMatch.get(r.chunkId);
     if (m !== undefined) r.documentMatch = m;
+    const raw = bm25.get(r.chunkId);
+    if (raw !== undefined && r.keyword) r.keyword = { ...r.keyword, bm25: raw };
   }
 
   // 3. Near-duplicates (the same boilerplate in look-alike documents) make way for other passages.

@@ -44,9 +44,16 @@ export interface RetrievalOptions {
 }
 
 /** A chunk a retriever proposed, with whether it made the final top k (for the retrieval trace). */
+/** A keyword list entry: rank and score as ranked (after document lifting), and BM25's own score when lifting changed it. */
+export interface KeywordRank {
+  rank: number;
+  score: number;
+  bm25?: number;
+}
+
 export interface Candidate {
   chunkId: string;
-  keyword?: { rank: number; score: number };
+  keyword?: KeywordRank;
   dense?: { rank: number; score: number };
   /** Hybrid only: rank and RRF score after fusion. */
   fused?: { rank: number; score: number };
@@ -66,8 +73,8 @@ export interface Hit {
   rank: number;
   /** The score the final ranking used (BM25, cosine, or the fused RRF score). */
   score: number;
-  /** 1-based rank and score in the keyword (BM25) list, when the chunk was in it. */
-  keyword?: { rank: number; score: number };
+  /** 1-based rank and score in the keyword (BM25) list, when the chunk was in it (see KeywordRank). */
+  keyword?: KeywordRank;
   /** 1-based rank and cosine similarity in the dense list, when the chunk was in it. */
   dense?: { rank: number; score: number };
   /** See Candidate.documentMatch. */

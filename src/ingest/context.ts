@@ -19,8 +19,13 @@
 
 import type { Chunk } from './types';
 
-/** Longest heading path kept in the context, in characters (outermost headings first). Range 40..400; default 160. */
+/** Longest heading path kept in the context, in characters (innermost headings kept). Range 40..400; default 160. */
 export const MAX_CONTEXT_HEADINGS_CHARS = 160;
+/**
+ * Longest document label, in characters: with the heading path, the context stays at about 40–80
+ * tokens, so a 384-token chunk with it fits a 512-token embedding input. Range 40..300; default 120.
+ */
+export const MAX_LABEL_CHARS = 120;
 
 /**
  * The document as people name it: the file name without its extension, separators as spaces, then
@@ -45,7 +50,8 @@ export function documentLabel(name: string, ...descriptions: Array<string | unde
     if (i >= 0) parts[i] = t;
     else parts.push(t);
   }
-  return parts.join(' — ');
+  const label = parts.join(' — ');
+  return label.length <= MAX_LABEL_CHARS ? label : `${label.slice(0, label.lastIndexOf(' ', MAX_LABEL_CHARS - 1))}…`;
 }
 
 /** The context line(s) for a chunk of a document labelled `label`. */

@@ -84,7 +84,9 @@ export async function ingestFile(
   const chunks = chunkDocument(parsed, id, opts.chunking);
   const label = documentLabel(opts.name, parsed.title, parsed.runningTitle);
   for (const c of chunks) c.context = chunkContext(label, c.headingPath);
-  const profile = documentProfile(label, parsed.text, { openingEnd: parsed.pages?.[0]?.end, headings: parsed.headings });
+  // The opening is the first page with text (a blank or picture-only cover has none).
+  const firstPage = parsed.pages?.find((p) => p.end > p.start);
+  const profile = documentProfile(label, parsed.text, { openingEnd: firstPage?.end, headings: parsed.headings });
   return {
     kind: 'parsed',
     doc: {

@@ -8,7 +8,7 @@
  * character one token, and every CJK / kana / Hangul character one token. English prose comes out
  * at about 1.2–1.4 tokens per word, the usual ratio for BERT-style vocabularies; it errs on the
  * high side for long common words. The default chunk size (384) plus its context (document label
- * and heading path, about 40 more) stays under the 512-token input limit of the default embedding
+ * and heading path, at most about 80 more; see context.ts) stays under the 512-token input limit of the default embedding
  * models unless the estimate misses by more than a fifth; beyond the limit the tokenizer cuts the
  * text, so only the chunk's tail goes unseen by meaning search (keyword search sees all of it).
  */

@@ -303,6 +303,14 @@ export class Library {
     if (req.documentBoost !== undefined) r.documentBoost = req.documentBoost;
     if (req.demoteDuplicates !== undefined) r.demoteDuplicates = req.demoteDuplicates;
     const result = retrieve(r, { keyword: this.keyword, dense: this.dense, documents: this.profiles });
+    // The documents as ranked: one replaced (re-chunked) while the texts are read has other chunks
+    // under the same ids, so its hits are left out rather than shown with another chunk's text.
+    const ranked = new Map(
+      result.hits.map((h) => [
+        h.chunkId.slice(0, h.chunkId.lastIndexOf(':')),
+        this.docs.get(h.chunkId.slice(0, h.chunkId.lastIndexOf(':'))),
+      ]),
+    );
     const chunks = await this.store.getChunks(
       this.collectionId,
       result.hits.map((h) => h.chunkId),
@@ -310,8 +318,11 @@ export class Library {
     const hits: SearchHit[] = [];
     for (const h of result.hits) {
       const c = chunks.get(h.chunkId);
-      // Deleted by another tab between the index lookup and this read: leave it out.
-      if (!c) continue;
+      // Deleted (by another tab) or replaced between the index lookup and this read: leave it out.
+      // (Storing vectors also renews a document's list entry, but keeps its chunks and their stamp.)
+      const was = ranked.get(c?.docId ?? '');
+      const now = c ? this.docs.get(c.docId) : undefined;
+      if (!c || !now || now.chunkCount !== was?.chunkCount || now.indexing !== was.indexing) continue;
       const hit: SearchHit = {
         ...h,
         rank: hits.length + 1,

@@ -20,10 +20,17 @@ export interface RerankStage {
   signal?: AbortSignal | undefined;
 }
 
+/** The first stage's result cut to k, the trace saying which candidates are in it. */
+function firstStage(res: SearchResult, k: number): SearchResult {
+  const out: SearchResult = { ...res, hits: res.hits.slice(0, k) };
+  if (res.candidates) out.candidates = res.candidates.map((c, i) => ({ ...c, inTopK: i < k }));
+  return out;
+}
+
 /** Reranks `res` (searched with k ≥ candidates) and keeps the top `k`. */
 export async function rerankResult(res: SearchResult, query: string, k: number, stage: RerankStage): Promise<SearchResult> {
   const scored = res.hits.slice(0, stage.candidates);
-  if (scored.length === 0) return { ...res, hits: res.hits.slice(0, k) };
+  if (scored.length === 0) return firstStage(res, k);
   try {
     const reranker = await stage.reranker();
     const { scores, ms } = await reranker.rerank({ query, passages: scored.map(indexedText) }, { signal: stage.signal });
@@ -34,6 +41,6 @@ export async function rerankResult(res: SearchResult, query: string, k: number, 
   } catch (e) {
     if (isAppError(e, 'Cancelled')) throw e;
     const why = isAppError(e) ? e.message : errorText(e);
-    return { ...res, hits: res.hits.slice(0, k), rerankError: `Reranking did not run (${why}); the passages are in first-stage order.` };
+    return { ...firstStage(res, k), rerankError: `Reranking did not run (${why}); the passages are in first-stage order.` };
   }
 }

@@ -89,7 +89,8 @@ export interface RetrievalSettings {
   /**
    * Rerank the best candidates with a cross-encoder that reads the question and each passage
    * together (src/embed/reranker.ts): usually more precise, at the cost of a second model download
-   * (~23 MB for the default) and its time per question. Default off.
+   * (the default: ~23 MB quantised on WASM, ~90 MB fp32 on WebGPU) and its time per question
+   * (about half a second per candidate on WASM; npm run bench -- --only rerank). Default off.
    */
   rerank: boolean;
   /** The cross-encoder (hub id or local folder name). Default ms-marco-MiniLM-L-6-v2 (6 layers, hidden 384). */

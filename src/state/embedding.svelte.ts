@@ -143,8 +143,7 @@ export class EmbeddingState {
     const e = s.embedding;
     const load = { model: e.model, source: parseModelSource(s.modelSource, location.origin), device: e.device, dtype: e.dtype };
     const key = JSON.stringify(load);
-    this.handle ??= createEmbedder();
-    const embedder = this.handle.client;
+    const embedder = this.worker();
     if (key !== this.loadedKey || !this.info) {
       this.info = await embedder.load(load, { signal, onProgress: (p) => (this.progress = p) });
       this.loadedKey = key;
@@ -160,14 +159,32 @@ export class EmbeddingState {
     const s = this.settings();
     const load = { model, source: parseModelSource(s.modelSource, location.origin), device: s.embedding.device, dtype: 'auto' as const };
     const key = JSON.stringify(load);
-    this.handle ??= createEmbedder();
-    const client = this.handle.client;
+    const client = this.worker();
     if (key !== this.rerankerKey) {
       this.rerankerKey = '';
       await client.loadReranker(load, { signal, onProgress });
       this.rerankerKey = key;
     }
     return client;
+  }
+
+  /**
+   * The embed worker, started when first needed. A crash (from any call: embedding, a search's
+   * question, reranking) forgets it and what it had loaded, so the next call starts afresh instead
+   * of failing until a reload.
+   */
+  private worker(): WorkerEmbedder {
+    if (!this.handle) {
+      const handle: Supervised<WorkerEmbedder> = createEmbedder(() => {
+        if (this.handle !== handle) return;
+        this.handle = null;
+        this.info = null;
+        this.loadedKey = '';
+        this.rerankerKey = '';
+      });
+      this.handle = handle;
+    }
+    return this.handle.client;
   }
 
   get ready(): boolean {
@@ -214,6 +231,8 @@ export class EmbeddingState {
             { signal: controller.signal, onProgress: (p) => (this.progress = overall(Math.min(p.loaded, item.texts.length))) },
           );
           this.chunksPerSecond = out.ms > 0 ? Math.round((out.count / out.ms) * 1000) : null;
+          // Forgotten while it was being embedded (deleted, or rebuilt with other chunks): store nothing.
+          if (this.skipCurrent) continue;
           await this.library().putVectors(item.docId, info.model, out.dim, out.vectors);
           if (this.skipCurrent) continue;
           // Deleted meanwhile, or stored: either way this document is done.
@@ -227,11 +246,7 @@ export class EmbeddingState {
           if (this.skipCurrent) continue;
           const error = serializeError(err);
           if (error.name === 'Cancelled' && (this.phase as EmbeddingPhase) === 'paused') break;
-          if (error.name === 'WorkerCrashed') {
-            this.handle = null;
-            this.info = null;
-            this.rerankerKey = '';
-          }
+
           this.error = error;
           this.phase = 'error';
           break;

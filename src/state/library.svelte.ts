@@ -106,6 +106,8 @@ export class LibraryState {
   open(collectionId?: string): Promise<void> {
     const run = async (): Promise<void> => {
       const seq = ++this.requested;
+      // A rebuild reads and writes the open collection: it stops when another one opens.
+      this.rebuildController?.abort();
       if (this.snapshot) this.embedding.suspend();
       try {
         const snap = await this.lib.open({ model: this.settings().embedding.model, ...(collectionId ? { collectionId } : {}) });
@@ -281,39 +283,64 @@ export class LibraryState {
     return this.documents.filter((d) => !sameIndexing(d.indexing, now));
   });
 
-  /** The rebuild in progress (or last finished): documents done of all, the one being read, failures. */
-  rebuild = $state<{ done: number; total: number; current: string | null; failed: string[]; running: boolean } | null>(null);
+  /**
+   * The rebuild in progress (or last finished): documents handled of all, how many were rebuilt,
+   * the one being read, the ones that could not be (with why).
+   */
+  rebuild = $state<{
+    done: number;
+    rebuilt: number;
+    total: number;
+    current: string | null;
+    failed: string[];
+    running: boolean;
+    cancelled: boolean;
+  } | null>(null);
   private rebuildController: AbortController | null = null;
 
   /**
    * Chunks the stale documents again from their kept originals with the current settings, one at a
    * time: each is replaced in one write (never half-done) and then embedded again. Documents whose
-   * original was not kept are skipped, by name. Cancel stops after the document in hand; what is
-   * rebuilt stays rebuilt.
+   * original was not kept are skipped, by name. Cancel abandons the document in hand (it stays as
+   * it was); what is rebuilt stays rebuilt. Re-opening the library (another collection or embedding
+   * model) cancels it too.
    */
   rebuildLibrary(): Promise<void> {
     return this.act(async () => {
       if (this.rebuild?.running) return;
       const todo = this.staleDocuments;
+      const collectionId = this.collectionId;
       const controller = (this.rebuildController = new AbortController());
-      const state = { done: 0, total: todo.length, current: null as string | null, failed: [] as string[], running: true };
+      const state = {
+        done: 0,
+        rebuilt: 0,
+        total: todo.length,
+        current: null as string | null,
+        failed: [] as string[],
+        running: true,
+        cancelled: false,
+      };
       this.rebuild = state;
       const s = this.settings();
       // A pool of its own (one worker): drops made meanwhile go on in theirs.
       const pool = new IngestPool(createIngester);
       try {
         for (const d of todo) {
-          if (controller.signal.aborted) break;
+          if (controller.signal.aborted || this.collectionId !== collectionId) break;
           this.rebuild = { ...state, current: d.name };
           const original = d.originalSize !== undefined ? await this.lib.original(d.id) : null;
           if (!original) {
-            state.failed.push(`${d.name} (its original file is not kept: drop it again to rebuild it)`);
+            state.failed.push(`${d.name} (its original file is not kept: delete it, then drop it again)`);
           } else {
             try {
               const doc = await reingest(pool, original.file, d.name, s, controller.signal);
-              const updated = doc ? await this.lib.replace(doc) : null;
-              if (doc && updated)
+              if (!doc || controller.signal.aborted || this.collectionId !== collectionId) break;
+              // Any embedding of its old chunks (queued, running, or offered) is void from here.
+              this.embedding.forget(doc.id);
+              if (await this.lib.replace(doc)) {
+                state.rebuilt++;
                 this.embedding.enqueue([{ docId: doc.id, name: doc.name, texts: doc.chunks.map(indexedText), otherModels: [] }]);
+              }
             } catch (e) {
               const error = serializeError(e);
               if (error.name === 'Cancelled') break;
@@ -325,6 +352,7 @@ export class LibraryState {
         }
       } finally {
         pool.dispose();
+        state.cancelled = state.done < state.total;
         this.rebuild = { ...state, current: null, running: false };
         if (this.rebuildController === controller) this.rebuildController = null;
         await this.refresh();
@@ -334,6 +362,11 @@ export class LibraryState {
 
   cancelRebuild(): void {
     this.rebuildController?.abort();
+  }
+
+  /** Hides the last rebuild's summary. */
+  dismissRebuild(): void {
+    if (!this.rebuild?.running) this.rebuild = null;
   }
 
   /** The worker answering searches, once the library is open. */

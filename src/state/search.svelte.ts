@@ -80,16 +80,17 @@ export class SearchState {
       model: rerank.model,
       candidates: rerank.candidates,
       reranker: () => {
-        if (this.rerankerLoaded !== rerank.model) this.status = 'Loading the reranking model…';
+        if (this.rerankerLoaded !== rerank.model && current()) this.status = 'Loading the reranking model…';
         return this.library.embedding.reranker(rerank.model).then((rr) => {
           this.rerankerLoaded = rerank.model;
-          this.status = null;
+          if (current()) this.status = null;
           return rr;
         });
       },
     });
+    if (!current()) return null;
     this.status = null;
-    return current() ? out : null;
+    return out;
   }
 
   /**

@@ -15,7 +15,12 @@ import { networkLog } from './network.svelte';
 
 export type { Supervised };
 
-function supervise<P extends Protocol, C extends { rpc: RpcClient<P> }>(worker: Worker, client: C, what: string): Supervised<C> {
+function supervise<P extends Protocol, C extends { rpc: RpcClient<P> }>(
+  worker: Worker,
+  client: C,
+  what: string,
+  onCrash?: () => void,
+): Supervised<C> {
   // Each worker reports the requests it makes, so the page can show all of them (src/platform/netlog.ts).
   worker.addEventListener('message', (ev: MessageEvent) => {
     if (isNetMessage(ev.data)) networkLog.add(ev.data.entries);
@@ -28,6 +33,7 @@ function supervise<P extends Protocol, C extends { rpc: RpcClient<P> }>(worker: 
         `The ${what} stopped unexpectedly${ev.message ? ` (${ev.message})` : ''}. Try again; if it repeats, reload the page.`,
       ),
     );
+    onCrash?.();
   });
   return {
     client,
@@ -39,9 +45,10 @@ function supervise<P extends Protocol, C extends { rpc: RpcClient<P> }>(worker: 
 }
 
 // Each `new Worker(new URL(...))` stays literal: that is the pattern Vite detects to bundle a worker.
-export function createEmbedder(): Supervised<WorkerEmbedder> {
+/** `onCrash`: the owner forgets this worker and what it had loaded, so the next call starts a fresh one. */
+export function createEmbedder(onCrash?: () => void): Supervised<WorkerEmbedder> {
   const worker = new Worker(new URL('../../workers/embed.worker.ts', import.meta.url), { type: 'module', name: 'ragscope-embed' });
-  return supervise(worker, new WorkerEmbedder(worker), 'embedding worker');
+  return supervise(worker, new WorkerEmbedder(worker), 'embedding worker', onCrash);
 }
 
 export function createChatEngine(): Supervised<WorkerChatEngine> {

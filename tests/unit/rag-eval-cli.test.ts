@@ -126,6 +126,7 @@ describe('npm run rag-eval', () => {
       ['--docs', '.', '--questions', 'package.json', '--set', 'ingest.chunkTokens=5'],
       /ingest\.chunkTokens must be a whole number from 64 to 1024/,
     ],
+    [['--docs', '.', '--questions', 'package.json', '--set', 'retrieval.rerank=true'], /needs --rerank <cross-encoder folder>/],
   ])(
     'exits with 2 and the usage line for %j',
     async (args, message) => {

@@ -105,6 +105,12 @@ describe('the evidence rule', () => {
     expect(holdsEvidence(passage('2023 Q3 ACME.pdf', 'Research 6,797 and selling 6,012'), t)).toBe(false);
   });
 
+  it('attributes numbers by whole file names, however short the others are', () => {
+    const docs = ['ab.html', 'abcd.md'];
+    const t = target({ question: 'Sales?', answer: 'Sales were $1,234 million. (SOURCE: abcd.md)' }, docs);
+    expect([...t.facts.byDocument.keys()]).toEqual(['abcd.md']);
+  });
+
   it('shares unattributed numbers among the named documents', () => {
     const t = target({
       question: 'How have Acme’s sales changed?',

@@ -11,6 +11,7 @@ import { DocumentIndex, documentProfile, latestDate, profileTerms } from '../../
 import { KeywordIndex } from '../../src/index/keyword';
 import { applyRerank } from '../../src/index/rerank';
 import { demoteNearDuplicates, retrieve } from '../../src/index/retrieve';
+import { findFurniture } from '../../src/ingest/parsers/pdf-layout';
 import type { Candidate, Hit } from '../../src/index/types';
 import { rerankResult } from '../../src/library/rerank';
 import { AppError } from '../../src/protocol/errors';
@@ -61,6 +62,9 @@ describe('document profiles', () => {
     expect(profileTerms('second fiscal quarter')).toEqual(['q2']);
     expect(latestDate('For the quarterly period ended July 1, 2023; shares as of 21 July 2023; see 2022-12-31.')).toBe('2023-07-21');
     expect(latestDate('No dates here, only 2023.')).toBeUndefined();
+    // The document's own date, not a later one it mentions.
+    expect(latestDate('1.625% Notes due December 1, 2032. For the quarterly period ended September 30, 2023.')).toBe('2023-09-30');
+    expect(latestDate('Notes due December 1, 2032. Printed 4 March 2021.')).toBe('2021-03-04');
     const p = documentProfile('2023 Q3 ACME', 'Cover page of ACME CORP.', { headings: [{ start: 0, text: 'ACME CORP.' }] });
     expect(p.label).toEqual(expect.arrayContaining(['q3', '2023', 'acm', 'corp']));
   });
@@ -120,6 +124,8 @@ describe('question words', () => {
     expect(analyzeQuery('How has the revenue changed over time, and what drove it?')).toEqual(['revenu', 'chang', 'time', 'drove']);
     expect(analyze('How has the revenue changed')).toContain('ha');
     expect(analyzeQuery('How?')).toEqual(['how']);
+    // Words that share a stem with content words stay: the month, U.S., "cash provided by".
+    expect(analyzeQuery('What cash was provided by operations in May in the US?')).toEqual(['cash', 'provid', 'oper', 'mai', 'us']);
   });
 });
 
@@ -190,7 +196,48 @@ describe('reranking step', () => {
       reranker: () => Promise.reject(new AppError('ModelNotFound', 'The model "m" was not found.')),
     });
     expect(failed.hits.map((h) => h.chunkId)).toEqual(['a:0', 'b:0']);
+    // The trace says which candidates are in what was kept, not in what was searched for reranking.
+    expect(failed.candidates!.map((c) => c.inTopK)).toEqual([true, true, false, false, false, false]);
     expect(failed.rerankError).toContain('The model "m" was not found.');
     expect(failed.rerank).toBeUndefined();
+  });
+});
+
+describe('running headers and footers', () => {
+  const line = (text: string) => ({ text, x: 0, y: 0, size: 9, bold: false });
+  const pages = (top: (n: number) => string, bottom: (n: number) => string) =>
+    [1, 2, 3, 4].map((n) => [
+      line(top(n)),
+      ...['alpha', 'beta', 'gamma', 'delta'].map((w) => line(`${w} ${'xyzw'[n - 1]} body text that differs on every page`)),
+      line(bottom(n)),
+    ]);
+
+  it('keep the numbers every page shares (a year), not the page number, and never a navigation link', () => {
+    const f = findFurniture(
+      pages(
+        () => 'Table of Contents',
+        (n) => `Annual Report 2023 | ${n}`,
+      ),
+    );
+    expect(f.runningTitle).toBe('Annual Report 2023');
+    expect(f.keys.has('table of contents')).toBe(true); // still dropped from the text
+    expect(
+      findFurniture(
+        pages(
+          () => 'Table of Contents',
+          (n) => String(n),
+        ),
+      ).runningTitle,
+    ).toBeUndefined();
+  });
+
+  it('are not table rows that happen to close many pages', () => {
+    const f = findFurniture(
+      pages(
+        () => 'Header',
+        (n) => `Total ${n},100 ${n},200 ${n},300 ${n},400 ${n},500`,
+      ),
+    );
+    expect([...f.keys]).toEqual(['header']);
   });
 });

@@ -148,47 +148,74 @@ const FURNITURE_MAX_CHARS = 120;
 export interface Furniture {
   /** Normalised keys of lines to drop (see furnitureKey). */
   keys: Set<string>;
-  /** The most repeated furniture line with words, its digits kept as first seen (e.g. "Apple Inc. | Q3 2023 Form 10-Q"). */
+  /**
+   * The most repeated furniture line with words, its numbers kept where they are the same on every
+   * page (the year and quarter stay, the page number goes): e.g. "Apple Inc. | Q3 2023 Form 10-Q".
+   */
   runningTitle?: string;
 }
 
-/** Finds running headers and footers across pages (needs 3 pages or more). */
+/** Numbers a furniture line may hold ("Apple Inc. | Q3 2023 Form 10-Q | 16" has four). Range 2..8; default 4. */
+const FURNITURE_MAX_NUMBERS = 4;
+
+/** Furniture that navigates rather than names the document: dropped from the text, never a running title. */
+const NAVIGATION = /^(?:table of contents|contents|index|back to (?:top|contents)|return to (?:top|contents)|page|continued)$/i;
+
+/**
+ * Finds running headers and footers across pages (needs 3 pages or more). A line with more than
+ * FURNITURE_MAX_NUMBERS numbers is never furniture: a table row that happens to close many pages is content.
+ */
 export function findFurniture(pages: ReadonlyArray<readonly Line[]>): Furniture {
   const keys = new Set<string>();
   const withText = pages.filter((p) => p.length > 0);
   if (withText.length < 3) return { keys };
-  const counts = new Map<string, { pages: number; sample: string }>();
+  const counts = new Map<string, { pages: number; samples: string[] }>();
   for (const lines of withText) {
     const seen = new Set<string>();
     const edge = [...lines.slice(0, FURNITURE_EDGE_LINES), ...lines.slice(-FURNITURE_EDGE_LINES)];
     for (const l of edge) {
       if (l.text.length > FURNITURE_MAX_CHARS) continue;
       const k = furnitureKey(l.text);
-      if (seen.has(k)) continue;
+      if (seen.has(k) || (k.match(/#/g) ?? []).length > FURNITURE_MAX_NUMBERS) continue;
       seen.add(k);
-      const c = counts.get(k) ?? { pages: 0, sample: l.text };
+      const c = counts.get(k) ?? { pages: 0, samples: [] };
       c.pages++;
+      c.samples.push(l.text);
       counts.set(k, c);
     }
   }
-  let best: { pages: number; sample: string } | null = null;
+  let best: { pages: number; samples: string[]; letters: number } | null = null;
   for (const [k, c] of counts) {
-    // A bare page number ("#") repeats by construction: it is furniture whenever it repeats at all.
-    if (c.pages >= Math.max(3, FURNITURE_MIN_SHARE * withText.length)) {
-      keys.add(k);
-      if (/\p{L}{3,}/u.test(c.sample) && (!best || c.pages > best.pages)) best = c;
-    }
+    if (c.pages < Math.max(3, FURNITURE_MIN_SHARE * withText.length)) continue;
+    keys.add(k);
+    const sample = c.samples[0]!.trim();
+    if (!/\p{L}{3,}/u.test(sample) || NAVIGATION.test(sample.replace(/[\s\d|–—-]+$/u, '').trim())) continue;
+    // The most repeated; among equals, the one that says most (more letters).
+    const letters = (sample.match(/\p{L}/gu) ?? []).length;
+    if (!best || c.pages > best.pages || (c.pages === best.pages && letters > best.letters)) best = { ...c, letters };
   }
   const out: Furniture = { keys };
   if (best) {
-    // Drop a trailing or leading page number from the running title ("... | 16").
-    const title = best.sample
-      .replace(/(?:\s*[|–—-]\s*)?\b\d{1,4}\s*$/, '')
-      .replace(/^\s*\d{1,4}\s*(?:[|–—-]\s*)?/, '')
-      .trim();
+    const title = steadyNumbers(best.samples);
     if (title) out.runningTitle = title;
   }
   return out;
+}
+
+/**
+ * A repeated line with the numbers that change from page to page (the page number) taken out and
+ * the ones every page shares (a year, a quarter) kept, separators left dangling at the ends trimmed.
+ */
+function steadyNumbers(samples: readonly string[]): string {
+  const parts = samples.map((s) => s.split(/(\d+)/));
+  const first = parts[0]!;
+  const kept = first.map((piece, i) => (i % 2 === 1 && parts.some((p) => p[i] !== piece) ? '' : piece));
+  return kept
+    .join('')
+    .replace(/\s+/g, ' ')
+    .replace(/^[\s|–—-]+|[\s|–—-]+$/g, '')
+    .replace(/\s*[|–—-]\s*(?=[|–—-])/g, '')
+    .trim();
 }
 
 /** Drops furniture lines from a page's edges. */
