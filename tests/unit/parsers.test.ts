@@ -149,6 +149,13 @@ describe('PDF', () => {
     expect(chunks.find((c) => c.text.includes('no debt'))!.headingPath).toEqual(['Note 4 - Debt']);
   });
 
+  it('keeps a line that repeats on every page when it is all the document says', async () => {
+    const doc = await parseFile(makePdf({ pages: [1, 2, 3].map(() => ({ paragraphs: ['Habibi, said the rotated sign.'] })) }), {
+      name: 'sign.pdf',
+    });
+    expect(doc.text.split('Habibi').length - 1).toBe(3);
+  });
+
   it('is found by content: a PDF named .txt is parsed as a PDF', async () => {
     const doc = await parseFile(threePagePdf(), { name: 'download.txt' });
     expect(doc.format).toBe('pdf');

@@ -247,7 +247,10 @@ export const pdfParser: Parser = {
       }
       if (failedPages === n) throw corrupt(opts.name, firstFailure);
       // Pass 2: without running headers and footers, into blocks, with headings from the layout.
-      const furniture = findFurniture(pageLines);
+      let furniture = findFurniture(pageLines);
+      // A document whose every line repeats on every page (one line per page, the same text) is all
+      // "furniture" by that rule: then it is the content, and nothing is dropped.
+      if (pageLines.every((lines) => withoutFurniture(lines, furniture).length === 0)) furniture = { keys: new Set() };
       const pageParas = pageLines.map((lines) => linesToParagraphs(withoutFurniture(lines, furniture)));
       // Body style per page where the page has enough text to tell: a filing's exhibits can be set a
       // size larger than its body, which would hide every heading at the body's own size.
