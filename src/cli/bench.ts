@@ -41,6 +41,7 @@ import { fmt, round, table } from './bench/stats';
 import { chunkTexts } from './bench/texts';
 import { chromiumPath } from '../../tests/browser/chromium';
 import { ensurePreset } from '../../tests/fixtures/gen/models';
+import { exitWith } from './exit';
 
 const SECTIONS = ['dense', 'bm25', 'idb', 'embed', 'rerank'] as const;
 type Section = (typeof SECTIONS)[number];
@@ -389,10 +390,4 @@ async function main(): Promise<number> {
   return failed ? 1 : 0;
 }
 
-main().then(
-  (code) => process.exit(code),
-  (e: unknown) => {
-    process.stderr.write(`${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`);
-    process.exit(1);
-  },
-);
+exitWith(main);

@@ -19,6 +19,7 @@ import { Worker } from 'node:worker_threads';
 import { DEFAULT_MAX_BYTES } from '../ingest/registry';
 import { sniff } from '../ingest/sniff';
 import type { CorpusJob, CorpusOutcome } from './corpus-worker';
+import { exitWith } from './exit';
 
 interface Args {
   folder: string;
@@ -278,10 +279,4 @@ async function main(): Promise<number> {
   return 0;
 }
 
-main().then(
-  (code) => process.exit(code),
-  (e: unknown) => {
-    console.error(e);
-    process.exit(1);
-  },
-);
+exitWith(main);

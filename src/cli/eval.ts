@@ -22,6 +22,7 @@ import { errorText, isAppError } from '../protocol/errors';
 import { loadLocalEmbedder } from './local-model';
 import type { ChunkOptions } from '../ingest/chunker';
 import { LIMITS } from '../settings/defaults';
+import { exitWith } from './exit';
 
 const USAGE =
   'usage: npm run --silent eval -- --dataset <BEIR folder> [--mode bm25|dense|hybrid] [--model <local model folder>] [--batch-size N] [--chunk TOKENS/OVERLAP] [--json]';
@@ -161,10 +162,4 @@ async function main(): Promise<number> {
   }
 }
 
-main().then(
-  (code) => process.exit(code),
-  (e: unknown) => {
-    console.error(e);
-    process.exit(1);
-  },
-);
+exitWith(main);

@@ -32,6 +32,7 @@ import { validateSettings } from '../settings/validate';
 import { Store } from '../store';
 import { loadLocalEmbedder, loadLocalReranker } from './local-model';
 import { rerankResult } from '../library/rerank';
+import { exitWith } from './exit';
 
 const USAGE =
   'usage: npm run --silent rag-eval -- --docs <folder> --questions <csv|json> [--mode bm25|dense|hybrid] [--model <folder>] ' +
@@ -354,10 +355,4 @@ async function main(): Promise<number> {
   }
 }
 
-main().then(
-  (code) => process.exit(code),
-  (e: unknown) => {
-    console.error(e);
-    process.exit(1);
-  },
-);
+exitWith(main);

@@ -19,9 +19,9 @@ import {
   type ProgressInfo,
   type Tensor,
 } from '@huggingface/transformers';
-import { AppError, throwIfCancelled, unlessCancelled } from '../protocol/errors';
+import { throwIfCancelled } from '../protocol/errors';
 import { DownloadTally } from '../protocol/progress';
-import { MemoLoad } from '../platform/memo-load';
+import { ModelHost } from './model-host';
 import type { ModelSource } from '../platform/model-source';
 import {
   applyModelSource,
@@ -78,20 +78,18 @@ interface Loaded {
   info: RerankerInfo;
 }
 
-export class TransformersReranker implements Reranker {
-  private readonly loaded = new MemoLoad<Loaded>((l) => l.model.dispose());
-  private gpu: GpuStatus | null = null;
-
-  constructor(private readonly gpuProbe: () => Promise<GpuStatus> = () => probeWebGPU()) {}
-
-  async loadReranker(req: RerankLoadRequest, opts: RunOptions = {}): Promise<RerankerInfo> {
-    const loading = this.loaded.get(JSON.stringify(req), () => this.create(req, opts));
-    return (await unlessCancelled(loading, opts.signal)).info;
+export class TransformersReranker extends ModelHost<RerankLoadRequest, Loaded> implements Reranker {
+  constructor(gpuProbe: () => Promise<GpuStatus> = () => probeWebGPU()) {
+    super((l) => l.model.dispose(), gpuProbe, 'reranking model');
   }
 
-  private async create(req: RerankLoadRequest, opts: RunOptions): Promise<Loaded> {
+  loadReranker(req: RerankLoadRequest, opts: RunOptions = {}): Promise<RerankerInfo> {
+    return this.loadOnce(req, opts);
+  }
+
+  protected async create(req: RerankLoadRequest, opts: RunOptions): Promise<Loaded> {
     const started = performance.now();
-    this.gpu ??= await this.gpuProbe();
+    const gpu = await this.gpuStatus();
     applyModelSource(req.source);
     const tally = new DownloadTally('download', req.model);
     const progress_callback = (info: ProgressInfo): void => {
@@ -109,7 +107,7 @@ export class TransformersReranker implements Reranker {
         throw modelLoadError(e, req.model, req.source);
       }
     };
-    const { value, backend, fallbackReason } = await openWithFallback(resolveBackend(req.device, this.gpu), req.device, open);
+    const { value, backend, fallbackReason } = await openWithFallback(resolveBackend(req.device, gpu), req.device, open);
     opts.onProgress?.(tally.finish());
     const info: RerankerInfo = { model: req.model, backend, dtype: value.dtype, loadMs: Math.round(performance.now() - started) };
     if (fallbackReason !== undefined) info.fallbackReason = fallbackReason;
@@ -117,9 +115,7 @@ export class TransformersReranker implements Reranker {
   }
 
   async rerank(req: RerankRequest, opts: RunOptions = {}): Promise<RerankResult> {
-    const loading = this.loaded.value;
-    if (!loading) throw new AppError('EngineNotLoaded', 'The reranking model is not loaded yet. Load it first.');
-    const { tokenizer, model } = await loading;
+    const { tokenizer, model } = await this.current();
     const started = performance.now();
     const n = req.passages.length;
     const scores = new Float32Array(n);
@@ -146,9 +142,5 @@ export class TransformersReranker implements Reranker {
       opts.onProgress?.({ stage: 'rerank', unit: 'chunks', loaded: done, total: n, done: done === n });
     }
     return { scores, ms: performance.now() - started };
-  }
-
-  async dispose(): Promise<void> {
-    await this.loaded.clear();
   }
 }

@@ -6,8 +6,9 @@
  */
 
 import { pipeline, type FeatureExtractionPipeline, type ProgressInfo } from '@huggingface/transformers';
-import { AppError, throwIfCancelled, unlessCancelled } from '../protocol/errors';
+import { throwIfCancelled } from '../protocol/errors';
 import { DownloadTally } from '../protocol/progress';
+import { ModelHost } from './model-host';
 import { probeWebGPU, type GpuStatus } from '../platform/webgpu';
 import {
   applyModelSource,
@@ -17,7 +18,6 @@ import {
   resolveDtype,
   type Backend,
 } from '../platform/transformers-env';
-import { MemoLoad } from '../platform/memo-load';
 import { embeddingCard } from './models';
 import type { Embedder, EmbedderInfo, EmbedLoadRequest, EmbedRequest, Embeddings, RunOptions } from './embedder';
 
@@ -27,21 +27,18 @@ interface Loaded {
   prefixes: { query: string; passage: string };
 }
 
-export class TransformersEmbedder implements Embedder {
-  private readonly loaded = new MemoLoad<Loaded>((l) => l.extractor.dispose());
-  private gpu: GpuStatus | null = null;
-
-  constructor(private readonly gpuProbe: () => Promise<GpuStatus> = () => probeWebGPU()) {}
-
-  async load(req: EmbedLoadRequest, opts: RunOptions = {}): Promise<EmbedderInfo> {
-    const loading = this.loaded.get(JSON.stringify(req), () => this.create(req, opts));
-    return (await unlessCancelled(loading, opts.signal)).info;
+export class TransformersEmbedder extends ModelHost<EmbedLoadRequest, Loaded> implements Embedder {
+  constructor(gpuProbe: () => Promise<GpuStatus> = () => probeWebGPU()) {
+    super((l) => l.extractor.dispose(), gpuProbe, 'embedding model');
   }
 
-  private async create(req: EmbedLoadRequest, opts: RunOptions): Promise<Loaded> {
+  load(req: EmbedLoadRequest, opts: RunOptions = {}): Promise<EmbedderInfo> {
+    return this.loadOnce(req, opts);
+  }
+
+  protected async create(req: EmbedLoadRequest, opts: RunOptions): Promise<Loaded> {
     const started = performance.now();
-    this.gpu ??= await this.gpuProbe();
-    const backend = resolveBackend(req.device, this.gpu);
+    const backend = resolveBackend(req.device, await this.gpuStatus());
     applyModelSource(req.source);
     const card = embeddingCard(req.model);
     const tally = new DownloadTally('download', req.model);
@@ -84,9 +81,7 @@ export class TransformersEmbedder implements Embedder {
   }
 
   async embed(req: EmbedRequest, opts: RunOptions = {}): Promise<Embeddings> {
-    const loading = this.loaded.value;
-    if (!loading) throw new AppError('EngineNotLoaded', 'The embedding model is not loaded yet. Load it first.');
-    const { extractor, info, prefixes } = await loading;
+    const { extractor, info, prefixes } = await this.current();
     const started = performance.now();
     const prefix = req.kind === 'query' ? prefixes.query : prefixes.passage;
     const total = req.texts.length;
@@ -108,10 +103,6 @@ export class TransformersEmbedder implements Embedder {
       opts.onProgress?.({ stage: 'embed', unit: 'chunks', loaded: done, total, done: done === total });
     }
     return { dim, count: total, vectors: out, ms: performance.now() - started };
-  }
-
-  async dispose(): Promise<void> {
-    await this.loaded.clear();
   }
 }
 
