@@ -89,6 +89,12 @@ describe('retrieval on look-alike documents', () => {
     await page.locator('details.card > summary').filter({ hasText: 'Settings' }).click();
     await page.locator('input[name="chunkTokens"]').fill('64');
     await page.locator('input[name="overlapTokens"]').fill('0');
+    await page.getByTestId('setting-rerank').check();
+    await page
+      .getByTestId('settings-form')
+      .locator('fieldset', { hasText: 'Retrieval' })
+      .screenshot({ path: 'tests/.output/settings-retrieval.png' });
+    await page.getByTestId('setting-rerank').uncheck();
     await page.getByTestId('settings-save').click();
     const notice = page.getByTestId('stored').getByTestId('rebuild');
     await expect.poll(() => notice.innerText(), { timeout: 10_000 }).toMatch(/4 documents of 4 were chunked otherwise/);
