@@ -3,11 +3,9 @@
  * reports each outcome. A file that hangs is handled by the parent, which terminates this thread.
  */
 
-import { createRequire } from 'node:module';
-import path from 'node:path';
 import { parentPort } from 'node:worker_threads';
 import { loadPdfjs } from '../ingest/parsers/pdf';
-import { configurePdf } from '../ingest/parsers/pdf-assets';
+import { configurePdfForNode } from './node-env';
 import { parseFile } from '../ingest/registry';
 import { AppError, errorText } from '../protocol/errors';
 
@@ -23,9 +21,7 @@ export type CorpusOutcome =
   | { id: number; kind: 'error'; error: string; message: string; ms: number }
   | { id: number; kind: 'crash'; message: string; stack: string; ms: number };
 
-// pdf.js's data files from the installed package (CJK CMaps, standard fonts), as folder paths.
-const pdfjsDir = path.dirname(createRequire(import.meta.url).resolve('pdfjs-dist/package.json'));
-configurePdf({ cMapUrl: `${pdfjsDir}/cmaps/`, standardFontDataUrl: `${pdfjsDir}/standard_fonts/` });
+configurePdfForNode();
 
 const port = parentPort;
 if (!port) throw new Error('corpus-worker.ts runs as a worker thread of src/cli/corpus.ts');

@@ -13,13 +13,14 @@
  * Passwords are never looked up: encrypted PDFs are expected to report PasswordProtectedPdf.
  */
 
-import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { DEFAULT_MAX_BYTES } from '../ingest/registry';
 import { sniff } from '../ingest/sniff';
 import type { CorpusJob, CorpusOutcome } from './corpus-worker';
 import { exitWith } from './exit';
+import { listFiles } from './node-env';
 
 interface Args {
   folder: string;
@@ -59,16 +60,6 @@ function parseArgs(argv: string[]): Args | string {
     return `${args.folder} does not exist`;
   }
   return args;
-}
-
-function listFiles(dir: string): string[] {
-  const out: string[] = [];
-  for (const entry of readdirSync(dir, { withFileTypes: true }).sort((a, b) => a.name.localeCompare(b.name))) {
-    const p = path.join(dir, entry.name);
-    if (entry.isDirectory()) out.push(...listFiles(p));
-    else if (entry.isFile()) out.push(p);
-  }
-  return out;
 }
 
 interface FileResult {

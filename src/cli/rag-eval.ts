@@ -17,14 +17,12 @@
 
 import 'fake-indexeddb/auto';
 import { IDBFactory } from 'fake-indexeddb';
-import { readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
+import { readFileSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { DEFAULT_KS, MRR_DEPTH, RagEvaluator, type CorpusPassage, type RagEvalReport, type Scores } from '../eval/rag';
 import { parseQuestions } from '../eval/questions';
 import type { SearchMode } from '../index/types';
 import { ingestFile } from '../ingest/ingest';
-import { configurePdf } from '../ingest/parsers/pdf-assets';
 import { Library } from '../library/library';
 import { AppError, errorText, isAppError } from '../protocol/errors';
 import { DEFAULT_SETTINGS, retrievalOptions, type Settings } from '../settings/defaults';
@@ -33,6 +31,7 @@ import { Store } from '../store';
 import { loadLocalEmbedder, loadLocalReranker } from './local-model';
 import { rerankResult } from '../library/rerank';
 import { exitWith } from './exit';
+import { configurePdfForNode, listFiles } from './node-env';
 
 const USAGE =
   'usage: npm run --silent rag-eval -- --docs <folder> --questions <csv|json> [--mode bm25|dense|hybrid] [--model <folder>] ' +
@@ -133,16 +132,6 @@ export function settingsWith(sets: ReadonlyArray<[string, string]>, mode?: Searc
   return validateSettings(draft);
 }
 
-function listFiles(dir: string): string[] {
-  const out: string[] = [];
-  for (const entry of readdirSync(dir, { withFileTypes: true }).sort((a, b) => a.name.localeCompare(b.name))) {
-    const p = path.join(dir, entry.name);
-    if (entry.isDirectory()) out.push(...listFiles(p));
-    else if (entry.isFile() && !entry.name.startsWith('.')) out.push(p);
-  }
-  return out;
-}
-
 const fixed = (x: number, digits = 4): number => Math.round(x * 10 ** digits) / 10 ** digits;
 
 function row(label: string, s: Scores, ks: readonly number[], shareK: number): string {
@@ -213,8 +202,7 @@ async function main(): Promise<number> {
   }
   try {
     const questions = parseQuestions(readFileSync(args.questions, 'utf8'), path.basename(args.questions));
-    const pdfjsDir = path.dirname(createRequire(import.meta.url).resolve('pdfjs-dist/package.json'));
-    configurePdf({ cMapUrl: `${pdfjsDir}/cmaps/`, standardFontDataUrl: `${pdfjsDir}/standard_fonts/` });
+    configurePdfForNode();
 
     const loaded = args.model !== null && mode !== 'keyword' ? await loadLocalEmbedder(args.model) : null;
     if (loaded) console.error(`loaded ${loaded.model}: ${loaded.info.dim} dimensions, ${loaded.info.backend}, ${loaded.info.dtype}`);
@@ -229,7 +217,7 @@ async function main(): Promise<number> {
     let t = performance.now();
     const passages: CorpusPassage[] = [];
     const names: string[] = [];
-    for (const file of listFiles(args.docs)) {
+    for (const file of listFiles(args.docs, { hidden: false })) {
       const name = path.relative(args.docs, file);
       try {
         const out = await ingestFile(new Blob([readFileSync(file)]), {

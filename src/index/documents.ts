@@ -25,7 +25,7 @@ export interface DocumentProfile {
   label: string[];
   /** Distinct analysed terms of its opening text (see OPENING_CHARS). */
   opening: string[];
-  /** The date its opening gives as the document's own (see latestDate), as yyyy-mm-dd. */
+  /** The date its opening gives as the document's own (see documentDate), as yyyy-mm-dd. */
   date?: string;
 }
 
@@ -72,7 +72,7 @@ const OTHER_DATE = /\b(?:due|expir\w*|matur\w*|until|through|before|after|by)\s*
  * ("for the period ended ...", "as of ..."), else the first full date that is not about something
  * else ("notes due ..."), else none.
  */
-export function latestDate(text: string): string | undefined {
+export function documentDate(text: string): string | undefined {
   const own: string[] = [];
   const plain: Array<{ at: number; date: string }> = [];
   const push = (at: number, y: string, m: number, d: number): void => {
@@ -105,7 +105,7 @@ export function documentProfile(
     label: [...new Set(profileTerms([label, ...prominent].join('\n')))],
     opening: [...new Set(profileTerms(opening))],
   };
-  const date = latestDate(opening);
+  const date = documentDate(opening);
   if (date) profile.date = date;
   return profile;
 }

@@ -21,9 +21,10 @@ import type { Candidate, Hit, SearchMode } from './types';
 export const TRACE_CANDIDATES = 20;
 
 /**
- * How many candidates each retriever contributes to hybrid fusion: N = max(k, this). Fusing only
- * the top k of each list would drop a chunk ranked k+1 by both retrievers, which RRF would rank
- * highly; deeper lists cost little (both searches are top-N selections). Range k..1000; default 100.
+ * How many candidates each retriever contributes, in every mode: N = max(k, this). Fusing only the
+ * top k of each list would drop a chunk ranked k+1 by both retrievers, which RRF would rank highly;
+ * document lifting and duplicate demotion also pick from below the top k. Deeper lists cost little
+ * (both searches are top-N selections). Range k..1000; default 100.
  */
 export const HYBRID_CANDIDATES = 100;
 
@@ -129,7 +130,7 @@ export function demoteNearDuplicates(
 }
 
 /** The document id of a chunk id (`${docId}:${ordinal}`). */
-const docOf = (chunkId: string): string => chunkId.slice(0, chunkId.lastIndexOf(':'));
+export const docIdOf = (chunkId: string): string => chunkId.slice(0, chunkId.lastIndexOf(':'));
 
 /**
  * Keyword search with document-aware ranking: each of BM25's top n has its score multiplied by
@@ -148,7 +149,7 @@ function keywordSearch(
   const match = new Map<string, number>();
   const bm25 = new Map<string, number>();
   const lifted = keyword.search(req.query, n).map((r) => {
-    const m = (scores.byDoc.get(docOf(r.chunkId)) ?? 0) / scores.max;
+    const m = (scores.byDoc.get(docIdOf(r.chunkId)) ?? 0) / scores.max;
     if (m > 0) {
       match.set(r.chunkId, m);
       bm25.set(r.chunkId, r.score);

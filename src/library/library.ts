@@ -13,7 +13,7 @@ import { DenseIndex } from '../index/dense';
 import { DocumentIndex, documentProfile, type DocumentProfile } from '../index/documents';
 import { keywordEntry } from '../index/analyze';
 import { KeywordIndex } from '../index/keyword';
-import { retrieve, type RetrieveRequest } from '../index/retrieve';
+import { docIdOf, retrieve, type RetrieveRequest } from '../index/retrieve';
 import { documentLabel, indexedText } from '../ingest/context';
 import type { IngestedDocument } from '../ingest/ingest';
 import { AppError } from '../protocol/errors';
@@ -305,12 +305,7 @@ export class Library {
     const result = retrieve(r, { keyword: this.keyword, dense: this.dense, documents: this.profiles });
     // The documents as ranked: one replaced (re-chunked) while the texts are read has other chunks
     // under the same ids, so its hits are left out rather than shown with another chunk's text.
-    const ranked = new Map(
-      result.hits.map((h) => [
-        h.chunkId.slice(0, h.chunkId.lastIndexOf(':')),
-        this.docs.get(h.chunkId.slice(0, h.chunkId.lastIndexOf(':'))),
-      ]),
-    );
+    const ranked = new Map(result.hits.map((h) => [docIdOf(h.chunkId), this.docs.get(docIdOf(h.chunkId))]));
     const chunks = await this.store.getChunks(
       this.collectionId,
       result.hits.map((h) => h.chunkId),
@@ -337,9 +332,8 @@ export class Library {
       hits.push(hit);
     }
     const candidates: TraceCandidate[] = result.candidates.map((c) => {
-      const colon = c.chunkId.lastIndexOf(':');
-      const docId = c.chunkId.slice(0, colon);
-      return { ...c, docName: this.docs.get(docId)?.name ?? docId, ordinal: Number(c.chunkId.slice(colon + 1)) };
+      const docId = docIdOf(c.chunkId);
+      return { ...c, docName: this.docs.get(docId)?.name ?? docId, ordinal: Number(c.chunkId.slice(docId.length + 1)) };
     });
     const out: SearchResult = { hits, candidates, modeUsed: result.modeUsed, ms: performance.now() - started, retrieveMs: result.ms.total };
     if (result.fallbackReason !== undefined) out.fallbackReason = result.fallbackReason;

@@ -155,14 +155,14 @@ export class EmbeddingState {
    * Loads (or reuses) a cross-encoder in the embed worker, beside the embedder, on the embedding
    * model's device and source; used by search to rerank candidates.
    */
-  async reranker(model: string, signal?: AbortSignal, onProgress?: (p: Progress) => void): Promise<Reranker> {
+  async reranker(model: string, onProgress?: (p: Progress) => void): Promise<Reranker> {
     const s = this.settings();
     const load = { model, source: parseModelSource(s.modelSource, location.origin), device: s.embedding.device, dtype: 'auto' as const };
     const key = JSON.stringify(load);
     const client = this.worker();
     if (key !== this.rerankerKey) {
       this.rerankerKey = '';
-      await client.loadReranker(load, { signal, onProgress });
+      await client.loadReranker(load, { onProgress });
       this.rerankerKey = key;
     }
     return client;

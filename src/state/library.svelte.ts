@@ -7,7 +7,14 @@
 
 import { AppError, deserializeError, serializeError, type SerializedError } from '../protocol/errors';
 import type { Progress } from '../protocol/progress';
-import { LIBRARY_READY_MARK, type CollectionInfo, type LibraryDoc, type LibraryEvent, type LibrarySnapshot } from '../protocol/library';
+import {
+  LIBRARY_READY_MARK,
+  type CollectionInfo,
+  type LibraryDoc,
+  type LibraryEvent,
+  type LibrarySnapshot,
+  type PendingEmbedding,
+} from '../protocol/library';
 import { indexedText } from '../ingest/context';
 import { indexingStamp, sameIndexing, type IngestedDocument } from '../ingest/ingest';
 import { IngestPool, type PoolJob } from '../ingest/pool';
@@ -339,7 +346,7 @@ export class LibraryState {
               this.embedding.forget(doc.id);
               if (await this.lib.replace(doc)) {
                 state.rebuilt++;
-                this.embedding.enqueue([{ docId: doc.id, name: doc.name, texts: doc.chunks.map(indexedText), otherModels: [] }]);
+                this.embedding.enqueue([toEmbed(doc)]);
               }
             } catch (e) {
               const error = serializeError(e);
@@ -560,12 +567,17 @@ export class LibraryState {
       } satisfies Partial<FileEntry>);
       // Not awaited: the next file is stored meanwhile, and refreshes coalesce.
       void this.refresh();
-      this.embedding.enqueue([{ docId: doc.id, name: doc.name, texts: doc.chunks.map(indexedText), otherModels: [] }]);
+      this.embedding.enqueue([toEmbed(doc)]);
     } catch (err) {
       e.error = serializeError(err);
       e.status = 'error';
     }
   }
+}
+
+/** A stored document's embedding work: its chunks as they were indexed (with their context). */
+function toEmbed(doc: IngestedDocument): PendingEmbedding {
+  return { docId: doc.id, name: doc.name, texts: doc.chunks.map(indexedText), otherModels: [] };
 }
 
 /** Parses and chunks a kept original with the given settings (no duplicate check: it is stored already). */

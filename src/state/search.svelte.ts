@@ -10,6 +10,7 @@ import type { RetrievalOptions, SearchMode } from '../index/types';
 import { retrievalOptions, type Settings } from '../settings/defaults';
 import type { LibraryState } from './library.svelte';
 import { rerankResult } from '../library/rerank';
+import type { Progress } from '../protocol/progress';
 
 export interface SearchOverrides {
   mode?: SearchMode;
@@ -81,7 +82,12 @@ export class SearchState {
       candidates: rerank.candidates,
       reranker: () => {
         if (this.rerankerLoaded !== rerank.model && current()) this.status = 'Loading the reranking model…';
-        return this.library.embedding.reranker(rerank.model).then((rr) => {
+        const downloading = (p: Progress): void => {
+          if (!current() || p.unit !== 'bytes') return;
+          const mb = (n: number): string => (n / 1_048_576).toFixed(1);
+          this.status = `Loading the reranking model… ${mb(p.loaded)}${p.total > 0 ? ` of ${mb(p.total)}` : ''} MB`;
+        };
+        return this.library.embedding.reranker(rerank.model, downloading).then((rr) => {
           this.rerankerLoaded = rerank.model;
           if (current()) this.status = null;
           return rr;

@@ -7,7 +7,7 @@
 
 import { describe, expect, it } from 'vitest';
 import { analyze, analyzeQuery, keywordEntry } from '../../src/index/analyze';
-import { DocumentIndex, documentProfile, latestDate, profileTerms } from '../../src/index/documents';
+import { DocumentIndex, documentProfile, documentDate, profileTerms } from '../../src/index/documents';
 import { KeywordIndex } from '../../src/index/keyword';
 import { applyRerank } from '../../src/index/rerank';
 import { demoteNearDuplicates, retrieve } from '../../src/index/retrieve';
@@ -60,11 +60,11 @@ describe('document profiles', () => {
   it('reads quarters one way, and the latest full date of the opening', () => {
     expect(profileTerms('the third quarter of 2023')).toEqual(profileTerms('Q3 2023'));
     expect(profileTerms('second fiscal quarter')).toEqual(['q2']);
-    expect(latestDate('For the quarterly period ended July 1, 2023; shares as of 21 July 2023; see 2022-12-31.')).toBe('2023-07-21');
-    expect(latestDate('No dates here, only 2023.')).toBeUndefined();
+    expect(documentDate('For the quarterly period ended July 1, 2023; shares as of 21 July 2023; see 2022-12-31.')).toBe('2023-07-21');
+    expect(documentDate('No dates here, only 2023.')).toBeUndefined();
     // The document's own date, not a later one it mentions.
-    expect(latestDate('1.625% Notes due December 1, 2032. For the quarterly period ended September 30, 2023.')).toBe('2023-09-30');
-    expect(latestDate('Notes due December 1, 2032. Printed 4 March 2021.')).toBe('2021-03-04');
+    expect(documentDate('1.625% Notes due December 1, 2032. For the quarterly period ended September 30, 2023.')).toBe('2023-09-30');
+    expect(documentDate('Notes due December 1, 2032. Printed 4 March 2021.')).toBe('2021-03-04');
     const p = documentProfile('2023 Q3 ACME', 'Cover page of ACME CORP.', { headings: [{ start: 0, text: 'ACME CORP.' }] });
     expect(p.label).toEqual(expect.arrayContaining(['q3', '2023', 'acm', 'corp']));
   });

@@ -247,11 +247,12 @@ export const pdfParser: Parser = {
       }
       if (failedPages === n) throw corrupt(opts.name, firstFailure);
       // Pass 2: without running headers and footers, into blocks, with headings from the layout.
-      let furniture = findFurniture(pageLines);
+      const furniture = findFurniture(pageLines);
+      let kept = pageLines.map((lines) => withoutFurniture(lines, furniture));
       // A document whose every line repeats on every page (one line per page, the same text) is all
       // "furniture" by that rule: then it is the content, and nothing is dropped.
-      if (pageLines.every((lines) => withoutFurniture(lines, furniture).length === 0)) furniture = { keys: new Set() };
-      const pageParas = pageLines.map((lines) => linesToParagraphs(withoutFurniture(lines, furniture)));
+      if (kept.every((lines) => lines.length === 0)) kept = pageLines;
+      const pageParas = kept.map(linesToParagraphs);
       // Body style per page where the page has enough text to tell: a filing's exhibits can be set a
       // size larger than its body, which would hide every heading at the body's own size.
       const docBody = bodyStyle(pageParas.flat());
@@ -293,7 +294,7 @@ export const pdfParser: Parser = {
         );
       }
       const built = out.build('pdf', { pageCount: n, warnings });
-      if (furniture.runningTitle) built.runningTitle = furniture.runningTitle;
+      if (furniture.runningTitle && kept !== pageLines) built.runningTitle = furniture.runningTitle;
       try {
         const outline = await outlineHeadings(doc, built.text, new Map((built.pages ?? []).map((p) => [p.number, p])));
         if (outline.length > 0) built.headings = mergeHeadings(outline, built.headings);
