@@ -74,7 +74,7 @@ describe('the comparison', () => {
 
     // A passage opens inside its surroundings, itself marked.
     await passages.nth(1).getByTestId('passage-open').click();
-    await expect.poll(() => passages.nth(1).locator('[data-testid="passage-context"] mark').count()).toBe(1);
+    await expect.poll(() => passages.nth(1).locator('[data-testid="passage-context"] mark').count(), { timeout: 10_000 }).toBe(1);
     expect(await passages.nth(1).locator('mark').textContent()).toContain('The moon pulls the oceans');
 
     await page.getByTestId('compare').screenshot({ path: 'tests/.output/compare-view.png' });
@@ -125,8 +125,8 @@ describe('the comparison', () => {
     expect(await page.getByTestId('pane-grounded').locator('strong').textContent()).toBe('the moon');
     await cite.click();
     const second = page.getByTestId('passage').nth(1);
-    await expect.poll(() => second.getAttribute('class')).toMatch(/selected/);
-    await expect.poll(() => second.locator('[data-testid="passage-context"] mark').count()).toBe(1);
+    await expect.poll(() => second.getAttribute('class'), { timeout: 10_000 }).toMatch(/selected/);
+    await expect.poll(() => second.locator('[data-testid="passage-context"] mark').count(), { timeout: 10_000 }).toBe(1);
     expect(await second.locator('mark').textContent()).toContain('The moon pulls the oceans');
     expect(errors).toEqual([]);
   });
@@ -149,7 +149,7 @@ describe('the comparison', () => {
     // The answering passage, opened, shows the sentences around it with the passage marked.
     const handbook = page.getByTestId('passage').filter({ hasText: 'calibrated every 90 days' }).first();
     await handbook.getByTestId('passage-open').click();
-    await expect.poll(() => handbook.locator('[data-testid="passage-context"] mark').count()).toBe(1);
+    await expect.poll(() => handbook.locator('[data-testid="passage-context"] mark').count(), { timeout: 10_000 }).toBe(1);
     expect(await handbook.getByTestId('passage-context').textContent()).toContain('calibrated every 90 days');
     expect(errors).toEqual([]);
   });

@@ -69,7 +69,7 @@ describe('WebGPU in Chromium', () => {
   it('finds an adapter and shows it on the page', async () => {
     const o = await chromium.open(baseUrl, '/');
     const { page } = o;
-    await expect.poll(() => page.getByTestId('gpu-status').textContent()).toBe('Available');
+    await expect.poll(() => page.getByTestId('gpu-status').textContent(), { timeout: 10_000 }).toBe('Available');
     expect((await page.getByTestId('gpu-vendor').textContent())?.trim()).not.toBe('');
     // SwiftShader is a software adapter; the page must say so rather than promise GPU speed.
     expect(await page.getByTestId('gpu-fallback').textContent()).toMatch(/software/);
@@ -77,7 +77,7 @@ describe('WebGPU in Chromium', () => {
 
     // The preflight says the same in plain words, before anything is downloaded.
     const level = (id: string) => page.locator(`[data-testid="preflight-check"][data-check="${id}"]`).getAttribute('data-level');
-    await expect.poll(() => level('webgpu')).toBe('warn');
+    await expect.poll(() => level('webgpu'), { timeout: 10_000 }).toBe('warn');
     expect(await page.locator('[data-check="webgpu"]').textContent()).toMatch(/software.*Fix: Turn on hardware acceleration/);
     expect(await level('secure')).toBe('ok');
     expect(await level('f16')).toBe('warn');

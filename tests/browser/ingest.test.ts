@@ -75,19 +75,19 @@ describe('dropping documents', () => {
     }, files);
     await page.dispatchEvent('body', 'dragenter', { dataTransfer: dt });
     await page.dispatchEvent('body', 'dragover', { dataTransfer: dt });
-    await expect.poll(() => page.getByTestId('drop-overlay').isVisible()).toBe(true);
+    await expect.poll(() => page.getByTestId('drop-overlay').isVisible(), { timeout: 10_000 }).toBe(true);
     await page.dispatchEvent('body', 'drop', { dataTransfer: dt });
-    await expect.poll(() => page.getByTestId('drop-overlay').count()).toBe(0);
+    await expect.poll(() => page.getByTestId('drop-overlay').count(), { timeout: 10_000 }).toBe(0);
 
     await rowsSettled(page, files.length);
     for (const f of files) {
       const r = row(page, f.name);
       if (f.expect === 'parsed') {
-        await expect.poll(() => r.getAttribute('data-status')).toBe('parsed');
+        await expect.poll(() => r.getAttribute('data-status'), { timeout: 10_000 }).toBe('parsed');
         expect(Number(await r.getByTestId('chunk-count').textContent())).toBeGreaterThan(0);
         if (f.pages) expect(await r.getByTestId('file-detail').textContent()).toContain(`${f.pages} pages`);
       } else {
-        await expect.poll(() => r.getAttribute('data-status')).toBe('error');
+        await expect.poll(() => r.getAttribute('data-status'), { timeout: 10_000 }).toBe('error');
         expect(await r.getByTestId('file-error').getAttribute('data-error-name')).toBe(f.expect);
       }
     }
@@ -125,17 +125,17 @@ describe('dropping documents', () => {
     const pdf = lockedPdf();
     await page.getByTestId('file-input').setInputFiles(upload(pdf));
     const r = row(page, pdf.name);
-    await expect.poll(() => r.getAttribute('data-status')).toBe('needs-password');
+    await expect.poll(() => r.getAttribute('data-status'), { timeout: 10_000 }).toBe('needs-password');
     expect(await r.getByTestId('file-error').getAttribute('data-error-name')).toBe('PasswordProtectedPdf');
 
     await r.getByTestId('pdf-password').fill('guess');
     await r.getByRole('button', { name: 'Unlock' }).click();
-    await expect.poll(() => r.getByTestId('file-error').textContent()).toContain('is not correct');
+    await expect.poll(() => r.getByTestId('file-error').textContent(), { timeout: 10_000 }).toContain('is not correct');
     expect(await r.getAttribute('data-status')).toBe('needs-password');
 
     await r.getByTestId('pdf-password').fill('open sesame');
     await r.getByTestId('pdf-password').press('Enter');
-    await expect.poll(() => r.getAttribute('data-status')).toBe('parsed');
+    await expect.poll(() => r.getAttribute('data-status'), { timeout: 10_000 }).toBe('parsed');
     expect(await r.getByTestId('file-detail').textContent()).toContain('3 pages');
   });
 

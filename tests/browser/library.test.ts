@@ -263,7 +263,7 @@ describe('the library', () => {
     await page.locator('input[name="embeddingModel"]').fill('tiny-bert-48');
     await page.getByTestId('settings-save').click();
     // Reopened for the new model: nothing has its vectors yet, and the user is asked first.
-    await expect.poll(() => page.getByTestId('reembed-offer').count()).toBe(1);
+    await expect.poll(() => page.getByTestId('reembed-offer').count(), { timeout: 10_000 }).toBe(1);
     expect(await page.getByTestId('embedded-total').textContent()).toBe('0');
     expect(await page.locator('[data-testid="doc-row"][data-embedded="true"]').count()).toBe(0);
     const before = await search(page, 'moon tide', 'hybrid');
@@ -290,7 +290,7 @@ describe('the library', () => {
     // The premise: embedding is still under way when the model changes.
     expect(await page.locator('[data-testid="doc-row"][data-embedded="true"]').count()).toBeLessThan(30);
     await page.getByTestId('settings-save').click();
-    await expect.poll(() => page.getByTestId('embedded-total').textContent()).toBe('0');
+    await expect.poll(() => page.getByTestId('embedded-total').textContent(), { timeout: 10_000 }).toBe('0');
     // Documents the old model finished are offered for re-embedding (the offer follows the counts);
     // the rest just go on.
     const embeddedRows = page.locator('[data-testid="doc-row"][data-embedded="true"]');
@@ -317,7 +317,9 @@ describe('the library', () => {
     expect(download.suggestedFilename()).toBe('My documents.ragscope.zip');
     const file = path.join(mkdtempSync(path.join(tmpdir(), 'ragscope-bundle-')), download.suggestedFilename());
     await download.saveAs(file);
-    await expect.poll(() => from.getByTestId('bundle-status').textContent()).toMatch(/Saved My documents\.ragscope\.zip/);
+    await expect
+      .poll(() => from.getByTestId('bundle-status').textContent(), { timeout: 10_000 })
+      .toMatch(/Saved My documents\.ragscope\.zip/);
 
     // Another browser profile: a damaged copy is refused by name and leaves its library as it was.
     const b = await profile();
@@ -326,7 +328,7 @@ describe('the library', () => {
     await to
       .getByTestId('collection-import-file')
       .setInputFiles({ name: 'damaged.ragscope.zip', mimeType: 'application/zip', buffer: bytes.subarray(0, bytes.length >> 1) });
-    await expect.poll(() => to.getByTestId('error').getAttribute('data-error-name')).toBe('InvalidBundle');
+    await expect.poll(() => to.getByTestId('error').getAttribute('data-error-name'), { timeout: 10_000 }).toBe('InvalidBundle');
     expect(await to.getByTestId('bundle-status').count()).toBe(0);
     expect(await docRows(to).count()).toBe(0);
 
@@ -357,7 +359,7 @@ describe('the library', () => {
 
     await model.getByRole('button', { name: /Delete model/ }).click();
     await model.getByTestId('storage-model-delete').click();
-    await expect.poll(() => model.count()).toBe(0);
+    await expect.poll(() => model.count(), { timeout: 10_000 }).toBe(0);
     const left = await page.evaluate(async () => (await (await caches.open('transformers-cache')).keys()).map((r) => r.url));
     expect(left.filter((u) => u.includes('/models/tiny-bert/'))).toEqual([]);
     expect(errors).toEqual([]);

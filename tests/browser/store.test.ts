@@ -96,8 +96,8 @@ describe('store in Chromium only', () => {
     expect((await call(a, 'tabEvents')).changes).toEqual([]);
 
     expect(await call(c, 'tabUpgrade', db, 2)).toBe('opened');
-    await expect.poll(async () => (await call(a, 'tabEvents')).closed).toEqual(['upgraded-elsewhere']);
-    await expect.poll(async () => (await call(b, 'tabEvents')).closed).toEqual(['upgraded-elsewhere']);
+    await expect.poll(async () => (await call(a, 'tabEvents')).closed, { timeout: 10_000 }).toEqual(['upgraded-elsewhere']);
+    await expect.poll(async () => (await call(b, 'tabEvents')).closed, { timeout: 10_000 }).toEqual(['upgraded-elsewhere']);
   });
 
   it('measures storing and loading 10k chunks with 384-d vectors (100 documents × 100 chunks)', async () => {

@@ -91,7 +91,7 @@ describe('updates', () => {
     // The user accepts: the tab reloads into version B, and the library is still there.
     await Promise.all([page.waitForEvent('load', { timeout: 60_000 }), page.getByRole('button', { name: 'Reload to update' }).click()]);
     await page.getByTestId('library-summary').waitFor();
-    await expect.poll(() => page.locator('form.ask input[type="number"]').first().inputValue()).toBe('6');
+    await expect.poll(() => page.locator('form.ask input[type="number"]').first().inputValue(), { timeout: 10_000 }).toBe('6');
     expect(await page.getByTestId('doc-row').count()).toBe(1);
     expect(await page.getByTestId('update-notice').count()).toBe(0);
     expect(errors).toEqual([]);
