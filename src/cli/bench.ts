@@ -1,7 +1,7 @@
 /**
  * Benchmarks, side by side in one run: the app's code against peers and baselines.
  *
- *   npm run --silent bench -- [--json] [--quick] [--only dense,bm25,idb,embed,rerank] [--scifact <dir>]
+ *   npm run --silent bench -- [--json] [--quick] [--only dense,bm25,idb,embed,rerank,drop] [--scifact <dir>] [--docs <dir>]
  *
  * 1. dense: exact top-10 over random 384-d unit vectors (app) vs USearch (native exact and HNSW):
  *    median latency, recall@10 against brute force, build time. (src/cli/bench/dense.ts)
@@ -12,6 +12,9 @@
  *    model of all-MiniLM-L6-v2's shape (WASM, fp32). (tests/bench/embed.ts)
  * 5. rerank: latency of the app's reranking stage (the embed worker's cross-encoder) for 20 and 50
  *    candidates of 100–250 words, on a generated model of ms-marco-MiniLM-L-6-v2's shape (WASM, fp32).
+ * 6. drop: the real app page, the 10-Q filings of the dev set (--docs) given to its file input at
+ *    once: time until every document is searchable by keyword and by meaning (the MiniLM-shaped
+ *    model on WASM), and the messages and bytes that crossed the page on the way.
  *
  * Prints tables of medians and ratios: a report, never pass/fail. Progress goes to stderr. With
  * --json the last line of stdout is one JSON object with every number. Works offline: vectors are
@@ -31,7 +34,9 @@ import {
   benchEmbed,
   benchIdb,
   benchRerank,
+  benchDrop,
   buildPages,
+  type DropResult,
   ROOT,
   type EmbedResult,
   type IdbResult,
@@ -42,14 +47,17 @@ import { chunkTexts } from './bench/texts';
 import { chromiumPath } from '../../tests/browser/chromium';
 import { ensurePreset } from '../../tests/fixtures/gen/models';
 import { exitWith } from './exit';
+import { listFiles } from './node-env';
 
-const SECTIONS = ['dense', 'bm25', 'idb', 'embed', 'rerank'] as const;
+const SECTIONS = ['dense', 'bm25', 'idb', 'embed', 'rerank', 'drop'] as const;
 type Section = (typeof SECTIONS)[number];
 
-const USAGE = `usage: npm run --silent bench -- [--json] [--quick] [--only ${SECTIONS.join(',')}] [--scifact <dir>]`;
+const USAGE = `usage: npm run --silent bench -- [--json] [--quick] [--only ${SECTIONS.join(',')}] [--scifact <dir>] [--docs <dir>]`;
 
 /** SciFact's BEIR folder, relative to the repo root (the shared datasets sit beside the checkout). */
 const DEFAULT_SCIFACT = path.join(ROOT, '../shared/datasets/scifact/beir');
+/** The files the drop section drops: the 10-Q dev set's filings (long, table-heavy PDFs). */
+const DEFAULT_DOCS = path.join(ROOT, '../shared/datasets/sec-10q-dev/docs');
 /** The generated model embedding is measured with: all-MiniLM-L6-v2's shape (6 layers, 384 dims). */
 const EMBED_MODEL = 'minilm-shape';
 /** The generated cross-encoder reranking is measured with: ms-marco-MiniLM-L-6-v2's shape. */
@@ -97,6 +105,10 @@ interface Sizes {
     /** Timed runs per count; median reported. */
     reps: number;
   };
+  drop: {
+    /** Files of --docs dropped (0 = all). Embedding runs at a few chunks/s on WASM: all 8 filings take minutes. */
+    files: number;
+  };
 }
 
 const FULL: Sizes = {
@@ -105,6 +117,7 @@ const FULL: Sizes = {
   idb: { chunks: 10_000, chunksPerDoc: 20, storeReps: 3, readyReps: 3 },
   embed: { count: 128, batchSize: DEFAULT_SETTINGS.embedding.batchSize, reps: 1 },
   rerank: { counts: [20, 50], reps: 3 },
+  drop: { files: 0 },
 };
 
 const QUICK: Sizes = {
@@ -113,6 +126,7 @@ const QUICK: Sizes = {
   idb: { chunks: 1_000, chunksPerDoc: 20, storeReps: 1, readyReps: 1 },
   embed: { count: 4, batchSize: 2, reps: 1 },
   rerank: { counts: [4], reps: 1 },
+  drop: { files: 1 },
 };
 
 interface Args {
@@ -120,10 +134,11 @@ interface Args {
   quick: boolean;
   only: Set<Section>;
   scifact: string;
+  docs: string;
 }
 
 function parseArgs(argv: string[]): Args | string {
-  const args: Args = { json: false, quick: false, only: new Set(SECTIONS), scifact: DEFAULT_SCIFACT };
+  const args: Args = { json: false, quick: false, only: new Set(SECTIONS), scifact: DEFAULT_SCIFACT, docs: DEFAULT_DOCS };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i]!;
     if (a === '--json') args.json = true;
@@ -137,6 +152,10 @@ function parseArgs(argv: string[]): Args | string {
       const dir = argv[++i];
       if (!dir) return '--scifact needs a folder';
       args.scifact = path.resolve(dir);
+    } else if (a === '--docs') {
+      const dir = argv[++i];
+      if (!dir) return '--docs needs a folder';
+      args.docs = path.resolve(dir);
     } else return `unknown argument ${a}`;
   }
   return args;
@@ -152,6 +171,7 @@ interface Report {
   indexeddb?: (IdbResult & { ratio: { store: number; ready: number; page: number } }) | Skipped | Failed;
   embedding?: (EmbedResult & { model: string; source: string; ratio: number }) | Skipped | Failed;
   rerank?: (RerankResult & { model: string; source: string }) | Skipped | Failed;
+  drop?: (DropResult & { model: string }) | Skipped | Failed;
   seconds: number;
 }
 
@@ -255,6 +275,24 @@ function rerankTable(r: RerankResult & { model: string; source: string }): strin
   );
 }
 
+function dropTable(r: DropResult & { model: string }): string {
+  const m = r.messages;
+  const kb = (n: number): string => fmt(n / 1024);
+  return (
+    `Drop → searchable: ${r.files} files (${r.chunks.toLocaleString('en-US')} chunks) into the app page, ${r.model} on WASM\n` +
+    table(
+      ['measure', 'value'],
+      [
+        ['searchable by keyword, s', fmt(r.keywordMs / 1000)],
+        ['searchable by meaning, s', fmt(r.meaningMs / 1000)],
+        ['messages page → workers', `${m.posted} (${kb(m.postedBytes)} KB)`],
+        ['messages workers → page', `${m.received} (${kb(m.receivedBytes)} KB)`],
+        ['files passed by handle, KB', kb(m.blobBytes)],
+      ],
+    )
+  );
+}
+
 /** Rounds every number in the report for the JSON line. */
 function rounded(value: unknown): unknown {
   if (typeof value === 'number') return round(value);
@@ -305,7 +343,8 @@ async function main(): Promise<number> {
   const wantIdb = args.only.has('idb');
   const wantEmbed = args.only.has('embed');
   const wantRerank = args.only.has('rerank');
-  if (wantIdb || wantEmbed || wantRerank) {
+  const wantDrop = args.only.has('drop');
+  if (wantIdb || wantEmbed || wantRerank || wantDrop) {
     let noBrowser: string | null = null;
     try {
       chromiumPath();
@@ -317,12 +356,13 @@ async function main(): Promise<number> {
       if (wantIdb) report.indexeddb = { skipped: noBrowser };
       if (wantEmbed) report.embedding = { skipped: noBrowser };
       if (wantRerank) report.rerank = { skipped: noBrowser };
+      if (wantDrop) report.drop = { skipped: noBrowser };
     } else {
       const scifact = existsSync(path.join(args.scifact, 'corpus.jsonl')) ? args.scifact : null;
       if (!scifact) print(`Note: no SciFact at ${args.scifact}; the browser sections use generated texts.`);
       log('building bench pages');
       const ready = await attempt('browser build', async () => {
-        if (wantEmbed) ensurePreset(EMBED_MODEL);
+        if (wantEmbed || wantDrop) ensurePreset(EMBED_MODEL);
         if (wantRerank) ensurePreset(RERANK_MODEL);
         await buildPages();
         return BenchBrowser.start();
@@ -331,6 +371,7 @@ async function main(): Promise<number> {
         if (wantIdb) report.indexeddb = ready;
         if (wantEmbed) report.embedding = ready;
         if (wantRerank) report.rerank = ready;
+        if (wantDrop) report.drop = ready;
       } else {
         try {
           if (wantIdb) {
@@ -373,6 +414,22 @@ async function main(): Promise<number> {
             else {
               report.rerank = { ...r, model: RERANK_MODEL, source };
               print(rerankTable(report.rerank));
+            }
+          }
+          if (wantDrop) {
+            const all = existsSync(args.docs) ? listFiles(args.docs).filter((f) => f.toLowerCase().endsWith('.pdf')) : [];
+            if (all.length === 0) {
+              report.drop = { skipped: `no PDFs in ${args.docs}` };
+              print(`Drop: skipped (no PDFs in ${args.docs})`);
+            } else {
+              const files = sizes.drop.files > 0 ? all.slice(0, sizes.drop.files) : all;
+              log(`drop: ${files.length} files (slow: embedding on WASM)`);
+              const r = await attempt('drop', () => benchDrop(ready, { files, model: EMBED_MODEL }));
+              if ('error' in r) report.drop = r;
+              else {
+                report.drop = { ...r, model: EMBED_MODEL };
+                print(dropTable(report.drop));
+              }
             }
           }
         } finally {

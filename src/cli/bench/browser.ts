@@ -14,6 +14,7 @@ import { build } from 'vite';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
 import { CHROMIUM_ARGS, chromiumPath } from '../../../tests/browser/chromium';
 import { serveStatic, type StaticServer } from '../../../tests/browser/static-server';
+import { pageMessagesScript, type PageMessageStats } from '../../../tests/browser/page-messages';
 import { median } from './stats';
 import {
   IDB,
@@ -97,8 +98,9 @@ export class BenchBrowser {
    * Loads the real app page and waits for its library to be open (the LIBRARY_READY_MARK mark).
    * The app reads its settings from localStorage, so `settings` is saved there first.
    */
-  async openApp(settings: unknown): Promise<{ page: Page; ready: AppPageReadyResult }> {
+  async openApp(settings: unknown, init?: string): Promise<{ page: Page; ready: AppPageReadyResult }> {
     const page = await this.context.newPage();
+    if (init) await page.addInitScript(init);
     await page.goto(new URL('/tests/bench/idb.html', this.server.url).href);
     await page.evaluate(([key, value]) => localStorage.setItem(key, value), [SETTINGS_KEY, JSON.stringify(settings)] as const);
     await page.goto(new URL('/', this.server.url).href);
@@ -249,4 +251,51 @@ export async function benchRerank(b: BenchBrowser, o: RerankOptions): Promise<Re
     loadMs: r.loadMs,
     runs: r.runs.map(({ n, ms }) => ({ n, medianMs: median(ms), perCandidateMs: median(ms) / n })),
   };
+}
+
+export interface DropOptions {
+  /** The files dropped, all at once (e.g. the 8 10-Q filings of the dev set). */
+  files: string[];
+  model: string;
+}
+
+export interface DropResult {
+  files: number;
+  chunks: number;
+  /** File chooser → every document listed as searchable by keyword / by meaning, ms. */
+  keywordMs: number;
+  meaningMs: number;
+  /** What crossed the page on the way (see tests/browser/page-messages.ts). */
+  messages: PageMessageStats;
+}
+
+/**
+ * Drop → searchable: the real app page, the files given to its file input at once, timed until
+ * every document's row says it is searchable by keyword and then by meaning (vectors of `model`
+ * stored), counting the messages and bytes the page posted and received on the way.
+ */
+export async function benchDrop(b: BenchBrowser, o: DropOptions): Promise<DropResult> {
+  const settings = { modelSource: '/models/', embedding: { model: o.model, device: 'wasm', dtype: 'fp32' } };
+  const { page } = await b.openApp(settings, pageMessagesScript());
+  const start = Date.now();
+  await page.getByTestId('file-input').setInputFiles(o.files);
+  const rows = (embedded: boolean): Promise<unknown> =>
+    page.waitForFunction(
+      ([n, e]) => document.querySelectorAll(`[data-testid="doc-row"]${e ? '[data-embedded="true"]' : ''}`).length >= n,
+      [o.files.length, embedded] as const,
+      { polling: 250 },
+    );
+  await rows(false);
+  const keywordMs = Date.now() - start;
+  await rows(true);
+  const meaningMs = Date.now() - start;
+  const messages = (await page.evaluate(() => window.__pageMessages))!;
+  const chunks = Number(
+    await page
+      .getByTestId('chunk-total')
+      .textContent()
+      .then((t) => (t ?? '').replace(/\D/g, '')),
+  );
+  await page.close();
+  return { files: o.files.length, chunks, keywordMs, meaningMs, messages };
 }
