@@ -2,7 +2,7 @@
 // Ingest worker entry: parses and chunks one dropped file at a time (see src/ingest/). pdf.js runs
 // inside this worker; its CMaps and standard fonts are served by the app (vite.config.ts copies
 // them to /pdfjs/), never fetched from a CDN.
-import { serve } from '../src/protocol/rpc';
+import { serve } from '../src/core/rpc';
 import { reportRequests } from '../src/platform/netlog';
 import { ingestHandlers } from '../src/ingest/handler';
 import { configurePdf } from '../src/ingest/parsers/pdf-assets';

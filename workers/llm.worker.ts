@@ -3,7 +3,7 @@
 // imported only when that engine is chosen, so a web-llm user never downloads ONNX Runtime.
 import wasm from 'onnxruntime-web/ort-wasm-simd-threaded.asyncify.wasm?url';
 import mjs from 'onnxruntime-web/ort-wasm-simd-threaded.asyncify.mjs?url';
-import { serve } from '../src/protocol/rpc';
+import { serve } from '../src/core/rpc';
 import { reportRequests } from '../src/platform/netlog';
 import { llmHandlers } from '../src/generate/handler';
 

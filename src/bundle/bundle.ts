@@ -19,7 +19,7 @@
  */
 
 import JSZip from 'jszip';
-import { AppError } from '../protocol/errors';
+import { AppError } from '../core/errors';
 import type { Chunk } from '../ingest/types';
 import type { KeywordEntry } from '../index/types';
 import type { DocumentRecord } from '../store/schema';

@@ -7,7 +7,7 @@ import { parentPort } from 'node:worker_threads';
 import { loadPdfjs } from '../ingest/parsers/pdf';
 import { configurePdfForNode } from './node-env';
 import { parseFile } from '../ingest/registry';
-import { AppError, errorText } from '../protocol/errors';
+import { AppError, errorText } from '../core/errors';
 
 export interface CorpusJob {
   id: number;

@@ -18,7 +18,7 @@ import type { TransformersEmbedder } from '../embed/transformers';
 import { evaluateDataset, type EvalReport } from '../eval/run';
 import { loadBeirFolder } from '../eval/load';
 import type { SearchMode } from '../index/types';
-import { errorText, isAppError } from '../protocol/errors';
+import { errorText, isAppError } from '../core/errors';
 import { loadLocalEmbedder } from './local-model';
 import type { ChunkOptions } from '../ingest/chunker';
 import { LIMITS } from '../settings/defaults';

@@ -27,7 +27,7 @@ import { webllmAppConfig } from '../generate/webllm-engine';
 import { downloadTransformersModel, downloadWebLlmForKit, type FileReport, type TransformersModelPlan } from '../kit/download';
 import { contentSecurityPolicy, MODEL_HOSTS } from '../platform/csp';
 import { HF_HUB } from '../platform/model-source';
-import { errorText, isAppError } from '../protocol/errors';
+import { errorText, isAppError } from '../core/errors';
 import { DEFAULT_SETTINGS, type OnnxDtype, type Settings } from '../settings/defaults';
 import { parseBuildDefaults } from '../settings/build-defaults';
 import type { DeepPartial } from '../settings/validate';

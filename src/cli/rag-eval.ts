@@ -24,7 +24,7 @@ import { parseQuestions } from '../eval/questions';
 import type { SearchMode } from '../index/types';
 import { ingestFile } from '../ingest/ingest';
 import { Library } from '../library/library';
-import { AppError, errorText, isAppError } from '../protocol/errors';
+import { AppError, errorText, isAppError } from '../core/errors';
 import { DEFAULT_SETTINGS, retrievalOptions, type Settings } from '../settings/defaults';
 import { validateSettings } from '../settings/validate';
 import { Store } from '../store';

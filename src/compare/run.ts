@@ -13,8 +13,8 @@
 import type { ChatEngine, ChatMessage, GenerationParams, GenerationResult } from '../generate/engine';
 import { groundedMessages, plainMessages, PROMPT_VERSION, type PromptPassage } from '../generate/prompts';
 import type { RetrievalOptions } from '../index/types';
-import { AppError, isAppError, serializeError, type SerializedError } from '../protocol/errors';
-import type { SearchHit, SearchResult } from '../protocol/library';
+import { AppError, isAppError, serializeError, type SerializedError } from '../core/errors';
+import type { SearchHit, SearchResult } from '../index/types';
 
 export type Side = 'plain' | 'grounded';
 

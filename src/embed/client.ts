@@ -1,7 +1,7 @@
 /** `Embedder` on the far side of a worker boundary: same interface as the in-process one. */
 
-import { RpcClient, type Endpoint } from '../protocol/rpc';
-import type { EmbedProtocol } from '../protocol/embed';
+import { RpcClient, type Endpoint } from '../core/rpc';
+import type { EmbedProtocol } from './protocol';
 import type { GpuStatus } from '../platform/webgpu';
 import type { Embedder, EmbedderInfo, EmbedLoadRequest, EmbedRequest, Embeddings, RunOptions } from './embedder';
 import type { Reranker, RerankerInfo, RerankLoadRequest, RerankRequest, RerankResult } from './reranker';

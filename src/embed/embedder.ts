@@ -4,8 +4,8 @@
  * Callers cannot tell the two apart, which is what lets tests hand in the real implementation.
  */
 
-import type { Progress } from '../protocol/progress';
-import type { DevicePreference, OnnxDtype } from '../settings/defaults';
+import type { Progress } from '../core/progress';
+import type { DevicePreference, OnnxDtype } from '../core/devices';
 import type { Backend } from '../platform/transformers-env';
 import type { ModelSource } from '../platform/model-source';
 

@@ -3,8 +3,8 @@
  * A plain module (no `self`), so Node tests drive it through a real MessageChannel.
  */
 
-import type { Handlers } from '../protocol/rpc';
-import type { EmbedProtocol } from '../protocol/embed';
+import type { Handlers } from '../core/rpc';
+import type { EmbedProtocol } from './protocol';
 import { probeWebGPU } from '../platform/webgpu';
 import type { Embedder } from './embedder';
 import type { Reranker } from './reranker';

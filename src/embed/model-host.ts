@@ -4,7 +4,7 @@
  * a failed load is tried again; see MemoLoad), and the WebGPU probe made once.
  */
 
-import { AppError, unlessCancelled } from '../protocol/errors';
+import { AppError, unlessCancelled } from '../core/errors';
 import { MemoLoad } from '../platform/memo-load';
 import type { GpuStatus } from '../platform/webgpu';
 import type { RunOptions } from './embedder';

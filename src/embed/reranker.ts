@@ -19,8 +19,8 @@ import {
   type ProgressInfo,
   type Tensor,
 } from '@huggingface/transformers';
-import { throwIfCancelled } from '../protocol/errors';
-import { DownloadTally } from '../protocol/progress';
+import { throwIfCancelled } from '../core/errors';
+import { DownloadTally } from '../core/progress';
 import { ModelHost } from './model-host';
 import type { ModelSource } from '../platform/model-source';
 import {
@@ -32,7 +32,7 @@ import {
   type Backend,
 } from '../platform/transformers-env';
 import { probeWebGPU, type GpuStatus } from '../platform/webgpu';
-import type { DevicePreference, OnnxDtype } from '../settings/defaults';
+import type { DevicePreference, OnnxDtype } from '../core/devices';
 import type { RunOptions } from './embedder';
 
 export interface RerankLoadRequest {

@@ -6,8 +6,8 @@
  */
 
 import { pipeline, type FeatureExtractionPipeline, type ProgressInfo } from '@huggingface/transformers';
-import { throwIfCancelled } from '../protocol/errors';
-import { DownloadTally } from '../protocol/progress';
+import { throwIfCancelled } from '../core/errors';
+import { DownloadTally } from '../core/progress';
 import { ModelHost } from './model-host';
 import { probeWebGPU, type GpuStatus } from '../platform/webgpu';
 import {

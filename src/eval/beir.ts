@@ -7,7 +7,7 @@
  * and only queries that appear in the qrels are evaluated.
  */
 
-import { AppError } from '../protocol/errors';
+import { AppError } from '../core/errors';
 import type { Qrels } from './metrics';
 
 export interface BeirDoc {

@@ -4,7 +4,7 @@
 
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import { AppError } from '../protocol/errors';
+import { AppError } from '../core/errors';
 import { beirDataset, parseCorpus, parseQrels, parseQueries, type BeirDataset } from './beir';
 
 /** Loads `<folder>/corpus.jsonl`, `<folder>/queries.jsonl` and `<folder>/qrels/<split>.tsv`. */

@@ -16,7 +16,7 @@
  */
 
 import Papa from 'papaparse';
-import { AppError } from '../protocol/errors';
+import { AppError } from '../core/errors';
 
 export interface RagQuestion {
   /** 1-based position in the file, as text ("q12"): stable across runs of the same file. */

@@ -11,7 +11,7 @@ import { DenseIndex } from '../index/dense';
 import { KeywordIndex } from '../index/keyword';
 import { retrieve } from '../index/retrieve';
 import type { SearchMode } from '../index/types';
-import { AppError } from '../protocol/errors';
+import { AppError } from '../core/errors';
 import type { BeirDataset } from './beir';
 import { evaluateRun, type Run, type Scores } from './metrics';
 

@@ -1,7 +1,7 @@
 /** `ChatEngine` on the far side of the LLM worker: the page uses this; it never imports an LLM library. */
 
-import { RpcClient, type Endpoint } from '../protocol/rpc';
-import type { LlmProtocol } from '../protocol/llm';
+import { RpcClient, type Endpoint } from '../core/rpc';
+import type { LlmProtocol } from './protocol';
 import type { GpuStatus } from '../platform/webgpu';
 import type { WebLlmCatalogRequest, WebLlmModelEntry, WebLlmModelRequest } from './webllm-catalog';
 import type { DownloadSummary } from './webllm-download';

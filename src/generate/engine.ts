@@ -7,8 +7,8 @@
  * the same instance with the same `GenerationParams`.
  */
 
-import type { Progress } from '../protocol/progress';
-import type { DevicePreference, OnnxDtype } from '../settings/defaults';
+import type { Progress } from '../core/progress';
+import type { DevicePreference, OnnxDtype } from '../core/devices';
 import type { ModelSource } from '../platform/model-source';
 import type { Backend } from '../platform/transformers-env';
 import type { WebLlmCacheBackend } from './webllm-download';

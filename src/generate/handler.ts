@@ -5,10 +5,10 @@
  * and Node tests can hand in the in-process transformers.js engine.
  */
 
-import type { Handlers } from '../protocol/rpc';
-import type { LlmProtocol } from '../protocol/llm';
+import type { Handlers } from '../core/rpc';
+import type { LlmProtocol } from './protocol';
 import { probeWebGPU } from '../platform/webgpu';
-import { AppError } from '../protocol/errors';
+import { AppError } from '../core/errors';
 import type { ChatEngine, EngineKind } from './engine';
 
 export type EngineFactory = (kind: EngineKind) => Promise<ChatEngine>;

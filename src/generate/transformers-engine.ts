@@ -18,8 +18,8 @@ import {
   type ProgressInfo,
   type Tensor,
 } from '@huggingface/transformers';
-import { AppError, errorText, unlessCancelled } from '../protocol/errors';
-import { DownloadTally } from '../protocol/progress';
+import { AppError, errorText, unlessCancelled } from '../core/errors';
+import { DownloadTally } from '../core/progress';
 import { probeWebGPU, type GpuStatus } from '../platform/webgpu';
 import { MemoLoad } from '../platform/memo-load';
 import { applyModelSource, modelLoadError, resolveBackend, resolveDtype } from '../platform/transformers-env';

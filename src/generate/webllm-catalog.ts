@@ -14,8 +14,8 @@ import {
   type DownloadSummary,
   type WebLlmCacheBackend,
 } from './webllm-download';
-import { AppError } from '../protocol/errors';
-import type { Progress } from '../protocol/progress';
+import { AppError } from '../core/errors';
+import type { Progress } from '../core/progress';
 import { describeModelSource, type ModelSource } from '../platform/model-source';
 import type { GpuStatus } from '../platform/webgpu';
 import type { ModelRecord } from '@mlc-ai/web-llm';

@@ -19,8 +19,8 @@
  * failure continues where it stopped.
  */
 
-import { AppError, errorText } from '../protocol/errors';
-import { DownloadTally, type Progress } from '../protocol/progress';
+import { AppError, errorText } from '../core/errors';
+import { DownloadTally, type Progress } from '../core/progress';
 import { readBody } from '../platform/http';
 
 /** web-llm's cache scopes (`CacheScope` in its cache_util). */

@@ -16,8 +16,8 @@ import {
   type ModelRecord,
 } from '@mlc-ai/web-llm';
 import { artifactStore, downloadModel } from './webllm-download';
-import { AppError, errorText } from '../protocol/errors';
-import type { Progress } from '../protocol/progress';
+import { AppError, errorText } from '../core/errors';
+import type { Progress } from '../core/progress';
 import { describeModelSource, type ModelSource } from '../platform/model-source';
 import { probeWebGPU, type GpuStatus } from '../platform/webgpu';
 import {

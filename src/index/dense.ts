@@ -15,7 +15,7 @@
  * because cosine between two models' spaces is meaningless and would silently rank garbage.
  */
 
-import { AppError } from '../protocol/errors';
+import { AppError } from '../core/errors';
 import { dotsKernel, SIMD_LANES_PER_STEP, type DotsKernel } from './simd';
 import { byId, TopK } from './topk';
 

@@ -82,3 +82,51 @@ export interface Hit {
   /** See Candidate.rerank; `score` is then the reranker's. */
   rerank?: { score: number; from: number };
 }
+
+export interface SearchRequest extends RetrievalOptions {
+  query: string;
+  /** The query's embedding by the open model; without it dense and hybrid fall back to keyword. */
+  queryVector?: Float32Array;
+  /** Per-retriever weights for hybrid (see src/index/fusion.ts); default 1 each. */
+  weights?: { keyword: number; dense: number };
+  /**
+   * Why the page has no query vector (e.g. the embedding model is still downloading): reported
+   * as the fallback reason when dense or hybrid ran as keyword search.
+   */
+  queryVectorMissing?: string;
+}
+
+/** A hit with what the user needs to judge it: the passage, where it comes from, and the trace. */
+export interface SearchHit extends Hit {
+  docId: string;
+  docName: string;
+  ordinal: number;
+  text: string;
+  pages?: number[];
+  headingPath: string[];
+  /** Where the passage sits (document label, heading path), as it was indexed (see ingest/context.ts). */
+  context?: string;
+}
+
+/** A candidate for the trace, named for people (no text: the passages are in `hits`). */
+export interface TraceCandidate extends Candidate {
+  docName: string;
+  ordinal: number;
+}
+
+export interface SearchResult {
+  hits: SearchHit[];
+  /** What the retrievers proposed beyond the top k too (see src/index/retrieve.ts), for the trace. */
+  candidates?: TraceCandidate[];
+  /** The mode that actually ran (hybrid/dense fall back to keyword until vectors exist). */
+  modeUsed: SearchMode;
+  fallbackReason?: string;
+  /** Time in the worker: retrieval plus reading the passages, ms. */
+  ms: number;
+  /** Retrieval alone (both retrievers and fusion), ms. */
+  retrieveMs: number;
+  /** The reranking stage, when it ran: its model, how many candidates it scored and its time (ms). */
+  rerank?: { model: string; candidates: number; ms: number };
+  /** Why reranking was asked for but did not run (the first-stage order was kept). */
+  rerankError?: string;
+}

@@ -1,8 +1,8 @@
 /** The page's side of the ingest worker. */
 
-import { RpcClient, type CallOptions, type Endpoint } from '../protocol/rpc';
-import type { IngestProtocol, IngestRequest, IngestResult } from '../protocol/ingest';
-import type { Progress } from '../protocol/progress';
+import { RpcClient, type CallOptions, type Endpoint } from '../core/rpc';
+import type { IngestProtocol, IngestRequest, IngestResult } from './protocol';
+import type { Progress } from '../core/progress';
 
 export class WorkerIngester {
   readonly rpc: RpcClient<IngestProtocol>;

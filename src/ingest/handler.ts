@@ -1,7 +1,7 @@
 /** The ingest worker's handlers (a plain module, so Node tests drive it through a MessageChannel). */
 
-import type { Handlers } from '../protocol/rpc';
-import type { IngestProtocol } from '../protocol/ingest';
+import type { Handlers } from '../core/rpc';
+import type { IngestProtocol } from './protocol';
 import { ingestFile } from './ingest';
 
 export function ingestHandlers(): Handlers<IngestProtocol> {

@@ -3,8 +3,8 @@
  * never added twice), parse, chunk. Runs in the ingest worker; DOM-free.
  */
 
-import { AppError, throwIfCancelled } from '../protocol/errors';
-import type { Progress } from '../protocol/progress';
+import { AppError, throwIfCancelled } from '../core/errors';
+import type { Progress } from '../core/progress';
 import { chunkDocument, type ChunkOptions } from './chunker';
 import { chunkContext, documentLabel } from './context';
 import { documentProfile, type DocumentProfile } from '../index/documents';

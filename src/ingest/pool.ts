@@ -5,10 +5,10 @@
  * the same way. Workers are spawned through an injected function, so Node tests can run the pool.
  */
 
-import { AppError, serializeError, type SerializedError } from '../protocol/errors';
-import type { Progress } from '../protocol/progress';
-import type { Supervised } from '../protocol/rpc';
-import type { IngestResult } from '../protocol/ingest';
+import { AppError, serializeError, type SerializedError } from '../core/errors';
+import type { Progress } from '../core/progress';
+import type { Supervised } from '../core/rpc';
+import type { IngestResult } from './protocol';
 import type { ChunkOptions } from './chunker';
 import type { WorkerIngester } from './client';
 

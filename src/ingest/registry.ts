@@ -11,7 +11,7 @@
  *   anything else is rethrown as it is, so bugs show up as bugs (the corpus report counts them).
  */
 
-import { AppError, errorText, throwIfCancelled } from '../protocol/errors';
+import { AppError, errorText, throwIfCancelled } from '../core/errors';
 import { sniff } from './sniff';
 import { formatBytes } from './sizes';
 import type { DocFormat, ParsedDocument, ParseOptions, Parser } from './types';

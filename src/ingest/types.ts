@@ -7,7 +7,7 @@
  * passage inside its surrounding text later.
  */
 
-import type { Progress } from '../protocol/progress';
+import type { Progress } from '../core/progress';
 
 export type DocFormat = 'pdf' | 'docx' | 'html' | 'markdown' | 'text' | 'csv' | 'json' | 'epub';
 

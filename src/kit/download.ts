@@ -11,10 +11,10 @@
 
 import { mkdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { AppError, errorText } from '../protocol/errors';
+import { AppError, errorText } from '../core/errors';
 import { readBody } from '../platform/http';
 import { downloadModel, modelFolderUrl, type ArtifactStore, type DownloadSummary, type ModelLocation } from '../generate/webllm-download';
-import type { OnnxDtype } from '../settings/defaults';
+import type { OnnxDtype } from '../core/devices';
 
 export interface FileReport {
   /** Path inside the kit folder. */

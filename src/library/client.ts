@@ -1,7 +1,7 @@
 /** The page's side of the library worker: one typed method per protocol entry. */
 
-import { RpcClient, type CallOptions, type Endpoint } from '../protocol/rpc';
-import type { LibraryEvent, LibraryProtocol, OpenRequest, SearchRequest } from '../protocol/library';
+import { RpcClient, type CallOptions, type Endpoint } from '../core/rpc';
+import type { LibraryEvent, LibraryProtocol, OpenRequest, SearchRequest } from './protocol';
 import type { IngestedDocument } from '../ingest/ingest';
 import type { ComparisonRecord } from '../store/schema';
 

@@ -7,9 +7,9 @@
  * (e.g. after the user closed the other tab that blocked an upgrade).
  */
 
-import type { Handlers } from '../protocol/rpc';
-import { AppError } from '../protocol/errors';
-import type { LibraryEvent, LibraryProtocol } from '../protocol/library';
+import type { Handlers } from '../core/rpc';
+import { AppError } from '../core/errors';
+import type { LibraryEvent, LibraryProtocol } from './protocol';
 import { Store, type StoreChange } from '../store';
 import { exportCollection, importBundle } from '../bundle/bundle';
 import { Library } from './library';

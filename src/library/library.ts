@@ -16,7 +16,7 @@ import { KeywordIndex } from '../index/keyword';
 import { docIdOf, retrieve, type RetrieveRequest } from '../index/retrieve';
 import { documentLabel, indexedText } from '../ingest/context';
 import type { IngestedDocument } from '../ingest/ingest';
-import { AppError } from '../protocol/errors';
+import { AppError } from '../core/errors';
 import type {
   CollectionInfo,
   LibraryDoc,
@@ -28,9 +28,9 @@ import type {
   SearchResult,
   SearchHit,
   TraceCandidate,
-} from '../protocol/library';
+} from './protocol';
 import { DEFAULT_COLLECTION, documentFields, type DocumentSummary, type Store } from '../store';
-import { isPersisted, storageEstimate } from '../store/persistence';
+import { isPersisted, storageEstimate } from '../platform/persistence';
 
 /** Settings key remembering the collection the user last opened, so a reload comes back to it. */
 export const LAST_COLLECTION_KEY = 'library.lastCollection';

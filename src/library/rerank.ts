@@ -9,8 +9,8 @@
 import type { Reranker } from '../embed/reranker';
 import { applyRerank } from '../index/rerank';
 import { indexedText } from '../ingest/context';
-import { errorText, isAppError } from '../protocol/errors';
-import type { SearchResult } from '../protocol/library';
+import { errorText, isAppError } from '../core/errors';
+import type { SearchResult } from './protocol';
 
 export interface RerankStage {
   reranker: () => Promise<Reranker>;

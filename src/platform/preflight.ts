@@ -5,7 +5,7 @@
  */
 
 import type { GpuStatus } from './webgpu';
-import type { StorageEstimate } from '../store/persistence';
+import type { StorageEstimate } from './persistence';
 
 export type CheckLevel = 'ok' | 'warn' | 'bad';
 

@@ -7,8 +7,8 @@
  */
 
 import { env } from '@huggingface/transformers';
-import type { DevicePreference, OnnxDtype } from '../settings/defaults';
-import { AppError, errorText, isAppError } from '../protocol/errors';
+import type { DevicePreference, OnnxDtype } from '../core/devices';
+import { AppError, errorText, isAppError } from '../core/errors';
 import { describeModelSource, HF_HUB, type ModelSource } from './model-source';
 import type { GpuStatus } from './webgpu';
 

@@ -10,10 +10,9 @@ import type { RetrievalOptions } from '../index/types';
 import { DEFAULT_CHUNK_OPTIONS } from '../ingest/chunker';
 import { DEFAULT_RERANK_CANDIDATES } from '../index/rerank';
 
-export type DevicePreference = 'auto' | 'webgpu' | 'wasm';
+export type { DevicePreference, OnnxDtype } from '../core/devices';
+import type { DevicePreference, OnnxDtype } from '../core/devices';
 export type LlmEngineKind = 'auto' | 'webllm' | 'transformers';
-/** ONNX weight variants transformers.js can load; 'auto' picks per backend (see embed/transformers.ts). */
-export type OnnxDtype = 'auto' | 'fp32' | 'fp16' | 'q8' | 'q4' | 'q4f16';
 
 export interface EmbeddingSettings {
   /** Hub model id (or a folder name under a local model source). Default: BAAI's bge-small-en-v1.5, 384 dims. */

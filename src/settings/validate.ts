@@ -6,7 +6,7 @@
  * or missing value falls back to its default and is reported as a problem the UI can show.
  */
 
-import { AppError } from '../protocol/errors';
+import { AppError } from '../core/errors';
 import type { WebLlmCacheBackend } from '../generate/webllm-download';
 import {
   DEFAULT_SETTINGS,

@@ -8,9 +8,9 @@
  * stored, and by meaning once its vectors are.
  */
 
-import { serializeError, type SerializedError } from '../protocol/errors';
-import type { Progress } from '../protocol/progress';
-import type { PendingEmbedding } from '../protocol/library';
+import { serializeError, type SerializedError } from '../core/errors';
+import type { Progress } from '../core/progress';
+import type { PendingEmbedding } from '../library/protocol';
 import type { EmbedderInfo } from '../embed/embedder';
 import type { WorkerEmbedder } from '../embed/client';
 import type { Reranker } from '../embed/reranker';

@@ -5,8 +5,8 @@
  * the page keeps only the list.
  */
 
-import { AppError, deserializeError, serializeError, type SerializedError } from '../protocol/errors';
-import type { Progress } from '../protocol/progress';
+import { AppError, deserializeError, serializeError, type SerializedError } from '../core/errors';
+import type { Progress } from '../core/progress';
 import {
   LIBRARY_READY_MARK,
   type CollectionInfo,
@@ -14,13 +14,13 @@ import {
   type LibraryEvent,
   type LibrarySnapshot,
   type PendingEmbedding,
-} from '../protocol/library';
+} from '../library/protocol';
 import { indexedText } from '../ingest/context';
 import { indexingStamp, sameIndexing, type IngestedDocument } from '../ingest/ingest';
 import { IngestPool, type PoolJob } from '../ingest/pool';
 import type { WorkerLibrary } from '../library/client';
 import type { Settings } from '../settings/defaults';
-import { requestPersistence } from '../store/persistence';
+import { requestPersistence } from '../platform/persistence';
 import { EmbeddingState } from './embedding.svelte';
 import { createIngester, createLibrary, type Supervised } from './workers';
 import { saveFile, type PickedFile } from './files';

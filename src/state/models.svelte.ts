@@ -7,8 +7,8 @@
 import type { WorkerChatEngine } from '../generate/client';
 import type { WebLlmModelEntry, WebLlmModelRequest } from '../generate/webllm-catalog';
 import { parseModelSource } from '../platform/model-source';
-import { serializeError, type SerializedError } from '../protocol/errors';
-import type { Progress } from '../protocol/progress';
+import { serializeError, type SerializedError } from '../core/errors';
+import type { Progress } from '../core/progress';
 import type { Settings } from '../settings/defaults';
 import { createChatEngine, type Supervised } from './workers';
 

@@ -4,13 +4,13 @@
  * newest result. Searches are tagged; a slower earlier one never overwrites a later one.
  */
 
-import { errorText, serializeError, type SerializedError } from '../protocol/errors';
-import type { SearchResult } from '../protocol/library';
+import { errorText, serializeError, type SerializedError } from '../core/errors';
+import type { SearchResult } from '../library/protocol';
 import type { RetrievalOptions, SearchMode } from '../index/types';
 import { retrievalOptions, type Settings } from '../settings/defaults';
 import type { LibraryState } from './library.svelte';
 import { rerankResult } from '../library/rerank';
-import type { Progress } from '../protocol/progress';
+import type { Progress } from '../core/progress';
 
 export interface SearchOverrides {
   mode?: SearchMode;

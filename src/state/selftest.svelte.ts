@@ -4,8 +4,8 @@
  * libraries, which merely opening the page should not load) and replaced if it crashes.
  */
 
-import { serializeError, type SerializedError } from '../protocol/errors';
-import type { Progress } from '../protocol/progress';
+import { serializeError, type SerializedError } from '../core/errors';
+import type { Progress } from '../core/progress';
 import { cosine, row, type EmbedderInfo } from '../embed/embedder';
 import type { WorkerEmbedder } from '../embed/client';
 import type { WorkerChatEngine } from '../generate/client';

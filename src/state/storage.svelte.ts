@@ -6,8 +6,8 @@
  */
 
 import { deleteCachedModel, listCachedModels, type CachedModel } from '../platform/model-cache';
-import { serializeError, type SerializedError } from '../protocol/errors';
-import { isPersisted, requestPersistence, storageEstimate, type StorageEstimate } from '../store/persistence';
+import { serializeError, type SerializedError } from '../core/errors';
+import { isPersisted, requestPersistence, storageEstimate, type StorageEstimate } from '../platform/persistence';
 import type { CollectionUsage } from '../store/store';
 import type { LibraryState } from './library.svelte';
 import type { Settings } from '../settings/defaults';

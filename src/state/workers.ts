@@ -4,8 +4,8 @@
  * waiting forever; the owner then spawns a fresh one.
  */
 
-import { AppError } from '../protocol/errors';
-import type { RpcClient, Protocol, Supervised } from '../protocol/rpc';
+import { AppError } from '../core/errors';
+import type { RpcClient, Protocol, Supervised } from '../core/rpc';
 import { WorkerEmbedder } from '../embed/client';
 import { WorkerChatEngine } from '../generate/client';
 import { WorkerIngester } from '../ingest/client';

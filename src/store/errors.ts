@@ -4,9 +4,9 @@
  * which of three things happened (full, unavailable, blocked by another tab) and what to do.
  */
 
-import { AppError, errorText } from '../protocol/errors';
+import { AppError, errorText } from '../core/errors';
 import { formatBytes } from '../ingest/sizes';
-import { storageEstimate, type StorageEstimate } from './persistence';
+import { storageEstimate, type StorageEstimate } from '../platform/persistence';
 
 function domName(e: unknown): string | undefined {
   // Not `instanceof DOMException`: fake-indexeddb and other realms bring their own classes.

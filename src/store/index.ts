@@ -14,4 +14,4 @@ export type {
   VectorRecord,
 } from './schema';
 export { isQuotaError, quotaExceeded, storageBlocked, storageUnavailable, toStorageError, NEWER_VERSION_MESSAGE } from './errors';
-export { isPersisted, requestPersistence, storageEstimate, type StorageEstimate } from './persistence';
+export { isPersisted, requestPersistence, storageEstimate, type StorageEstimate } from '../platform/persistence';

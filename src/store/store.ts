@@ -13,12 +13,12 @@
  */
 
 import { unwrap, wrap, type IDBPDatabase, type IDBPTransaction } from 'idb';
-import { AppError } from '../protocol/errors';
+import { AppError } from '../core/errors';
 import type { KeywordEntry } from '../index/types';
 import type { IngestedDocument } from '../ingest/ingest';
 import type { Chunk } from '../ingest/types';
 import { storageBlocked, storageUnavailable, toStorageError } from './errors';
-import { storageEstimate, type StorageEstimate } from './persistence';
+import { storageEstimate, type StorageEstimate } from '../platform/persistence';
 import {
   DEFAULT_COLLECTION,
   SCHEMA_VERSION,

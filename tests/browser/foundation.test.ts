@@ -10,7 +10,7 @@ import { TransformersChatEngine } from '../../src/generate/transformers-engine';
 import { cosine, row, type EmbedderInfo, type EmbedLoadRequest } from '../../src/embed/embedder';
 import type { ChatLoadRequest, ChatModelInfo, GenerationParams, GenerationResult } from '../../src/generate/engine';
 import type { GpuStatus } from '../../src/platform/webgpu';
-import type { Progress } from '../../src/protocol/progress';
+import type { Progress } from '../../src/core/progress';
 
 const baseUrl = inject('baseUrl');
 const MODELS = `${resolve('tests/fixtures/generated/models')}/`;

@@ -1,7 +1,7 @@
 // Test-only: the same worker clients the app uses, reachable from page.evaluate.
 import { createChatEngine, createEmbedder } from '../../src/state/workers';
 import { probeWebGPU } from '../../src/platform/webgpu';
-import type { Progress } from '../../src/protocol/progress';
+import type { Progress } from '../../src/core/progress';
 import type { ChatLoadRequest, GenerationParams } from '../../src/generate/engine';
 import type { EmbedLoadRequest } from '../../src/embed/embedder';
 import { renderAnswer } from '../../src/ui/compare/markdown';

@@ -3,7 +3,7 @@
  * Worker/`self` (addEventListener('message') with MessageEvent-shaped events).
  */
 import { MessageChannel, type MessagePort } from 'node:worker_threads';
-import type { Endpoint } from '../../src/protocol/rpc';
+import type { Endpoint } from '../../src/core/rpc';
 
 export function endpoint(port: MessagePort): Endpoint {
   const map = new Map<(ev: MessageEvent) => void, (data: unknown) => void>();

@@ -10,8 +10,8 @@ import type { ChatEngine, ChatMessage, GenerationParams } from '../../src/genera
 import { keywordEntry } from '../../src/index/analyze';
 import { KeywordIndex } from '../../src/index/keyword';
 import { retrieve } from '../../src/index/retrieve';
-import type { SearchHit, SearchResult } from '../../src/protocol/library';
-import { isAppError, type AppError } from '../../src/protocol/errors';
+import type { SearchHit, SearchResult } from '../../src/library/protocol';
+import { isAppError, type AppError } from '../../src/core/errors';
 import { fixtureModels } from '../fixtures/models';
 
 const PASSAGES = [

@@ -6,7 +6,7 @@
 
 import { describe, expect, it } from 'vitest';
 import { DenseIndex } from '../../src/index/dense';
-import { isAppError } from '../../src/protocol/errors';
+import { isAppError } from '../../src/core/errors';
 
 /** mulberry32: small, seeded, good enough for test vectors. */
 function rng(seed: number): () => number {

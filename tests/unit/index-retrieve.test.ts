@@ -10,7 +10,7 @@ import { DenseIndex } from '../../src/index/dense';
 import { reciprocalRankFusion } from '../../src/index/fusion';
 import { KeywordIndex } from '../../src/index/keyword';
 import { retrieve } from '../../src/index/retrieve';
-import { isAppError } from '../../src/protocol/errors';
+import { isAppError } from '../../src/core/errors';
 
 const list = (...ids: string[]): Array<{ chunkId: string }> => ids.map((chunkId) => ({ chunkId }));
 

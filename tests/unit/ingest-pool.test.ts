@@ -3,9 +3,9 @@
  * told to hang, to prove a stuck file is abandoned and its worker replaced while the rest go on.
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import { serve, type Handlers, type Supervised } from '../../src/protocol/rpc';
-import { AppError, type SerializedError } from '../../src/protocol/errors';
-import type { IngestProtocol, IngestResult } from '../../src/protocol/ingest';
+import { serve, type Handlers, type Supervised } from '../../src/core/rpc';
+import { AppError, type SerializedError } from '../../src/core/errors';
+import type { IngestProtocol, IngestResult } from '../../src/ingest/protocol';
 import { ingestHandlers } from '../../src/ingest/handler';
 import { WorkerIngester } from '../../src/ingest/client';
 import { IngestPool, type PoolEvents, type PoolJob, type PoolOptions } from '../../src/ingest/pool';

@@ -6,7 +6,7 @@
  */
 import { IDBFactory } from 'fake-indexeddb';
 import { afterEach } from 'vitest';
-import { serve } from '../../src/protocol/rpc';
+import { serve } from '../../src/core/rpc';
 import { libraryService } from '../../src/library/handler';
 import { WorkerLibrary } from '../../src/library/client';
 import { Store } from '../../src/store';

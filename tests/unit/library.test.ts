@@ -10,8 +10,8 @@ import { Store } from '../../src/store';
 import { indexedText } from '../../src/ingest/context';
 import { ingestFile, type IngestedDocument } from '../../src/ingest/ingest';
 import { TransformersEmbedder } from '../../src/embed/transformers';
-import type { LibraryEvent } from '../../src/protocol/library';
-import { isAppError } from '../../src/protocol/errors';
+import type { LibraryEvent } from '../../src/library/protocol';
+import { isAppError } from '../../src/core/errors';
 import { useLibraries } from './library-harness';
 import { fixtureModels } from '../fixtures/models';
 

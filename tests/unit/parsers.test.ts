@@ -6,8 +6,8 @@
 
 import JSZip from 'jszip';
 import { describe, expect, it } from 'vitest';
-import { AppError } from '../../src/protocol/errors';
-import type { Progress } from '../../src/protocol/progress';
+import { AppError } from '../../src/core/errors';
+import type { Progress } from '../../src/core/progress';
 import { parseFile } from '../../src/ingest/registry';
 import type { ParsedDocument } from '../../src/ingest/types';
 import { makeDocx } from '../fixtures/docs/docx';

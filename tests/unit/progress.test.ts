@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { DownloadTally, fraction, type Progress } from '../../src/protocol/progress';
+import { DownloadTally, fraction, type Progress } from '../../src/core/progress';
 
 function assertInvariants(reports: Progress[]): void {
   for (let i = 1; i < reports.length; i++) {

@@ -18,7 +18,7 @@ import { numbersIn, statesFact } from '../../src/eval/numbers';
 import { globToRegExp, namedDocuments, parseQuestions, type RagQuestion } from '../../src/eval/questions';
 import { RagEvaluator, type CorpusPassage } from '../../src/eval/rag';
 import { analyze } from '../../src/index/analyze';
-import { isAppError } from '../../src/protocol/errors';
+import { isAppError } from '../../src/core/errors';
 
 const one = (s: string) => {
   const n = numbersIn(s);

@@ -14,8 +14,8 @@ import { demoteNearDuplicates, retrieve } from '../../src/index/retrieve';
 import { findFurniture } from '../../src/ingest/parsers/pdf-layout';
 import type { Candidate, Hit } from '../../src/index/types';
 import { rerankResult } from '../../src/library/rerank';
-import { AppError } from '../../src/protocol/errors';
-import type { SearchHit, SearchResult } from '../../src/protocol/library';
+import { AppError } from '../../src/core/errors';
+import type { SearchHit, SearchResult } from '../../src/library/protocol';
 
 // Four filings of two companies: every passage about net sales looks alike; only the document says whose and when.
 const DOCS = {

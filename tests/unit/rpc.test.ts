@@ -1,8 +1,8 @@
 // The worker protocol over Node's real MessageChannel (structured clone, transfer), no browser.
 import { afterEach, describe, expect, it } from 'vitest';
-import { RpcClient, serve, type Method } from '../../src/protocol/rpc';
+import { RpcClient, serve, type Method } from '../../src/core/rpc';
 import { channel } from './channel';
-import { AppError } from '../../src/protocol/errors';
+import { AppError } from '../../src/core/errors';
 
 type TestProtocol = {
   add: Method<{ a: number; b: number }, number>;

@@ -7,7 +7,7 @@ import 'fake-indexeddb/auto';
 import { IDBFactory } from 'fake-indexeddb';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { Store, isPersisted, requestPersistence, storageEstimate, toStorageError } from '../../src/store';
-import { AppError } from '../../src/protocol/errors';
+import { AppError } from '../../src/core/errors';
 import type { Chunk } from '../../src/ingest/types';
 
 const estimate = (): Promise<{ usage: number; quota: number }> => Promise.resolve({ usage: 9_500_000, quota: 10_000_000 });

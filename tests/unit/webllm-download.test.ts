@@ -7,7 +7,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { hasModelInCache, type AppConfig } from '@mlc-ai/web-llm';
 import { cachedModelBytes, deleteModel, downloadModel, indexedDbStore, type ArtifactStore } from '../../src/generate/webllm-download';
 import { webllmAppConfig } from '../../src/generate/webllm-engine';
-import type { Progress } from '../../src/protocol/progress';
+import type { Progress } from '../../src/core/progress';
 import { EMPTY_WASM, LIBRARY_FILE, MIRROR_MODEL, serveMirror, type Mirror } from '../fixtures/webllm-mirror';
 
 let mirror: Mirror;

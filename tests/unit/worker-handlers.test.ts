@@ -3,19 +3,19 @@
  * handler), with the real transformers.js runtime on the generated tiny models.
  */
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { serve } from '../../src/protocol/rpc';
+import { serve } from '../../src/core/rpc';
 import { embedHandlers } from '../../src/embed/handler';
 import { WorkerEmbedder } from '../../src/embed/client';
 import { TransformersEmbedder } from '../../src/embed/transformers';
 import { TransformersReranker, type RerankLoadRequest } from '../../src/embed/reranker';
 import { AutoModelForSequenceClassification, AutoTokenizer, type Tensor } from '@huggingface/transformers';
-import { isAppError } from '../../src/protocol/errors';
+import { isAppError } from '../../src/core/errors';
 import { row, type EmbedLoadRequest } from '../../src/embed/embedder';
 import { llmHandlers } from '../../src/generate/handler';
 import { WorkerChatEngine } from '../../src/generate/client';
 import { TransformersChatEngine } from '../../src/generate/transformers-engine';
 import type { ChatLoadRequest, ChatMessage, GenerationParams } from '../../src/generate/engine';
-import type { Progress } from '../../src/protocol/progress';
+import type { Progress } from '../../src/core/progress';
 import { channel } from './channel';
 import { fixtureModels } from '../fixtures/models';
 

@@ -25,7 +25,7 @@ import {
   type IdbReadyResult,
   type IdbStoreResult,
 } from './page-api';
-import { LIBRARY_READY_MARK } from '../../protocol/library';
+import { LIBRARY_READY_MARK } from '../../library/protocol';
 import { SETTINGS_KEY } from '../../state/settings.svelte';
 
 export const ROOT = path.resolve(import.meta.dirname, '../../..');

@@ -7,7 +7,7 @@
 
 import JSZip from 'jszip';
 import mammoth from 'mammoth';
-import { AppError, errorText } from '../../protocol/errors';
+import { AppError, errorText } from '../../core/errors';
 import { isMalformedFileError } from '../registry';
 import type { ParsedDocument, ParseOptions, Parser } from '../types';
 import { decodeEntities } from './markdown';

@@ -6,7 +6,7 @@
 
 import JSZip from 'jszip';
 import { DOMParser, parseHTML } from 'linkedom/worker';
-import { AppError, errorText, throwIfCancelled } from '../../protocol/errors';
+import { AppError, errorText, throwIfCancelled } from '../../core/errors';
 import { isMalformedFileError } from '../registry';
 import type { ParsedDocument, ParseOptions, Parser } from '../types';
 import { TextBuilder } from './blocks';

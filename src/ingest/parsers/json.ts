@@ -5,7 +5,7 @@
  * Invalid JSON is a CorruptFile with the parser's own message.
  */
 
-import { AppError, errorText } from '../../protocol/errors';
+import { AppError, errorText } from '../../core/errors';
 import { decodeText } from '../encoding';
 import type { ParsedDocument, ParseOptions, Parser } from '../types';
 import { TextBuilder } from './blocks';

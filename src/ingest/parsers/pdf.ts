@@ -13,7 +13,7 @@
  * (fonts are shared across pages, so usually only the first few), not for every page.
  */
 
-import { AppError, errorText, throwIfCancelled } from '../../protocol/errors';
+import { AppError, errorText, throwIfCancelled } from '../../core/errors';
 import type { HeadingMark, ParsedDocument, ParseOptions, Parser } from '../types';
 import { TextBuilder } from './blocks';
 import {

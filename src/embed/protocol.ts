@@ -1,9 +1,9 @@
 /** The embed worker's protocol: one entry per method, typed request, result and streamed events. */
 
-import type { Method } from './rpc';
-import type { Progress } from './progress';
-import type { EmbedderInfo, EmbedLoadRequest, EmbedRequest, Embeddings } from '../embed/embedder';
-import type { RerankerInfo, RerankLoadRequest, RerankRequest, RerankResult } from '../embed/reranker';
+import type { Method } from '../core/rpc';
+import type { Progress } from '../core/progress';
+import type { EmbedderInfo, EmbedLoadRequest, EmbedRequest, Embeddings } from './embedder';
+import type { RerankerInfo, RerankLoadRequest, RerankRequest, RerankResult } from './reranker';
 import type { GpuStatus } from '../platform/webgpu';
 
 export type EmbedProtocol = {

@@ -1,11 +1,11 @@
 /** The LLM worker's protocol: one engine at a time (web-llm or transformers.js) behind `ChatEngine`. */
 
-import type { Method } from './rpc';
-import type { Progress } from './progress';
-import type { ChatLoadRequest, ChatMessage, ChatModelInfo, GenerationParams, GenerationResult } from '../generate/engine';
+import type { Method } from '../core/rpc';
+import type { Progress } from '../core/progress';
+import type { ChatLoadRequest, ChatMessage, ChatModelInfo, GenerationParams, GenerationResult } from './engine';
 import type { GpuStatus } from '../platform/webgpu';
-import type { WebLlmCatalogRequest, WebLlmModelEntry, WebLlmModelRequest } from '../generate/webllm-catalog';
-import type { DownloadSummary } from '../generate/webllm-download';
+import type { WebLlmCatalogRequest, WebLlmModelEntry, WebLlmModelRequest } from './webllm-catalog';
+import type { DownloadSummary } from './webllm-download';
 
 export interface GenerateRequest {
   messages: ChatMessage[];

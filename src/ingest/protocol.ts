@@ -1,9 +1,9 @@
 /** The ingest worker's protocol: a dropped file in, a parsed and chunked document (or a named error) out. */
 
-import type { Method } from './rpc';
-import type { Progress } from './progress';
-import type { ChunkOptions } from '../ingest/chunker';
-import type { IngestedDocument } from '../ingest/ingest';
+import type { Method } from '../core/rpc';
+import type { Progress } from '../core/progress';
+import type { ChunkOptions } from './chunker';
+import type { IngestedDocument } from './ingest';
 
 export interface IngestRequest {
   /** The dropped file itself: structured-cloned by reference, so the page never reads its bytes. */

@@ -4,10 +4,13 @@
  * writes, index rebuilds and vector scans never run on the page's thread.
  */
 
-import type { Method } from './rpc';
+import type { Method } from '../core/rpc';
 import type { DocFormat } from '../ingest/types';
 import type { IngestedDocument } from '../ingest/ingest';
-import type { Candidate, Hit, RetrievalOptions, SearchMode } from '../index/types';
+import type { SearchRequest, SearchResult } from '../index/types';
+
+// What a search asks and returns is retrieval's vocabulary (src/index/types.ts); the worker speaks it.
+export type { SearchHit, SearchRequest, SearchResult, TraceCandidate } from '../index/types';
 import type { ComparisonRecord, DocumentRecord } from '../store/schema';
 import type { CollectionUsage } from '../store/store';
 
@@ -71,54 +74,6 @@ export interface PendingEmbedding {
    * work, which resumes by itself.
    */
   otherModels: string[];
-}
-
-export interface SearchRequest extends RetrievalOptions {
-  query: string;
-  /** The query's embedding by the open model; without it dense and hybrid fall back to keyword. */
-  queryVector?: Float32Array;
-  /** Per-retriever weights for hybrid (see src/index/fusion.ts); default 1 each. */
-  weights?: { keyword: number; dense: number };
-  /**
-   * Why the page has no query vector (e.g. the embedding model is still downloading): reported
-   * as the fallback reason when dense or hybrid ran as keyword search.
-   */
-  queryVectorMissing?: string;
-}
-
-/** A hit with what the user needs to judge it: the passage, where it comes from, and the trace. */
-export interface SearchHit extends Hit {
-  docId: string;
-  docName: string;
-  ordinal: number;
-  text: string;
-  pages?: number[];
-  headingPath: string[];
-  /** Where the passage sits (document label, heading path), as it was indexed (see ingest/context.ts). */
-  context?: string;
-}
-
-/** A candidate for the trace, named for people (no text: the passages are in `hits`). */
-export interface TraceCandidate extends Candidate {
-  docName: string;
-  ordinal: number;
-}
-
-export interface SearchResult {
-  hits: SearchHit[];
-  /** What the retrievers proposed beyond the top k too (see src/index/retrieve.ts), for the trace. */
-  candidates?: TraceCandidate[];
-  /** The mode that actually ran (hybrid/dense fall back to keyword until vectors exist). */
-  modeUsed: SearchMode;
-  fallbackReason?: string;
-  /** Time in the worker: retrieval plus reading the passages, ms. */
-  ms: number;
-  /** Retrieval alone (both retrievers and fusion), ms. */
-  retrieveMs: number;
-  /** The reranking stage, when it ran: its model, how many candidates it scored and its time (ms). */
-  rerank?: { model: string; candidates: number; ms: number };
-  /** Why reranking was asked for but did not run (the first-stage order was kept). */
-  rerankError?: string;
 }
 
 /** A passage inside its surroundings, for the passage view: the text before, the passage, the text after. */

@@ -1,0 +1,10 @@
+/**
+ * Where a model runs and in which ONNX weight variant: the vocabulary shared by settings, the
+ * embedder, the reranker, the transformers.js chat engine and the kit.
+ */
+
+/** 'auto' tries WebGPU and falls back to WASM (see platform/transformers-env.ts). */
+export type DevicePreference = 'auto' | 'webgpu' | 'wasm';
+
+/** ONNX weight variants transformers.js can load; 'auto' picks per backend (see embed/transformers.ts). */
+export type OnnxDtype = 'auto' | 'fp32' | 'fp16' | 'q8' | 'q4' | 'q4f16';
