@@ -242,13 +242,13 @@ async function main(): Promise<number> {
     let embedMs = 0;
     if (loaded) {
       t = performance.now();
-      const pending = await lib.pending();
+      // The library embeds each document as the library worker does: texts as indexed, one write each.
+      const pending = lib.pending();
       let done = 0;
-      const total = pending.reduce((s, p) => s + p.texts.length, 0);
+      const total = pending.reduce((s, p) => s + p.chunks, 0);
       for (const p of pending) {
-        const e = await loaded.embedder.embed({ texts: p.texts, kind: 'passage', batchSize: settings.embedding.batchSize });
-        await lib.putVectors(p.docId, model, e.dim, e.vectors);
-        done += p.texts.length;
+        await lib.embed(p.docId, model, loaded.embedder, { batchSize: settings.embedding.batchSize });
+        done += p.chunks;
         console.error(`  embedded ${done}/${total} passages`);
       }
       embedMs = performance.now() - t;

@@ -36,6 +36,15 @@ export interface Endpoint {
   removeEventListener?(type: 'message', listener: (ev: MessageEvent) => void): void;
 }
 
+/**
+ * A MessagePort handed to a worker as an endpoint: workers talk to each other through such ports
+ * (the page makes the channel and gives each worker one end). A port delivers nothing until started.
+ */
+export function portEndpoint(port: MessagePort): Endpoint {
+  port.start();
+  return port;
+}
+
 export function isRpcMessage(data: unknown): data is RpcMessage {
   return typeof data === 'object' && data !== null && typeof (data as { rpc?: unknown }).rpc === 'string';
 }

@@ -13,6 +13,11 @@ export class WorkerEmbedder implements Embedder, Reranker {
     this.rpc = new RpcClient<EmbedProtocol>(endpoint);
   }
 
+  /** Another port for the same models (the library worker's end of a channel). */
+  connect(port: MessagePort): Promise<null> {
+    return this.rpc.call('connect', { port }, { transfer: [port] });
+  }
+
   probe(): Promise<GpuStatus> {
     return this.rpc.call('probe', null);
   }

@@ -3,14 +3,19 @@
  * A plain module (no `self`), so Node tests drive it through a real MessageChannel.
  */
 
-import type { Handlers } from '../core/rpc';
+import { portEndpoint, serve, type Handlers } from '../core/rpc';
 import type { EmbedProtocol } from './protocol';
 import { probeWebGPU } from '../platform/webgpu';
 import type { Embedder } from './embedder';
 import type { Reranker } from './reranker';
 
 export function embedHandlers(embedder: Embedder, reranker: Reranker & { dispose(): Promise<void> }): Handlers<EmbedProtocol> {
-  return {
+  // The same models answer on every port: the page loads them, the library embeds with them.
+  const handlers: Handlers<EmbedProtocol> = {
+    connect: (req) => {
+      serve(portEndpoint(req.port), handlers);
+      return null;
+    },
     probe: () => probeWebGPU(),
     load: (req, ctx) => embedder.load(req, { signal: ctx.signal, onProgress: (p) => ctx.emit(p) }),
     embed: async (req, ctx) => {
@@ -25,4 +30,5 @@ export function embedHandlers(embedder: Embedder, reranker: Reranker & { dispose
       return null;
     },
   };
+  return handlers;
 }

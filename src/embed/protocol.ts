@@ -7,6 +7,11 @@ import type { RerankerInfo, RerankLoadRequest, RerankRequest, RerankResult } fro
 import type { GpuStatus } from '../platform/webgpu';
 
 export type EmbedProtocol = {
+  /**
+   * Serves this protocol on another port too: the library worker embeds stored documents through
+   * it (src/library/handler.ts), so chunk texts and vectors never cross the page.
+   */
+  connect: Method<{ port: MessagePort }, null>;
   /** What WebGPU the worker itself sees (it can differ from the page's, e.g. in some browsers). */
   probe: Method<null, GpuStatus>;
   load: Method<EmbedLoadRequest, EmbedderInfo, Progress>;

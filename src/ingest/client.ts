@@ -11,6 +11,11 @@ export class WorkerIngester {
     this.rpc = new RpcClient<IngestProtocol>(endpoint);
   }
 
+  /** The library worker's port: parsed documents are stored through it. */
+  connectLibrary(port: MessagePort): Promise<null> {
+    return this.rpc.call('connectLibrary', { port }, { transfer: [port] });
+  }
+
   ingest(req: IngestRequest, opts: CallOptions<Progress> = {}): Promise<IngestResult> {
     return this.rpc.call('ingest', req, opts);
   }

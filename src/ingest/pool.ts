@@ -2,7 +2,12 @@
  * Runs a drop's files through a few ingest workers, so one slow or broken file never holds up the
  * rest: each file gets a time limit, and a worker whose file overran it is terminated and replaced
  * (a parser stuck in a loop cannot be interrupted any other way). Cancel stops everything at once
- * the same way. Workers are spawned through an injected function, so Node tests can run the pool.
+ * the same way. Workers are spawned through an injected function (which also connects each to the
+ * library worker it stores into), so Node tests can run the pool.
+ *
+ * The time limit covers reading the file (parse and chunk); once the worker says it is storing the
+ * result (an `index` progress report), the limit no longer applies: a large library write is not a
+ * stuck parser, and abandoning it half-way would report a failure for a document that gets stored.
  */
 
 import { AppError, serializeError, type SerializedError } from '../core/errors';
@@ -28,6 +33,8 @@ export interface PoolOptions {
   chunking: ChunkOptions;
   /** Ids already in the library, read when each file starts (earlier files of the same drop count). */
   knownIds: () => string[];
+  /** New documents ('add') or stored ones chunked again ('replace'); see IngestRequest. */
+  store: 'add' | 'replace';
 }
 
 export interface PoolEvents {
@@ -85,8 +92,14 @@ export class IngestPool {
         maxBytes: opts.maxBytes,
         chunking: opts.chunking,
         knownIds: opts.knownIds(),
+        store: opts.store,
       },
-      { onEvent: (p) => events.progress(job, p) },
+      {
+        onEvent: (p) => {
+          if (p.stage === 'index') clearTimeout(timer);
+          events.progress(job, p);
+        },
+      },
     );
     work.catch(() => undefined); // settled below, or abandoned with its worker
     try {

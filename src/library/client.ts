@@ -4,6 +4,7 @@ import { RpcClient, type CallOptions, type Endpoint } from '../core/rpc';
 import type { LibraryEvent, LibraryProtocol, OpenRequest, SearchRequest } from './protocol';
 import type { IngestedDocument } from '../ingest/ingest';
 import type { ComparisonRecord } from '../store/schema';
+import type { Progress } from '../core/progress';
 
 export class WorkerLibrary {
   readonly rpc: RpcClient<LibraryProtocol>;
@@ -12,6 +13,18 @@ export class WorkerLibrary {
     this.rpc = new RpcClient<LibraryProtocol>(endpoint);
   }
 
+  /** Hands the library another port to answer on (an ingest worker's end of a channel). */
+  connect(port: MessagePort) {
+    return this.rpc.call('connect', { port }, { transfer: [port] });
+  }
+  /** Hands over the embed worker's port, or null (with why) when that worker is gone. */
+  connectEmbedder(port: MessagePort | null, reason?: string) {
+    return this.rpc.call('connectEmbedder', reason ? { port, reason } : { port }, { transfer: port ? [port] : [] });
+  }
+  /** Embeds a stored document with the connected embed worker; streams chunk progress. */
+  embed(req: { docId: string; model: string; batchSize: number }, opts: CallOptions<Progress> = {}) {
+    return this.rpc.call('embed', req, opts);
+  }
   open(req: OpenRequest) {
     return this.rpc.call('open', req);
   }

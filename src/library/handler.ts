@@ -7,8 +7,9 @@
  * (e.g. after the user closed the other tab that blocked an upgrade).
  */
 
-import type { Handlers } from '../core/rpc';
-import { AppError } from '../core/errors';
+import { portEndpoint, serve, type Handlers } from '../core/rpc';
+import { AppError, unlessCancelled } from '../core/errors';
+import { WorkerEmbedder } from '../embed/client';
 import type { LibraryEvent, LibraryProtocol } from './protocol';
 import { Store, type StoreChange } from '../store';
 import { exportCollection, importBundle } from '../bundle/bundle';
@@ -46,6 +47,10 @@ export function libraryService(opts: LibraryHandlerOptions = {}): LibraryService
    */
   let opening: Promise<unknown> = Promise.resolve();
   const watchers = new Set<(e: LibraryEvent) => void>();
+  /** The embed worker, over the port the page handed over (see `connectEmbedder`). */
+  let embedder: WorkerEmbedder | null = null;
+  /** Other ports this service answers on (ingest workers'), stopped on dispose. */
+  const served: Array<() => void> = [];
   let pendingReload: ReturnType<typeof setTimeout> | null = null;
 
   const emit = (e: LibraryEvent): void => {
@@ -115,7 +120,34 @@ export function libraryService(opts: LibraryHandlerOptions = {}): LibraryService
     return lib;
   }
 
+  function connected(): WorkerEmbedder {
+    if (!embedder) throw new AppError('EngineNotLoaded', 'The embedding worker is not connected to the library yet. Try again.');
+    return embedder;
+  }
+
   const handlers: Handlers<LibraryProtocol> = {
+    connect: (req) => {
+      served.push(serve(portEndpoint(req.port), handlers));
+      return null;
+    },
+    connectEmbedder: (req) => {
+      // Calls waiting on the previous embed worker can never be answered: fail them now.
+      embedder?.rpc.fail(
+        new AppError('WorkerCrashed', req.reason ?? 'The embedding worker was replaced. Try again; if it repeats, reload the page.'),
+      );
+      embedder = req.port ? new WorkerEmbedder(portEndpoint(req.port)) : null;
+      return null;
+    },
+    embed: async (req, ctx) => {
+      const l = await current();
+      const work = l.embed(req.docId, req.model, connected(), {
+        batchSize: req.batchSize,
+        signal: ctx.signal,
+        onProgress: (p) => ctx.emit(p),
+      });
+      // The page's cancel settles this at once, even if the embed worker never answers again.
+      return unlessCancelled(work, ctx.signal);
+    },
     open: async (req) => (await reopen(req.collectionId, req.model)).snapshot(),
     add: async (req) => (await current()).add(req.doc, req.original),
     replace: async (req) => (await current()).replace(req.doc),
@@ -180,6 +212,7 @@ export function libraryService(opts: LibraryHandlerOptions = {}): LibraryService
     handlers,
     dispose: () => {
       if (pendingReload) clearTimeout(pendingReload);
+      for (const stop of served.splice(0)) stop();
       watchers.clear();
       void storePromise?.then((s) => s.close()).catch(() => undefined);
     },

@@ -16,9 +16,12 @@ import { KeywordIndex } from '../index/keyword';
 import { docIdOf, retrieve, type RetrieveRequest } from '../index/retrieve';
 import { documentLabel, indexedText } from '../ingest/context';
 import type { IngestedDocument } from '../ingest/ingest';
-import { AppError } from '../core/errors';
+import { AppError, throwIfCancelled } from '../core/errors';
+import type { Progress } from '../core/progress';
+import type { Embedder } from '../embed/embedder';
 import type {
   CollectionInfo,
+  EmbedSummary,
   LibraryDoc,
   LibrarySnapshot,
   OriginalFile,
@@ -242,13 +245,7 @@ export class Library {
   }
 
   private async putVectorsNow(docId: string, model: string, dim: number, vectors: Float32Array): Promise<LibraryDoc | null> {
-    if (model !== this.model) {
-      throw new AppError(
-        'EmbeddingModelMismatch',
-        `These vectors come from ${model}, but the library is open for ${this.model}; nothing was stored. Reload the page.`,
-        { model, expected: this.model },
-      );
-    }
+    if (model !== this.model) throw this.modelMismatch(model);
     const status = await this.store.putVectors(this.collectionId, docId, model, dim, vectors);
     const doc = this.docs.get(docId);
     if (status === 'missing' || !doc) return null;
@@ -258,6 +255,14 @@ export class Library {
     const updated: LibraryDoc = { ...doc, embedded: true };
     this.docs.set(docId, updated);
     return updated;
+  }
+
+  private modelMismatch(model: string): AppError {
+    return new AppError(
+      'EmbeddingModelMismatch',
+      `These vectors come from ${model}, but the library is open for ${this.model}; nothing was stored. Reload the page.`,
+      { model, expected: this.model },
+    );
   }
 
   /** Deletes a document and everything stored with it; it is gone from both indexes at once. */
@@ -278,19 +283,44 @@ export class Library {
   }
 
   /**
-   * Documents still needing vectors of the open model, with their chunk texts, oldest first: new
-   * ones, ones a reload interrupted, or all of them after the embedding model changed.
+   * Documents still needing vectors of the open model, oldest first: new ones, ones a reload
+   * interrupted, or all of them after the embedding model changed. Counts only; `embed` reads the
+   * texts when their turn comes.
    */
-  async pending(): Promise<PendingEmbedding[]> {
+  pending(): PendingEmbedding[] {
     const out: PendingEmbedding[] = [];
     for (const d of this.docs.values()) {
       if (d.embedded || d.chunkCount === 0) continue;
-      const chunks = await this.store.chunksOf(this.collectionId, d.id);
-      // A document deleted between the list and this read has no chunks left: skip it.
-      if (chunks.length !== d.chunkCount) continue;
-      out.push({ docId: d.id, name: d.name, texts: chunks.map(indexedText), otherModels: d.otherModels });
+      out.push({ docId: d.id, name: d.name, chunks: d.chunkCount, otherModels: d.otherModels });
     }
     return out;
+  }
+
+  /**
+   * Embeds one stored document's chunks, as they were indexed (with their context), and stores
+   * the vectors in one write. `model` is what the embedder has loaded: vectors of any other model
+   * than the open one are refused before any work. Null when the document is gone (deleted before
+   * or while it was embedded).
+   */
+  async embed(
+    docId: string,
+    model: string,
+    embedder: Pick<Embedder, 'embed'>,
+    opts: { batchSize: number; signal?: AbortSignal; onProgress?: (p: Progress) => void },
+  ): Promise<EmbedSummary | null> {
+    if (model !== this.model) throw this.modelMismatch(model);
+    const doc = this.docs.get(docId);
+    if (!doc) return null;
+    const chunks = await this.store.chunksOf(this.collectionId, docId);
+    // Deleted (or rebuilt with other chunks) between the list and this read: nothing to embed.
+    if (chunks.length !== doc.chunkCount) return null;
+    const out = await embedder.embed(
+      { texts: chunks.map(indexedText), kind: 'passage', batchSize: opts.batchSize },
+      { signal: opts.signal, onProgress: opts.onProgress },
+    );
+    throwIfCancelled(opts.signal);
+    const stored = await this.putVectors(docId, model, out.dim, out.vectors);
+    return stored && { doc: stored, chunks: out.count, dim: out.dim, ms: out.ms };
   }
 
   /** Retrieval over the open collection, with each hit's passage, source and trace. */

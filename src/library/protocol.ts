@@ -5,8 +5,10 @@
  */
 
 import type { Method } from '../core/rpc';
+import type { Progress } from '../core/progress';
 import type { DocFormat } from '../ingest/types';
 import type { IngestedDocument } from '../ingest/ingest';
+import type { IngestSink } from '../ingest/protocol';
 import type { SearchRequest, SearchResult } from '../index/types';
 
 // What a search asks and returns is retrieval's vocabulary (src/index/types.ts); the worker speaks it.
@@ -63,11 +65,14 @@ export interface OpenRequest {
   model: string;
 }
 
-/** A document whose chunks still need vectors of the open model (new, or interrupted by a reload). */
+/**
+ * A document whose chunks still need vectors of the open model (new, or interrupted by a reload).
+ * Counts only: the texts stay in the library worker, which hands them to the embed worker itself.
+ */
 export interface PendingEmbedding {
   docId: string;
   name: string;
-  texts: string[];
+  chunks: number;
   /**
    * Models the document is already embedded with. Non-empty means re-embedding after a model
    * change, which the user is asked about first (it can take long); empty means new or interrupted
@@ -98,7 +103,26 @@ export interface OriginalFile {
  */
 export type LibraryEvent = { type: 'changed' } | { type: 'closed'; message: string };
 
+/** What embedding one document did (see `embed`): its vectors are stored and in the dense index. */
+export interface EmbedSummary {
+  doc: LibraryDoc;
+  chunks: number;
+  dim: number;
+  /** Time in the embed worker, ms (the page shows chunks per second). */
+  ms: number;
+}
+
 export type LibraryProtocol = {
+  /**
+   * Serves this protocol on another port too: an ingest worker stores what it parsed straight
+   * into the library (see src/ingest/handler.ts), so no document text crosses the page.
+   */
+  connect: Method<{ port: MessagePort }, null>;
+  /**
+   * The embed worker's port (the page makes the channel, each worker gets one end). Null: the embed
+   * worker is gone (crashed or stopped), and calls waiting on it fail with `reason` (WorkerCrashed).
+   */
+  connectEmbedder: Method<{ port: MessagePort | null; reason?: string }, null>;
   /** Opens a collection and builds its indexes (fast: the 10k-chunk target is 500 ms from page load). */
   open: Method<OpenRequest, LibrarySnapshot>;
   add: Method<{ doc: IngestedDocument; original?: Blob }, { status: 'added' | 'duplicate'; doc: LibraryDoc }>;
@@ -108,7 +132,14 @@ export type LibraryProtocol = {
    */
   replace: Method<{ doc: IngestedDocument }, LibraryDoc | null>;
   pending: Method<null, PendingEmbedding[]>;
+  /** Stores vectors made elsewhere (tools, tests); the app embeds through `embed`. */
   putVectors: Method<{ docId: string; model: string; dim: number; vectors: Float32Array }, LibraryDoc | null>;
+  /**
+   * Embeds one stored document with the connected embed worker (whose loaded model must be `model`,
+   * the one the library is open for) and stores its vectors in one write. Streams the embed
+   * worker's chunk progress. Null when the document was deleted meanwhile.
+   */
+  embed: Method<{ docId: string; model: string; batchSize: number }, EmbedSummary | null, Progress>;
   remove: Method<{ docId: string }, null>;
   search: Method<SearchRequest, SearchResult>;
   /** The chunk with the text of its neighbours around it (null when the document is gone). */
@@ -135,3 +166,8 @@ export type LibraryProtocol = {
   /** Never resolves on its own: streams LibraryEvents until cancelled. */
   watch: Method<null, null, LibraryEvent>;
 };
+
+/** Compile-time check: the library answers every call an ingest worker makes on its port. */
+export type ServesIngest = LibraryProtocol extends IngestSink ? true : never;
+const servesIngest: ServesIngest = true;
+void servesIngest;

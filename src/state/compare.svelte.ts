@@ -1,23 +1,20 @@
 /**
- * Asking once and seeing both answers: loads the chat engine the settings and the GPU call for (in
- * the LLM worker), retrieves like the search box, and runs the comparison (src/compare/run.ts),
- * streaming each side into its pane. Owns the LLM worker for comparisons.
+ * Asking once and seeing both answers: loads the chat engine the settings and the GPU call for
+ * (through the engines owner, which the self-test shares), retrieves like the search box, and runs
+ * the comparison (src/compare/run.ts), streaming each side into its pane.
  */
 
 import { runComparison, type ComparisonResult, type Side, type SideRun } from '../compare/run';
-import type { WorkerChatEngine } from '../generate/client';
 import type { ChatMessage, ChatModelInfo, GenerationParams } from '../generate/engine';
 import type { SearchMode } from '../index/types';
-import type { GpuStatus } from '../platform/webgpu';
 import { serializeError, type SerializedError } from '../core/errors';
 import type { PassageContext, SearchResult } from '../library/protocol';
 import type { ComparisonRecord } from '../store/schema';
 import type { LibraryState } from './library.svelte';
 import type { Progress } from '../core/progress';
 import { retrievalOptions, type Settings } from '../settings/defaults';
-import { GenerateCheck } from './selftest.svelte';
 import type { SearchState } from './search.svelte';
-import { createChatEngine, type Supervised } from './workers';
+import type { Engines } from './engines.svelte';
 import { saveFile, temporaryUrl } from './files';
 
 export type ComparePhase = 'idle' | 'loading' | 'retrieving' | 'answering' | 'done' | 'error';
@@ -64,15 +61,13 @@ export class CompareState {
   /** The passage opened from a citation: its number and the text around it (null while loading). */
   passage = $state.raw<{ n: number; context: PassageContext | null } | null>(null);
 
-  private handle: Supervised<WorkerChatEngine> | null = null;
-  private loadedKey = '';
   private controller: AbortController | null = null;
 
   constructor(
     private readonly library: LibraryState,
     private readonly search: SearchState,
+    private readonly engines: Engines,
     private readonly settings: () => Settings,
-    private readonly gpu: () => GpuStatus | null,
   ) {}
 
   get busy(): boolean {
@@ -102,7 +97,9 @@ export class CompareState {
     this.plain = emptyPane();
     this.grounded = emptyPane();
     try {
-      const engine = await this.engine(s, controller.signal);
+      if (!this.engines.chatReady) this.phase = 'loading';
+      const { engine, info } = await this.engines.chat({ signal: controller.signal, onProgress: (p) => (this.progress = p) });
+      this.info = info;
       this.phase = 'retrieving';
       const params: GenerationParams = {
         maxTokens: opts.maxTokens ?? s.llm.maxTokens,
@@ -132,13 +129,9 @@ export class CompareState {
       await this.remember({ ...this.last, id: crypto.randomUUID(), createdAt: this.last.startedAt, model: this.info });
     } catch (e) {
       const error = serializeError(e);
-      if (error.name === 'WorkerCrashed') {
-        this.handle = null;
-        this.loadedKey = '';
-      }
       // The engine dropped its model with the GPU: the next question loads it again.
       if (error.name === 'DeviceLost') {
-        this.loadedKey = '';
+        this.engines.chatLost();
         this.info = null;
       }
       this.error = error;
@@ -151,7 +144,7 @@ export class CompareState {
   /** Reads the history (newest first). A failure is reported and leaves the rest working. */
   async loadHistory(): Promise<void> {
     try {
-      this.history = await (await this.library.searcher()).comparisons(50);
+      this.history = await (await this.library.ready()).comparisons(50);
     } catch (e) {
       this.historyError = `Earlier questions could not be read: ${serializeError(e).message}`;
     }
@@ -160,7 +153,7 @@ export class CompareState {
   private async remember(record: ComparisonRecord): Promise<void> {
     try {
       // $state proxies do not survive structured clone: send a plain snapshot.
-      await (await this.library.searcher()).saveComparison($state.snapshot(record) as ComparisonRecord);
+      await (await this.library.ready()).saveComparison($state.snapshot(record) as ComparisonRecord);
       this.historyError = null;
       await this.loadHistory();
     } catch (e) {
@@ -186,7 +179,7 @@ export class CompareState {
 
   async forget(id: string): Promise<void> {
     try {
-      await (await this.library.searcher()).deleteComparison(id);
+      await (await this.library.ready()).deleteComparison(id);
     } finally {
       await this.loadHistory();
     }
@@ -198,7 +191,7 @@ export class CompareState {
     if (!hit) return;
     this.passage = { n, context: null };
     try {
-      const context = await (await this.library.searcher()).context(hit.docId, hit.ordinal);
+      const context = await (await this.library.ready()).context(hit.docId, hit.ordinal);
       if (this.passage?.n === n) this.passage = { n, context };
     } catch (e) {
       this.error = serializeError(e);
@@ -215,7 +208,7 @@ export class CompareState {
     const hit = this.retrieval?.hits[n - 1];
     if (!hit) return;
     try {
-      const original = await (await this.library.searcher()).original(hit.docId);
+      const original = await (await this.library.ready()).original(hit.docId);
       if (!original) {
         this.error = { name: 'InvalidRequest', message: `The original of “${hit.docName}” was not kept (or the document was deleted).` };
         return;
@@ -234,20 +227,5 @@ export class CompareState {
 
   private pane(side: Side): PaneState {
     return side === 'plain' ? this.plain : this.grounded;
-  }
-
-  /** The engine for the current settings, loaded once (a settings change loads the new model). */
-  private async engine(s: Settings, signal: AbortSignal): Promise<WorkerChatEngine> {
-    const req = GenerateCheck.loadRequest(s, this.gpu());
-    const key = JSON.stringify(req);
-    this.handle ??= createChatEngine();
-    const engine = this.handle.client;
-    if (key !== this.loadedKey || !this.info) {
-      this.phase = 'loading';
-      this.info = null;
-      this.info = await engine.load(req, { signal, onProgress: (p) => (this.progress = p) });
-      this.loadedKey = key;
-    }
-    return engine;
   }
 }

@@ -1,8 +1,10 @@
 /**
  * Embedding the library: documents waiting for vectors of the chosen model are embedded one at a
- * time in the embed worker, and their vectors stored by the library worker in one write per
- * document. New documents join the queue as they are added; documents left unfinished by a reload
- * are found again when the library opens. Owns the embed worker.
+ * time. The page only schedules: it loads the model (through the engines owner, with progress),
+ * then asks the library worker to embed a document, which reads its chunk texts, has the embed
+ * worker embed them through their own channel and stores the vectors in one write. New documents
+ * join the queue as they are added; documents a reload interrupted are found again when the
+ * library opens.
  *
  * Keyword search never waits for this: a document is searchable by keyword as soon as it is
  * stored, and by meaning once its vectors are.
@@ -11,13 +13,9 @@
 import { serializeError, type SerializedError } from '../core/errors';
 import type { Progress } from '../core/progress';
 import type { PendingEmbedding } from '../library/protocol';
-import type { EmbedderInfo } from '../embed/embedder';
-import type { WorkerEmbedder } from '../embed/client';
-import type { Reranker } from '../embed/reranker';
-import type { WorkerLibrary } from '../library/client';
-import { parseModelSource } from '../platform/model-source';
 import type { Settings } from '../settings/defaults';
-import { createEmbedder, type Supervised } from './workers';
+import type { Engines } from './engines.svelte';
+import type { LibraryState } from './library.svelte';
 
 export type EmbeddingPhase = 'idle' | 'loading' | 'embedding' | 'error' | 'paused';
 
@@ -28,7 +26,6 @@ export class EmbeddingState {
    * has seen (documents added meanwhile raise the total), with the current document as `item`.
    */
   progress = $state.raw<Progress | null>(null);
-  info = $state.raw<EmbedderInfo | null>(null);
   error = $state.raw<SerializedError | null>(null);
   current = $state<string | null>(null);
   /** Documents still waiting (the current one included) and their chunks. */
@@ -52,24 +49,30 @@ export class EmbeddingState {
    */
   private skipCurrent = false;
   private currentId: string | null = null;
-  private handle: Supervised<WorkerEmbedder> | null = null;
-  private loadedKey = '';
-  /** The reranking model loaded in the embed worker (its load request, as JSON). */
-  private rerankerKey = '';
   private controller: AbortController | null = null;
   private running = false;
 
   constructor(
-    private readonly library: () => WorkerLibrary,
+    private readonly engines: Engines,
+    private readonly library: LibraryState,
     private readonly settings: () => Settings,
-    /** Called after each document's vectors are stored (the library refreshes its list). */
-    private readonly onStored: (docId: string) => void,
-  ) {}
+  ) {
+    library.listen((change) => {
+      if (change.type === 'closing') this.suspend();
+      else if (change.type === 'opened') this.replace(change.pending);
+      else this.forget(change.docId);
+    });
+  }
+
+  /** The embedding model loaded, if any (for the status line). */
+  get info() {
+    return this.engines.embedInfo;
+  }
 
   /** Adds documents to the queue (once each) and starts working if idle. */
   enqueue(items: PendingEmbedding[]): void {
     for (const item of items) {
-      if (item.texts.length === 0 || this.queue.some((q) => q.docId === item.docId)) continue;
+      if (item.chunks === 0 || this.queue.some((q) => q.docId === item.docId)) continue;
       this.queue.push(item);
     }
     this.count();
@@ -112,7 +115,7 @@ export class EmbeddingState {
     this.enqueue(items);
   }
 
-  /** Drops queued work for a document the user deleted. */
+  /** Drops queued work for a document the user deleted (or that is being chunked again). */
   forget(docId: string): void {
     this.queue = this.queue.filter((q) => q.docId !== docId);
     this.offered = this.offered.filter((q) => q.docId !== docId);
@@ -137,70 +140,9 @@ export class EmbeddingState {
     void this.drain();
   }
 
-  /** Loads (or reuses) the embedder for the current settings; used by search for query vectors. */
-  async embedder(signal?: AbortSignal): Promise<{ embedder: WorkerEmbedder; info: EmbedderInfo }> {
-    const s = this.settings();
-    const e = s.embedding;
-    const load = { model: e.model, source: parseModelSource(s.modelSource, location.origin), device: e.device, dtype: e.dtype };
-    const key = JSON.stringify(load);
-    const embedder = this.worker();
-    if (key !== this.loadedKey || !this.info) {
-      this.info = await embedder.load(load, { signal, onProgress: (p) => (this.progress = p) });
-      this.loadedKey = key;
-    }
-    return { embedder, info: this.info };
-  }
-
-  /**
-   * Loads (or reuses) a cross-encoder in the embed worker, beside the embedder, on the embedding
-   * model's device and source; used by search to rerank candidates.
-   */
-  async reranker(model: string, onProgress?: (p: Progress) => void): Promise<Reranker> {
-    const s = this.settings();
-    const load = { model, source: parseModelSource(s.modelSource, location.origin), device: s.embedding.device, dtype: 'auto' as const };
-    const key = JSON.stringify(load);
-    const client = this.worker();
-    if (key !== this.rerankerKey) {
-      this.rerankerKey = '';
-      await client.loadReranker(load, { onProgress });
-      this.rerankerKey = key;
-    }
-    return client;
-  }
-
-  /**
-   * The embed worker, started when first needed. A crash (from any call: embedding, a search's
-   * question, reranking) forgets it and what it had loaded, so the next call starts afresh instead
-   * of failing until a reload.
-   */
-  private worker(): WorkerEmbedder {
-    if (!this.handle) {
-      const handle: Supervised<WorkerEmbedder> = createEmbedder(() => {
-        if (this.handle !== handle) return;
-        this.handle = null;
-        this.info = null;
-        this.loadedKey = '';
-        this.rerankerKey = '';
-      });
-      this.handle = handle;
-    }
-    return this.handle.client;
-  }
-
-  get ready(): boolean {
-    return this.info !== null && this.info.model === this.settings().embedding.model;
-  }
-
-  dispose(): void {
-    this.controller?.abort();
-    this.handle?.terminate();
-    this.handle = null;
-    this.rerankerKey = '';
-  }
-
   private count(): void {
     this.queuedDocs = this.queue.length;
-    this.queuedChunks = this.queue.reduce((n, q) => n + q.texts.length, 0);
+    this.queuedChunks = this.queue.reduce((n, q) => n + q.chunks, 0);
   }
 
   private async drain(): Promise<void> {
@@ -210,11 +152,14 @@ export class EmbeddingState {
       while (this.queue.length > 0 && this.phase !== 'paused' && this.phase !== 'error') {
         const item = this.queue[0]!;
         const controller = (this.controller = new AbortController());
+        const { signal } = controller;
         this.currentId = item.docId;
         this.skipCurrent = false;
         try {
-          if (!this.ready) this.phase = 'loading';
-          const { embedder, info } = await this.embedder(controller.signal);
+          if (!this.engines.embedReady) this.phase = 'loading';
+          const { info } = await this.engines.embedder({ signal, onProgress: (p) => (this.progress = p) });
+          const lib = await this.library.ready();
+          await this.engines.link(lib);
           this.phase = 'embedding';
           this.current = item.name;
           const overall = (loaded: number): Progress => ({
@@ -226,27 +171,24 @@ export class EmbeddingState {
             item: item.name,
           });
           this.progress = overall(0);
-          const out = await embedder.embed(
-            { texts: item.texts, kind: 'passage', batchSize: this.settings().embedding.batchSize },
-            { signal: controller.signal, onProgress: (p) => (this.progress = overall(Math.min(p.loaded, item.texts.length))) },
+          const out = await lib.embed(
+            { docId: item.docId, model: info.model, batchSize: this.settings().embedding.batchSize },
+            { signal, onEvent: (p) => (this.progress = overall(Math.min(p.loaded, item.chunks))) },
           );
-          this.chunksPerSecond = out.ms > 0 ? Math.round((out.count / out.ms) * 1000) : null;
-          // Forgotten while it was being embedded (deleted, or rebuilt with other chunks): store nothing.
+          if (out) this.chunksPerSecond = out.ms > 0 ? Math.round((out.chunks / out.ms) * 1000) : null;
+          // Forgotten while it was being embedded (deleted, or rebuilt with other chunks): move on.
           if (this.skipCurrent) continue;
-          await this.library().putVectors(item.docId, info.model, out.dim, out.vectors);
-          if (this.skipCurrent) continue;
-          // Deleted meanwhile, or stored: either way this document is done.
-          this.runDone += item.texts.length;
+          // Deleted meanwhile (null), or stored: either way this document is done.
+          this.runDone += item.chunks;
           this.queue = this.queue.filter((q) => q.docId !== item.docId);
           this.count();
-          this.onStored(item.docId);
+          void this.library.refresh();
         } catch (err) {
           // Abandoned work may end in any error (Cancelled, or the library refusing vectors of the
           // model it is no longer open for): none of it concerns the user.
           if (this.skipCurrent) continue;
           const error = serializeError(err);
           if (error.name === 'Cancelled' && (this.phase as EmbeddingPhase) === 'paused') break;
-
           this.error = error;
           this.phase = 'error';
           break;
@@ -261,5 +203,9 @@ export class EmbeddingState {
       this.current = null;
       if (this.phase === 'embedding' || this.phase === 'loading') this.phase = 'idle';
     }
+  }
+
+  dispose(): void {
+    this.controller?.abort();
   }
 }

@@ -1,16 +1,16 @@
 /**
  * The web-llm models on this device: the list for this GPU, fetching one ahead of time (for a room
- * without internet, or just to wait once), and deleting one. Owns its own LLM worker: listing and
- * downloading need web-llm's model list but no GPU memory, so they never disturb a loaded model.
+ * without internet, or just to wait once), and deleting one. Uses the page's one LLM worker (see
+ * engines.svelte.ts): listing and downloading need web-llm's model list but no GPU memory, so they
+ * never disturb a loaded model.
  */
 
-import type { WorkerChatEngine } from '../generate/client';
 import type { WebLlmModelEntry, WebLlmModelRequest } from '../generate/webllm-catalog';
 import { parseModelSource } from '../platform/model-source';
 import { serializeError, type SerializedError } from '../core/errors';
 import type { Progress } from '../core/progress';
 import type { Settings } from '../settings/defaults';
-import { createChatEngine, type Supervised } from './workers';
+import type { Engines } from './engines.svelte';
 
 export class WebLlmModelsState {
   entries = $state.raw<WebLlmModelEntry[] | null>(null);
@@ -22,23 +22,25 @@ export class WebLlmModelsState {
   /** The last finished action, for the status line. */
   done = $state<string | null>(null);
 
-  private handle: Supervised<WorkerChatEngine> | null = null;
   private controller: AbortController | null = null;
 
-  constructor(private readonly settings: () => Settings) {}
+  constructor(
+    private readonly engines: Engines,
+    private readonly settings: () => Settings,
+    private readonly origin: string,
+  ) {}
 
-  private client(): WorkerChatEngine {
-    return (this.handle ??= createChatEngine()).client;
+  private client() {
+    return this.engines.llm();
   }
 
   private request(model = ''): WebLlmModelRequest {
     const s = this.settings();
-    return { model, source: parseModelSource(s.modelSource, location.origin), cache: s.llm.webllmCache };
+    return { model, source: parseModelSource(s.modelSource, this.origin), cache: s.llm.webllmCache };
   }
 
   private fail(e: unknown): void {
     this.error = serializeError(e);
-    if (this.error.name === 'WorkerCrashed') this.handle = null;
   }
 
   async refresh(): Promise<void> {

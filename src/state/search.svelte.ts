@@ -9,6 +9,7 @@ import type { SearchResult } from '../library/protocol';
 import type { RetrievalOptions, SearchMode } from '../index/types';
 import { retrievalOptions, type Settings } from '../settings/defaults';
 import type { LibraryState } from './library.svelte';
+import type { Engines } from './engines.svelte';
 import { rerankResult } from '../library/rerank';
 import type { Progress } from '../core/progress';
 
@@ -31,6 +32,7 @@ export class SearchState {
 
   constructor(
     private readonly library: LibraryState,
+    private readonly engines: Engines,
     private readonly settings: () => Settings,
   ) {}
 
@@ -71,7 +73,7 @@ export class SearchState {
     const vector = r.mode === 'keyword' ? {} : await this.embedQuestion(text);
     if (!current()) return null;
     this.status = null;
-    const lib = await this.library.searcher();
+    const lib = await this.library.ready();
     const { rerank, ...first } = r;
     // Reranking needs the first stage's top N (with their texts), then keeps the top k.
     const res = await lib.search({ ...first, k: rerank ? Math.max(r.k, rerank.candidates) : r.k, query: text, ...vector });
@@ -87,7 +89,7 @@ export class SearchState {
           const mb = (n: number): string => (n / 1_048_576).toFixed(1);
           this.status = `Loading the reranking model… ${mb(p.loaded)}${p.total > 0 ? ` of ${mb(p.total)}` : ''} MB`;
         };
-        return this.library.embedding.reranker(rerank.model, downloading).then((rr) => {
+        return this.engines.reranker(rerank.model, { onProgress: downloading }).then((rr) => {
           this.rerankerLoaded = rerank.model;
           if (current()) this.status = null;
           return rr;
@@ -106,8 +108,8 @@ export class SearchState {
   private async embedQuestion(text: string): Promise<{ queryVector?: Float32Array; queryVectorMissing?: string }> {
     if (!this.library.snapshot || this.library.snapshot.embeddedChunks === 0) return {};
     try {
-      if (!this.library.embedding.ready) this.status = 'Loading the embedding model to search by meaning…';
-      const { embedder } = await this.library.embedding.embedder();
+      if (!this.engines.embedReady) this.status = 'Loading the embedding model to search by meaning…';
+      const { embedder } = await this.engines.embedder();
       const out = await embedder.embed({ texts: [text], kind: 'query', batchSize: 1 });
       return { queryVector: out.vectors };
     } catch (e) {

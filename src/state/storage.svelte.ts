@@ -43,7 +43,7 @@ export class StorageState {
       const [estimate, persisted, collections, models] = await Promise.all([
         storageEstimate(),
         isPersisted(),
-        (await this.library.searcher()).usage(),
+        (await this.library.ready()).usage(),
         typeof caches === 'undefined' ? Promise.resolve([]) : listCachedModels(caches, local),
       ]);
       Object.assign(this, { estimate, persisted, collections, models, error: null });

@@ -1,7 +1,10 @@
 /**
  * The only place the app constructs Worker objects. A worker that crashes (an uncaught error, an
  * out-of-memory kill) fails every pending call with `WorkerCrashed` instead of leaving the UI
- * waiting forever; the owner then spawns a fresh one.
+ * waiting forever, and tells its owner, which then spawns a fresh one.
+ *
+ * The page state receives these spawners as one `Spawners` object, so Node tests hand in workers
+ * made of the real handlers behind real MessageChannels (tests/unit/page-workers.ts).
  */
 
 import { AppError } from '../core/errors';
@@ -14,6 +17,14 @@ import { isNetMessage } from '../platform/netlog';
 import { networkLog } from './network.svelte';
 
 export type { Supervised };
+
+/** Starts one worker of each kind; `onCrash` lets the owner forget it (and what it had loaded). */
+export interface Spawners {
+  library(onCrash?: () => void): Supervised<WorkerLibrary>;
+  ingester(): Supervised<WorkerIngester>;
+  embedder(onCrash?: () => void): Supervised<WorkerEmbedder>;
+  chat(onCrash?: () => void): Supervised<WorkerChatEngine>;
+}
 
 function supervise<P extends Protocol, C extends { rpc: RpcClient<P> }>(
   worker: Worker,
@@ -45,23 +56,21 @@ function supervise<P extends Protocol, C extends { rpc: RpcClient<P> }>(
 }
 
 // Each `new Worker(new URL(...))` stays literal: that is the pattern Vite detects to bundle a worker.
-/** `onCrash`: the owner forgets this worker and what it had loaded, so the next call starts a fresh one. */
-export function createEmbedder(onCrash?: () => void): Supervised<WorkerEmbedder> {
-  const worker = new Worker(new URL('../../workers/embed.worker.ts', import.meta.url), { type: 'module', name: 'ragscope-embed' });
-  return supervise(worker, new WorkerEmbedder(worker), 'embedding worker', onCrash);
-}
-
-export function createChatEngine(): Supervised<WorkerChatEngine> {
-  const worker = new Worker(new URL('../../workers/llm.worker.ts', import.meta.url), { type: 'module', name: 'ragscope-llm' });
-  return supervise(worker, new WorkerChatEngine(worker), 'language model worker');
-}
-
-export function createIngester(): Supervised<WorkerIngester> {
-  const worker = new Worker(new URL('../../workers/ingest.worker.ts', import.meta.url), { type: 'module', name: 'ragscope-ingest' });
-  return supervise(worker, new WorkerIngester(worker), 'document reader');
-}
-
-export function createLibrary(): Supervised<WorkerLibrary> {
-  const worker = new Worker(new URL('../../workers/library.worker.ts', import.meta.url), { type: 'module', name: 'ragscope-library' });
-  return supervise(worker, new WorkerLibrary(worker), 'document library');
-}
+export const browserWorkers: Spawners = {
+  embedder: (onCrash) => {
+    const worker = new Worker(new URL('../../workers/embed.worker.ts', import.meta.url), { type: 'module', name: 'ragscope-embed' });
+    return supervise(worker, new WorkerEmbedder(worker), 'embedding worker', onCrash);
+  },
+  chat: (onCrash) => {
+    const worker = new Worker(new URL('../../workers/llm.worker.ts', import.meta.url), { type: 'module', name: 'ragscope-llm' });
+    return supervise(worker, new WorkerChatEngine(worker), 'language model worker', onCrash);
+  },
+  ingester: () => {
+    const worker = new Worker(new URL('../../workers/ingest.worker.ts', import.meta.url), { type: 'module', name: 'ragscope-ingest' });
+    return supervise(worker, new WorkerIngester(worker), 'document reader');
+  },
+  library: (onCrash) => {
+    const worker = new Worker(new URL('../../workers/library.worker.ts', import.meta.url), { type: 'module', name: 'ragscope-library' });
+    return supervise(worker, new WorkerLibrary(worker), 'document library', onCrash);
+  },
+};

@@ -10,7 +10,7 @@ import wasm from 'onnxruntime-web/ort-wasm-simd-threaded.asyncify.wasm?url';
 import mjs from 'onnxruntime-web/ort-wasm-simd-threaded.asyncify.mjs?url';
 import { pipeline, type FeatureExtractionPipeline } from '@huggingface/transformers';
 import { applyModelSource, configureRuntime } from '../../src/platform/transformers-env';
-import { createEmbedder } from '../../src/state/workers';
+import { browserWorkers } from '../../src/state/workers';
 import type { EmbedPage, EmbedRunOptions, EmbedRunResult, RerankRunOptions, RerankRunResult } from '../../src/cli/bench/page-api';
 
 const SOURCE = { kind: 'local', path: '/models/' } as const;
@@ -34,7 +34,7 @@ async function bareEmbed(extractor: FeatureExtractionPipeline, texts: string[], 
 async function embed(o: EmbedRunOptions): Promise<EmbedRunResult> {
   const warm = [...o.texts].sort((a, b) => b.length - a.length).slice(0, Math.min(WARMUP_TEXTS, o.batchSize));
 
-  const { client, terminate } = createEmbedder();
+  const { client, terminate } = browserWorkers.embedder();
   try {
     let t = performance.now();
     const info = await client.load({ model: o.model, source: SOURCE, device: 'wasm', dtype: 'fp32' });
@@ -73,7 +73,7 @@ async function embed(o: EmbedRunOptions): Promise<EmbedRunResult> {
 
 /** The app's reranking path: the embed worker's cross-encoder (WASM, fp32), timed per candidate count. */
 async function rerank(o: RerankRunOptions): Promise<RerankRunResult> {
-  const { client, terminate } = createEmbedder();
+  const { client, terminate } = browserWorkers.embedder();
   try {
     let t = performance.now();
     const info = await client.loadReranker({ model: o.model, source: SOURCE, device: 'wasm', dtype: 'fp32' });

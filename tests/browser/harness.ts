@@ -1,5 +1,5 @@
 // Test-only: the same worker clients the app uses, reachable from page.evaluate.
-import { createChatEngine, createEmbedder } from '../../src/state/workers';
+import { browserWorkers } from '../../src/state/workers';
 import { probeWebGPU } from '../../src/platform/webgpu';
 import type { Progress } from '../../src/core/progress';
 import type { ChatLoadRequest, GenerationParams } from '../../src/generate/engine';
@@ -18,7 +18,7 @@ const harness = {
     return html;
   },
   async embed(load: EmbedLoadRequest, texts: string[]) {
-    const { client: embedder, terminate } = createEmbedder();
+    const { client: embedder, terminate } = browserWorkers.embedder();
     try {
       const progress: Progress[] = [];
       const info = await embedder.load(load, { onProgress: (p) => progress.push(p) });
@@ -40,7 +40,7 @@ const harness = {
     }
   },
   async generate(load: ChatLoadRequest, prompt: string, params: GenerationParams) {
-    const { client: engine, terminate } = createChatEngine();
+    const { client: engine, terminate } = browserWorkers.chat();
     try {
       const info = await engine.load(load);
       const tokens: string[] = [];

@@ -1,7 +1,10 @@
 /**
- * The ingest pool with real ingest handlers behind real MessageChannels. One lane's handler can be
- * told to hang, to prove a stuck file is abandoned and its worker replaced while the rest go on.
+ * The ingest pool with real ingest handlers behind real MessageChannels, each connected (by a port,
+ * as the page connects them) to a real library worker that stores what they read. One lane's
+ * handler can be told to hang, to prove a stuck file is abandoned and its worker replaced while the
+ * rest go on.
  */
+import 'fake-indexeddb/auto';
 import { afterEach, describe, expect, it } from 'vitest';
 import { serve, type Handlers, type Supervised } from '../../src/core/rpc';
 import { AppError, type SerializedError } from '../../src/core/errors';
@@ -11,6 +14,11 @@ import { WorkerIngester } from '../../src/ingest/client';
 import { IngestPool, type PoolEvents, type PoolJob, type PoolOptions } from '../../src/ingest/pool';
 import { DEFAULT_CHUNK_OPTIONS } from '../../src/ingest/chunker';
 import { channel } from './channel';
+import { useLibraries } from './library-harness';
+import { MessageChannel } from 'node:worker_threads';
+import type { WorkerLibrary } from '../../src/library/client';
+
+const { database, start } = useLibraries();
 
 const cleanups: Array<() => void> = [];
 afterEach(() => {
@@ -18,21 +26,31 @@ afterEach(() => {
 });
 
 /** Real handlers, except that a file named hang.txt never finishes (like a parser in a loop). */
-function spawner(): { spawn: () => Supervised<WorkerIngester>; spawned: () => number; terminated: () => number } {
+async function openLibrary(): Promise<WorkerLibrary> {
+  const lib = start(database());
+  await lib.open({ model: 'm' });
+  return lib;
+}
+
+function spawner(lib: WorkerLibrary): { spawn: () => Supervised<WorkerIngester>; spawned: () => number; terminated: () => number } {
   let spawned = 0;
   let terminated = 0;
-  const real = ingestHandlers();
-  const handlers: Handlers<IngestProtocol> = {
-    ingest: (req, ctx) => (req.name === 'hang.txt' ? new Promise<IngestResult>(() => undefined) : real.ingest(req, ctx)),
-  };
   return {
     spawned: () => spawned,
     terminated: () => terminated,
     spawn: () => {
       spawned++;
+      const real = ingestHandlers();
+      const handlers: Handlers<IngestProtocol> = {
+        ...real,
+        ingest: (req, ctx) => (req.name === 'hang.txt' ? new Promise<IngestResult>(() => undefined) : real.ingest(req, ctx)),
+      };
       const { page, worker, close } = channel();
       const stop = serve(worker, handlers);
       const client = new WorkerIngester(page);
+      const ports = new MessageChannel();
+      void lib.connect(ports.port1 as unknown as MessagePort);
+      void client.connectLibrary(ports.port2 as unknown as MessagePort);
       const terminate = (): void => {
         terminated++;
         stop();
@@ -67,11 +85,19 @@ function recorder(): { events: PoolEvents; results: Map<string, IngestResult>; e
   };
 }
 
-const OPTS: PoolOptions = { concurrency: 2, timeoutMs: 1500, maxBytes: 1_000_000, chunking: DEFAULT_CHUNK_OPTIONS, knownIds: () => [] };
+const OPTS: PoolOptions = {
+  concurrency: 2,
+  timeoutMs: 1500,
+  maxBytes: 1_000_000,
+  chunking: DEFAULT_CHUNK_OPTIONS,
+  knownIds: () => [],
+  store: 'add',
+};
 
 describe('ingest pool', () => {
-  it('parses every good file while a hanging one times out and its worker is replaced', async () => {
-    const s = spawner();
+  it('reads and stores every good file while a hanging one times out and its worker is replaced', async () => {
+    const lib = await openLibrary();
+    const s = spawner(lib);
     const pool = new IngestPool(s.spawn);
     const r = recorder();
     const jobs = [
@@ -87,17 +113,26 @@ describe('ingest pool', () => {
     expect(r.errors.get('hang.txt')).toMatchObject({ name: 'ParseTimeout', data: { file: 'hang.txt' } });
     expect(s.terminated()).toBe(1);
     expect(s.spawned()).toBe(2); // the first worker, then the replacement for the stuck one
-    const b = r.results.get('b.md');
-    expect(b?.kind === 'parsed' && b.doc.headings.map((h) => h.text)).toEqual(['Bee']);
+    // Stored by the workers themselves: the pool's caller sees summaries, the library the documents.
+    expect(r.results.get('b.md')).toMatchObject({
+      kind: 'stored',
+      status: 'added',
+      summary: { name: 'b.md', format: 'markdown', chunks: 1 },
+    });
+    const snap = await lib.snapshot();
+    expect(snap.documents.map((d) => d.name).sort()).toEqual(['a.txt', 'b.md', 'c.txt', 'd.txt']);
+    const hit = (await lib.search({ query: 'bee body', mode: 'keyword', k: 1 })).hits[0];
+    expect(hit).toMatchObject({ docName: 'b.md', headingPath: ['Bee'] });
   });
 
   it('reports files already in the library as duplicates, by content, whatever their name', async () => {
-    const s = spawner();
+    const lib = await openLibrary();
+    const s = spawner(lib);
     const pool = new IngestPool(s.spawn);
     const first = recorder();
     await pool.run([job('one.txt', 'Same words.')], OPTS, first.events);
     const r1 = first.results.get('one.txt');
-    const id = r1?.kind === 'parsed' ? r1.doc.id : '';
+    const id = r1?.kind === 'stored' ? r1.summary.docId : '';
     expect(id).toMatch(/^[0-9a-f]{64}$/);
     const second = recorder();
     await pool.run(
@@ -106,18 +141,26 @@ describe('ingest pool', () => {
       second.events,
     );
     expect(second.results.get('copy of one.txt')).toEqual({ kind: 'duplicate', id });
-    expect(second.results.get('other.txt')?.kind).toBe('parsed');
+    expect(second.results.get('other.txt')).toMatchObject({ kind: 'stored', status: 'added' });
+    // The same bytes under another name in one drop, before the library's list knew of the first:
+    // the library itself refuses the second copy.
+    const third = recorder();
+    await pool.run([job('again.txt', 'Fresh words.'), job('again copy.txt', 'Fresh words.')], { ...OPTS, concurrency: 1 }, third.events);
+    expect([third.results.get('again.txt'), third.results.get('again copy.txt')].map((x) => x?.kind === 'stored' && x.status)).toEqual([
+      'added',
+      'duplicate',
+    ]);
   });
 
   it('refuses a file over the size limit by name, before reading it', async () => {
-    const pool = new IngestPool(spawner().spawn);
+    const pool = new IngestPool(spawner(await openLibrary()).spawn);
     const r = recorder();
     await pool.run([job('big.txt', 'x'.repeat(2000))], { ...OPTS, maxBytes: 1000 }, r.events);
     expect(r.errors.get('big.txt')).toMatchObject({ name: 'FileTooLarge', data: { size: 2000, limit: 1000 } });
   });
 
   it('cancels the running files and everything still queued', async () => {
-    const s = spawner();
+    const s = spawner(await openLibrary());
     const pool = new IngestPool(s.spawn);
     const r = recorder();
     const controller = new AbortController();

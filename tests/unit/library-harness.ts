@@ -4,6 +4,7 @@
  * every service `start`ed on the same one shares its IndexedDB and change channel (like tabs).
  * Everything started is stopped after each test.
  */
+import 'fake-indexeddb/auto';
 import { IDBFactory } from 'fake-indexeddb';
 import { afterEach } from 'vitest';
 import { serve } from '../../src/core/rpc';

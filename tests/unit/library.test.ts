@@ -13,6 +13,12 @@ import { TransformersEmbedder } from '../../src/embed/transformers';
 import type { LibraryEvent } from '../../src/library/protocol';
 import { isAppError } from '../../src/core/errors';
 import { useLibraries } from './library-harness';
+import { MessageChannel } from 'node:worker_threads';
+import { serve } from '../../src/core/rpc';
+import { embedHandlers } from '../../src/embed/handler';
+import { WorkerEmbedder } from '../../src/embed/client';
+import { TransformersReranker } from '../../src/embed/reranker';
+import { channel } from './channel';
 import { fixtureModels } from '../fixtures/models';
 
 const MODEL = 'tiny-bert';
@@ -39,6 +45,13 @@ async function ingest(name: string, text = TEXTS[name]!): Promise<IngestedDocume
 async function embedDoc(lib: WorkerLibrary, doc: IngestedDocument, model = MODEL): Promise<void> {
   const out = await embedder.embed({ texts: doc.chunks.map((c) => c.text), kind: 'passage', batchSize: 8 });
   await lib.putVectors(doc.id, model, out.dim, out.vectors);
+}
+
+/** An embed worker of its own (the real handlers behind a channel), as the page starts one. */
+function embedWorker(): WorkerEmbedder {
+  const { page, worker } = channel();
+  serve(worker, embedHandlers(new TransformersEmbedder(), new TransformersReranker()));
+  return new WorkerEmbedder(page);
 }
 
 async function queryVector(text: string): Promise<Float32Array> {
@@ -112,7 +125,7 @@ describe('library worker', () => {
     );
 
     const pending = await second.pending();
-    expect(pending).toEqual([{ docId: bread.id, name: 'bread.md', texts: bread.chunks.map(indexedText), otherModels: [] }]);
+    expect(pending).toEqual([{ docId: bread.id, name: 'bread.md', chunks: bread.chunks.length, otherModels: [] }]);
 
     // Another embedding model: nothing has its vectors; documents embedded with the old one say so.
     await second.open({ model: 'other-model' });
@@ -152,7 +165,7 @@ describe('library worker', () => {
     const hits = (await lib.search({ query: 'lamp burned 39 hours', mode: 'keyword', k: 50 })).hits;
     expect(hits.map((h) => h.chunkId).every((id) => Number(id.split(':')[1]) < smaller.doc.chunks.length)).toBe(true);
     expect(hits[0]!.text).toContain('log 39:');
-    expect((await lib.pending()).map((p) => [p.docId, p.texts.length])).toEqual([[big.id, smaller.doc.chunks.length]]);
+    expect((await lib.pending()).map((p) => [p.docId, p.chunks])).toEqual([[big.id, smaller.doc.chunks.length]]);
 
     // Reopened (a reload): the stamp comes back from the store, as the profile does (tests/store-cases.ts).
     const again = start(db);
@@ -291,6 +304,44 @@ describe('library worker', () => {
     expect(await original.file.text()).toBe(text);
     await lib.remove(doc.id);
     expect(await lib.original(doc.id)).toBeNull();
+  });
+
+  it('embeds a stored document through the embed worker it is connected to, with the texts as indexed', async () => {
+    const lib = start(database());
+    await lib.open({ model: MODEL });
+    const doc = await ingest('tides.md');
+    await lib.add(doc);
+    await expect(lib.embed({ docId: doc.id, model: MODEL, batchSize: 4 })).rejects.toSatisfy((e) => isAppError(e, 'EngineNotLoaded'));
+
+    // The page makes a channel and hands one end to each worker; texts and vectors never cross it.
+    const worker = embedWorker();
+    await worker.load({ model: MODEL, source: { kind: 'local', path: fixtureModels() }, device: 'wasm', dtype: 'fp32' });
+    const { port1, port2 } = new MessageChannel();
+    await worker.connect(port1 as unknown as MessagePort);
+    await lib.connectEmbedder(port2 as unknown as MessagePort);
+    await expect(lib.embed({ docId: doc.id, model: 'other-model', batchSize: 4 })).rejects.toSatisfy((e) =>
+      isAppError(e, 'EmbeddingModelMismatch'),
+    );
+    const progress: number[] = [];
+    const out = await lib.embed({ docId: doc.id, model: MODEL, batchSize: 4 }, { onEvent: (p) => progress.push(p.loaded) });
+    expect(out).toMatchObject({ chunks: doc.chunks.length, dim: 32, doc: { id: doc.id, embedded: true } });
+    expect(progress.at(-1)).toBe(doc.chunks.length);
+    expect(await lib.pending()).toEqual([]);
+    // The stored vectors are the passages embedded as they were indexed (with their context).
+    const direct = await embedder.embed({ texts: doc.chunks.map(indexedText), kind: 'passage', batchSize: 4 });
+    const q = await queryVector('moon tide');
+    const hit = (await lib.search({ query: 'moon tide', queryVector: q, mode: 'dense', k: 1 })).hits[0]!;
+    const expected = direct.vectors.slice(0, direct.dim).reduce((n, v, i) => n + v * q[i]!, 0);
+    expect(hit.dense?.score).toBeCloseTo(expected, 5);
+    expect(await lib.embed({ docId: 'gone', model: MODEL, batchSize: 4 })).toBeNull();
+
+    // The embed worker is gone: a call waiting on it fails at once, by name.
+    const again = await ingest('bread.md');
+    await lib.add(again);
+    const waiting = lib.embed({ docId: again.id, model: MODEL, batchSize: 1 });
+    await lib.connectEmbedder(null, 'The embedding worker stopped unexpectedly.');
+    await expect(waiting).rejects.toSatisfy((e) => isAppError(e, 'WorkerCrashed'));
+    expect((await lib.pending()).map((p) => p.name)).toEqual(['bread.md']);
   });
 
   it('calls before open fail with a named error', async () => {
