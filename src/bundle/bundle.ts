@@ -20,6 +20,7 @@
 
 import JSZip from 'jszip';
 import { AppError } from '../core/errors';
+import { chunkId } from '../core/ids';
 import type { Chunk } from '../ingest/types';
 import type { KeywordEntry } from '../index/types';
 import type { DocumentRecord } from '../store/schema';
@@ -240,7 +241,7 @@ export async function readBundle(bytes: Uint8Array, expectModel: string | null):
     }
     d.chunks.forEach((c, i) => {
       const k = d.keyword[i] as unknown as { chunkId: unknown; terms: unknown; tf: unknown; length: unknown };
-      if (c.id !== `${id}:${i}` || c.docId !== id || c.ordinal !== i || typeof c.text !== 'string' || k.chunkId !== c.id) {
+      if (c.id !== chunkId(id, i) || c.docId !== id || c.ordinal !== i || typeof c.text !== 'string' || k.chunkId !== c.id) {
         throw invalid(`The collection file is damaged: chunk ${i} of “${d.record.name}” is out of place.`);
       }
       if (!Array.isArray(k.terms) || !Array.isArray(k.tf) || k.terms.length !== k.tf.length || typeof k.length !== 'number') {

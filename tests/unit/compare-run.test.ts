@@ -12,6 +12,7 @@ import { KeywordIndex } from '../../src/index/keyword';
 import { retrieve } from '../../src/index/retrieve';
 import type { SearchHit, SearchResult } from '../../src/library/protocol';
 import { isAppError, type AppError } from '../../src/core/errors';
+import { chunkId } from '../../src/core/ids';
 import { fixtureModels } from '../fixtures/models';
 
 const PASSAGES = [
@@ -142,7 +143,7 @@ describe('comparison run', () => {
 
   it("leaves out the lowest-ranked passages that do not fit the model's context window, and says how many it used", async () => {
     const long = (doc: string, rank: number): SearchHit => ({
-      chunkId: `${doc}:0`,
+      chunkId: chunkId(doc, 0),
       rank,
       score: 10 - rank,
       docId: doc,

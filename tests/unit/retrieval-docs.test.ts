@@ -15,6 +15,7 @@ import { findFurniture } from '../../src/ingest/parsers/pdf-layout';
 import type { Candidate, Hit } from '../../src/index/types';
 import { rerankResult } from '../../src/library/rerank';
 import { AppError } from '../../src/core/errors';
+import { parseChunkId } from '../../src/core/ids';
 import type { SearchHit, SearchResult } from '../../src/library/protocol';
 
 // Four filings of two companies: every passage about net sales looks alike; only the document says whose and when.
@@ -54,7 +55,7 @@ function library(): { keyword: KeywordIndex; documents: DocumentIndex } {
   return { keyword, documents };
 }
 
-const docOf = (chunkId: string): DocId => chunkId.split(':')[0] as DocId;
+const docOf = (chunkId: string): DocId => parseChunkId(chunkId).docId as DocId;
 
 describe('document profiles', () => {
   it('reads quarters one way, and the latest full date of the opening', () => {
@@ -135,8 +136,8 @@ describe('reranking step', () => {
     rank,
     score: 10 - rank,
     keyword: { rank, score: 10 - rank },
-    docId: chunkId.split(':')[0]!,
-    docName: `${chunkId.split(':')[0]!}.pdf`,
+    docId: parseChunkId(chunkId).docId,
+    docName: `${parseChunkId(chunkId).docId}.pdf`,
     ordinal: 0,
     text: `passage ${chunkId}`,
     headingPath: [],
