@@ -19,7 +19,7 @@
  */
 
 import JSZip from 'jszip';
-import { AppError } from '../core/errors';
+import { AppError, type ErrorData } from '../core/errors';
 import { chunkId } from '../core/ids';
 import type { Chunk } from '../ingest/types';
 import type { KeywordEntry } from '../index/types';
@@ -70,7 +70,7 @@ async function sha256(bytes: Uint8Array): Promise<string> {
   return [...new Uint8Array(digest)].map((b) => b.toString(16).padStart(2, '0')).join('');
 }
 
-function invalid(message: string, data?: Record<string, string | number>): AppError {
+function invalid(message: string, data?: ErrorData<'InvalidBundle'>): AppError {
   return new AppError('InvalidBundle', message, data);
 }
 

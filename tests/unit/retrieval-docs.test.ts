@@ -194,7 +194,7 @@ describe('reranking step', () => {
     const failed = await rerankResult(first(), 'q', 2, {
       model: 'm',
       candidates: 3,
-      reranker: () => Promise.reject(new AppError('ModelNotFound', 'The model "m" was not found.')),
+      reranker: () => Promise.reject(new AppError('ModelNotFound', 'The model "m" was not found.', { model: 'm' })),
     });
     expect(failed.hits.map((h) => h.chunkId)).toEqual(['a:0', 'b:0']);
     // The trace says which candidates are in what was kept, not in what was searched for reranking.
