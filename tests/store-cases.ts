@@ -8,6 +8,7 @@
 import { SCHEMA_VERSION, Store, type ComparisonRecord, type NewDocument, type StoreChange, type StoreOptions } from '../src/store';
 import type { KeywordEntry } from '../src/index/types';
 import type { Chunk } from '../src/ingest/types';
+import { chunkId } from '../src/core/ids';
 
 export interface CaseEnv {
   /** Opens a Store on this case's own database (fresh per case); options override the case's defaults. */
@@ -126,7 +127,7 @@ function fixture(id: string, n: number, extra: Partial<NewDocument> = {}): Fixtu
   for (let i = 0; i < n; i++) {
     const text = `Chunk ${i} of ${id}: the quick brown fox ${i}.`;
     const chunk: Chunk = {
-      id: `${id}:${i}`,
+      id: chunkId(id, i),
       docId: id,
       ordinal: i,
       text,
@@ -159,7 +160,7 @@ async function add(store: Store, collectionId: string, f: Fixture): Promise<'add
 async function expectEmptyDoc(store: Store, collectionId: string, docId: string, what: string): Promise<void> {
   eq(await store.getDocument(collectionId, docId), null, `${what}: document`);
   eq((await store.chunksOf(collectionId, docId)).length, 0, `${what}: chunks`);
-  eq((await store.getChunks(collectionId, [`${docId}:0`])).size, 0, `${what}: chunks by id`);
+  eq((await store.getChunks(collectionId, [chunkId(docId, 0)])).size, 0, `${what}: chunks by id`);
   const index = await store.loadIndex(collectionId, MODEL);
   eq(index.keyword.filter((e) => e.chunkId.startsWith(`${docId}:`)).length, 0, `${what}: keyword entries`);
   eq(index.vectors?.docs.filter((d) => d.docId === docId).length, 0, `${what}: vectors`);

@@ -19,7 +19,8 @@
  */
 
 import JSZip from 'jszip';
-import { AppError } from '../core/errors';
+import { AppError, type ErrorData } from '../core/errors';
+import { chunkId } from '../core/ids';
 import type { Chunk } from '../ingest/types';
 import type { KeywordEntry } from '../index/types';
 import type { DocumentRecord } from '../store/schema';
@@ -69,7 +70,7 @@ async function sha256(bytes: Uint8Array): Promise<string> {
   return [...new Uint8Array(digest)].map((b) => b.toString(16).padStart(2, '0')).join('');
 }
 
-function invalid(message: string, data?: Record<string, string | number>): AppError {
+function invalid(message: string, data?: ErrorData<'InvalidBundle'>): AppError {
   return new AppError('InvalidBundle', message, data);
 }
 
@@ -240,7 +241,7 @@ export async function readBundle(bytes: Uint8Array, expectModel: string | null):
     }
     d.chunks.forEach((c, i) => {
       const k = d.keyword[i] as unknown as { chunkId: unknown; terms: unknown; tf: unknown; length: unknown };
-      if (c.id !== `${id}:${i}` || c.docId !== id || c.ordinal !== i || typeof c.text !== 'string' || k.chunkId !== c.id) {
+      if (c.id !== chunkId(id, i) || c.docId !== id || c.ordinal !== i || typeof c.text !== 'string' || k.chunkId !== c.id) {
         throw invalid(`The collection file is damaged: chunk ${i} of “${d.record.name}” is out of place.`);
       }
       if (!Array.isArray(k.terms) || !Array.isArray(k.tf) || k.terms.length !== k.tf.length || typeof k.length !== 'number') {

@@ -146,13 +146,13 @@ export async function runComparison(
         // One passage left and still too long (a huge chunk, or a small window): cut its end by
         // what the engine says the prompt is over, rather than answer without documents.
         if (isAppError(e, 'ContextTooLong') && side === 'grounded' && used === 1 && cuts < MAX_CUTS) {
-          const promptTokens = Number(e.data?.promptTokens);
-          const over = promptTokens + Number(e.data?.maxTokens) - Number(e.data?.contextWindow);
+          const { promptTokens, maxTokens, contextWindow } = e.data;
+          const over = promptTokens + maxTokens - contextWindow;
           const current: number = firstChars ?? passages[0]!.text.length;
           // This tokenizer's characters per token, measured on the prompt just refused.
           const charsPerToken = messages.reduce((n, m) => n + m.content.length, 0) / Math.max(1, promptTokens);
           const cut = Math.ceil((Math.max(0, over) + CUT_MARGIN_TOKENS) * charsPerToken);
-          const next: number = Number.isFinite(cut) ? current - cut : 0;
+          const next = current - cut;
           if (next >= MIN_PASSAGE_CHARS) {
             cuts++;
             firstChars = next;

@@ -2,7 +2,8 @@
  * Named, user-actionable errors that survive a worker boundary.
  *
  * Every failure the user can see has a stable `name` (the UI and tests switch on it), a sentence
- * that says what to do, and optional structured `data` (numbers, file names). Structured clone
+ * that says what to do, and structured `data` (numbers, file names) whose shape each name fixes
+ * (`ErrorDataMap`): the constructor checks it, and `isAppError(e, name)` narrows it. Structured clone
  * drops custom Error subclasses and their fields, so errors cross `postMessage` as plain
  * `SerializedError` objects and are rebuilt on the other side.
  */
@@ -39,37 +40,110 @@ export const ERROR_NAMES = [
 
 export type ErrorName = (typeof ERROR_NAMES)[number];
 
-export type ErrorData = Record<string, string | number | boolean | null>;
+/** Where a model file came from: the model's id, the URL fetched, or both; the HTTP status when one answered. */
+export type ModelFileData = { model: string; url?: string; status?: number } | { url: string; status?: number };
 
-export interface SerializedError {
-  name: ErrorName;
+/**
+ * The `data` each name carries, one entry per name (tests/unit/errors.test.ts checks the keys are
+ * exactly ERROR_NAMES). `undefined` where a name carries none, or only sometimes carries some (then
+ * `X | undefined`); a union where thrower sites differ in what they know. Only JSON-like values:
+ * `data` crosses `postMessage` as it is.
+ */
+export interface ErrorDataMap {
+  /** The model that needed it (web-llm's load); none when Settings asked for WebGPU and there is none. */
+  WebGPUUnavailable: { model: string } | undefined;
+  ModelNotFound: ModelFileData;
+  ModelDownloadFailed: ModelFileData;
+  ModelLoadFailed: { model: string };
+  ModelLibraryUnavailable: { model: string; url?: string; status?: number };
+  ModelNotSupported: { model: string };
+  DeviceLost: { model: string };
+  EngineNotLoaded: undefined;
+  GenerationFailed: undefined;
+  /** The numbers a caller needs to shorten the prompt: it is over by promptTokens + maxTokens - contextWindow. */
+  ContextTooLong: { promptTokens: number; maxTokens: number; contextWindow: number };
+  Cancelled: undefined;
+  WorkerCrashed: undefined;
+  /** How many settings are invalid (validate()); none for a CLI override naming no setting. */
+  InvalidSettings: { count: number } | undefined;
+  /** `kind`: what the bytes look like instead (e.g. 'a PNG image'), when sniffing recognised them. */
+  UnsupportedFile: { file: string; kind?: string };
+  EmptyFile: { file: string; format?: string };
+  PasswordProtectedPdf: { file: string; reason: 'needed' | 'incorrect' };
+  NoTextLayer: { file: string; pages: number };
+  /** A document (`format` when it was recognised) or a line of an eval data set (qrels carry no file name). */
+  CorruptFile: { file: string; format?: string; line?: number } | { line: number } | undefined;
+  /** Sizes in bytes. */
+  FileTooLarge: { file: string; size: number; limit: number };
+  ParseTimeout: { file: string; seconds: number };
+  /** The browser's estimate when storing documents; the model when storing a model's files. */
+  StorageQuotaExceeded: { usage: number | null; quota: number | null } | { model: string };
+  StorageUnavailable: undefined;
+  StorageBlocked: undefined;
+  /**
+   * Which models (and vector lengths) disagree, as each thrower knows them: a bundle against the
+   * app, vectors or a query against a dense index, vectors against the open library, or stored
+   * vectors against their document (chunk count) or its sibling vectors (dimension).
+   */
+  EmbeddingModelMismatch:
+    | { bundleModel: string; appModel: string }
+    | { indexModel: string; indexDim: number; model: string | null; dim: number }
+    | { model: string; expected: string }
+    | { model: string; dim: number; values: number }
+    | { model: string; expected: number; got: number };
+  /** The file inside the bundle that is missing or damaged, or the newer format version met. */
+  InvalidBundle: { file: string } | { version: number } | undefined;
+  /** The file that was not what was asked for (a question set). */
+  InvalidRequest: { file: string } | undefined;
+  InternalError: undefined;
+}
+
+/** The data an error of this name carries. */
+export type ErrorData<N extends ErrorName = ErrorName> = ErrorDataMap[N];
+
+/** The names whose data may be `D`, e.g. every name a helper that only knows the model may throw. */
+export type ErrorNameFor<D> = { [N in ErrorName]: D extends ErrorDataMap[N] ? N : never }[ErrorName];
+
+/** After the message: data (required when the name always carries some), then the library's text. */
+type DataArgs<N extends ErrorName> = undefined extends ErrorDataMap[N]
+  ? [data?: ErrorDataMap[N], cause?: string]
+  : [data: ErrorDataMap[N], cause?: string];
+
+interface SerializedOf<N extends ErrorName> {
+  name: N;
   message: string;
-  data?: ErrorData;
+  data?: ErrorDataMap[N];
   /** The original library message, kept for the details view and bug reports. */
   cause?: string;
 }
 
-export class AppError extends Error {
-  override readonly name: ErrorName;
-  readonly data: ErrorData | undefined;
+/** An error as it crosses `postMessage`; switching on `name` narrows `data`. */
+export type SerializedError = { [N in ErrorName]: SerializedOf<N> }[ErrorName];
+
+export class AppError<N extends ErrorName = ErrorName> extends Error {
+  override readonly name: N;
+  readonly data: ErrorDataMap[N];
   readonly causeText: string | undefined;
 
-  constructor(name: ErrorName, message: string, data?: ErrorData, cause?: string) {
+  constructor(name: N, message: string, ...[data, cause]: DataArgs<N>) {
     super(message);
     this.name = name;
-    this.data = data;
+    this.data = data as ErrorDataMap[N];
     this.causeText = cause;
   }
 
   toJSON(): SerializedError {
-    const out: SerializedError = { name: this.name, message: this.message };
+    const out: SerializedOf<ErrorName> = { name: this.name, message: this.message };
     if (this.data) out.data = this.data;
     if (this.causeText) out.cause = this.causeText;
-    return out;
+    return out as SerializedError;
   }
 }
 
-export function isAppError(e: unknown, name?: ErrorName): e is AppError {
+/** Whether `e` is an AppError (of this name); with a name, `e.data` is that name's data. */
+export function isAppError<N extends ErrorName>(e: unknown, name: N): e is AppError<N>;
+export function isAppError(e: unknown): e is AppError;
+export function isAppError(e: unknown, name?: ErrorName): boolean {
   return e instanceof AppError && (name === undefined || e.name === name);
 }
 
@@ -101,11 +175,12 @@ export function serializeError(e: unknown): SerializedError {
 }
 
 export function deserializeError(s: SerializedError): AppError {
-  const name = isErrorName(s.name) ? s.name : 'InternalError';
-  return new AppError(name, s.message, s.data, s.cause);
+  // A name this build does not know (never, within one build) says nothing about its data's shape.
+  if (!isErrorName(s.name)) return new AppError('InternalError', s.message, undefined, s.cause);
+  return new AppError(s.name, s.message, s.data, s.cause);
 }
 
-export function cancelled(): AppError {
+export function cancelled(): AppError<'Cancelled'> {
   return new AppError('Cancelled', 'Cancelled.');
 }
 

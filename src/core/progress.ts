@@ -9,13 +9,10 @@
  * and the last report of a successful task is `done: true` with `loaded === total`.
  */
 
-export type ProgressStage = 'download' | 'compile' | 'parse' | 'embed' | 'rerank' | 'index' | 'generate';
-
-export type ProgressUnit = 'bytes' | 'files' | 'chunks' | 'pages' | 'tokens' | 'steps';
-
-export interface Progress {
-  stage: ProgressStage;
-  unit: ProgressUnit;
+/** What every report has, whatever its stage. */
+interface Counted<Stage extends string, Unit extends string> {
+  stage: Stage;
+  unit: Unit;
   loaded: number;
   /** 0 while unknown (e.g. a download whose size is not known yet). */
   total: number;
@@ -23,6 +20,31 @@ export interface Progress {
   /** What is being worked on right now (a file name, a model id), for the status line. */
   item?: string;
 }
+
+/** Model files fetched by us (DownloadTally), in bytes. */
+export type ByteProgress = Counted<'download', 'bytes'>;
+
+/** One report, keyed on its stage; each stage counts in its own unit(s). */
+export type Progress =
+  | ByteProgress
+  /** web-llm fetching a model itself (a record we could not pre-download): its fraction, as 1000 steps. */
+  | Counted<'download', 'steps'>
+  /** web-llm putting a cached model on the GPU and compiling its shaders, as 1000 steps. */
+  | Counted<'compile', 'steps'>
+  /** A document being read (PDF pages; other formats report once, done). */
+  | Counted<'parse', 'pages'>
+  /** Passages being embedded. */
+  | Counted<'embed', 'chunks'>
+  /** Candidate passages being scored by the reranker. */
+  | Counted<'rerank', 'chunks'>
+  /** Documents being rebuilt (chunked again from their originals). */
+  | Counted<'index', 'files'>
+  /** A read document's chunks being stored in the library (the ingest worker's last step). */
+  | Counted<'index', 'chunks'>;
+
+export type ProgressStage = Progress['stage'];
+
+export type ProgressUnit = Progress['unit'];
 
 export function fraction(p: Progress): number {
   if (p.done) return 1;
@@ -41,11 +63,11 @@ export class DownloadTally {
   private lastTotal = 0;
 
   constructor(
-    private readonly stage: ProgressStage = 'download',
+    private readonly stage: ByteProgress['stage'] = 'download',
     private readonly item?: string,
   ) {}
 
-  update(file: string, loaded: number, total: number): Progress {
+  update(file: string, loaded: number, total: number): ByteProgress {
     const prev = this.files.get(file);
     this.files.set(file, {
       loaded: Math.max(prev?.loaded ?? 0, loaded),
@@ -62,14 +84,14 @@ export class DownloadTally {
     return this.snapshot(false);
   }
 
-  finish(): Progress {
+  finish(): ByteProgress {
     this.lastTotal = Math.max(this.lastTotal, this.lastLoaded);
     this.lastLoaded = this.lastTotal;
     return this.snapshot(true);
   }
 
-  private snapshot(done: boolean): Progress {
-    const p: Progress = {
+  private snapshot(done: boolean): ByteProgress {
+    const p: ByteProgress = {
       stage: this.stage,
       unit: 'bytes',
       loaded: this.lastLoaded,

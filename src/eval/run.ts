@@ -12,6 +12,7 @@ import { KeywordIndex } from '../index/keyword';
 import { retrieve } from '../index/retrieve';
 import type { SearchMode } from '../index/types';
 import { AppError } from '../core/errors';
+import { parseChunkId } from '../core/ids';
 import type { BeirDataset } from './beir';
 import { evaluateRun, type Run, type Scores } from './metrics';
 
@@ -72,7 +73,7 @@ export async function evaluateDataset(ds: BeirDataset, opts: EvalOptions): Promi
         })),
       )
     : ds.corpus;
-  const docOf = (unitId: string): string => (opts.chunking ? unitId.slice(0, unitId.lastIndexOf(':')) : unitId);
+  const docOf = (unitId: string): string => (opts.chunking ? parseChunkId(unitId).docId : unitId);
   let t = performance.now();
   const entries = units.map((d) => keywordEntry(d.id, d.text));
   const analyzeMs = performance.now() - t;

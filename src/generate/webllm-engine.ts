@@ -16,7 +16,7 @@ import {
   type ModelRecord,
 } from '@mlc-ai/web-llm';
 import { artifactStore, downloadModel } from './webllm-download';
-import { AppError, errorText } from '../core/errors';
+import { AppError, errorText, type ErrorNameFor } from '../core/errors';
 import type { Progress } from '../core/progress';
 import { describeModelSource, type ModelSource } from '../platform/model-source';
 import { probeWebGPU, type GpuStatus } from '../platform/webgpu';
@@ -93,7 +93,7 @@ export function webllmError(e: unknown, model: string, source: ModelSource): App
   if (e instanceof AppError) return e;
   const text = errorText(e);
   const where = describeModelSource(source);
-  const make = (name: ConstructorParameters<typeof AppError>[0], message: string): AppError => new AppError(name, message, { model }, text);
+  const make = (name: ErrorNameFor<{ model: string }>, message: string): AppError => new AppError(name, message, { model }, text);
   if (/compatible GPU|WebGPU is not supported|navigator\.gpu|requestAdapter/i.test(text)) {
     return make(
       'WebGPUUnavailable',

@@ -13,6 +13,7 @@ import type { DocumentIndex } from './documents';
 import type { KeywordIndex, KeywordResult } from './keyword';
 import { byId } from './topk';
 import type { Candidate, Hit, SearchMode } from './types';
+import { parseChunkId } from '../core/ids';
 
 /**
  * Candidates kept for the retrieval trace: the best of what the retrievers proposed, beyond the top
@@ -129,9 +130,6 @@ export function demoteNearDuplicates(
   return [...unique, ...later, ...ordered.slice(i)];
 }
 
-/** The document id of a chunk id (`${docId}:${ordinal}`). */
-export const docIdOf = (chunkId: string): string => chunkId.slice(0, chunkId.lastIndexOf(':'));
-
 /**
  * Keyword search with document-aware ranking: each of BM25's top n has its score multiplied by
  * 1 + boost × (its document's match / the best match), and the list is re-sorted. Returns the
@@ -149,7 +147,7 @@ function keywordSearch(
   const match = new Map<string, number>();
   const bm25 = new Map<string, number>();
   const lifted = keyword.search(req.query, n).map((r) => {
-    const m = (scores.byDoc.get(docIdOf(r.chunkId)) ?? 0) / scores.max;
+    const m = (scores.byDoc.get(parseChunkId(r.chunkId).docId) ?? 0) / scores.max;
     if (m > 0) {
       match.set(r.chunkId, m);
       bm25.set(r.chunkId, r.score);

@@ -15,6 +15,7 @@
  */
 
 import type { Chunk, HeadingMark, ParsedDocument } from './types';
+import { chunkId } from '../core/ids';
 import { estimateTokens } from './tokens';
 
 export interface ChunkOptions {
@@ -197,7 +198,7 @@ export function chunkDocument(doc: ParsedDocument, docId: string, options: Chunk
       let at = i;
       while (at < j - 1 && headingStarts.has(pieces[at]!.start)) at++;
       const chunk: Chunk = {
-        id: `${docId}:${chunks.length}`,
+        id: chunkId(docId, chunks.length),
         docId,
         ordinal: chunks.length,
         text,

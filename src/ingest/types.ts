@@ -81,7 +81,7 @@ export interface IndexingStamp {
 }
 
 export interface Chunk {
-  /** Stable id: `${docId}:${ordinal}`. */
+  /** Stable id: `chunkId(docId, ordinal)` (src/core/ids.ts), split again only by `parseChunkId`. */
   id: string;
   docId: string;
   /** 0-based position within the document. */

@@ -13,10 +13,11 @@ import { DenseIndex } from '../index/dense';
 import { DocumentIndex, documentProfile, type DocumentProfile } from '../index/documents';
 import { keywordEntry } from '../index/analyze';
 import { KeywordIndex } from '../index/keyword';
-import { docIdOf, retrieve, type RetrieveRequest } from '../index/retrieve';
+import { retrieve, type RetrieveRequest } from '../index/retrieve';
 import { documentLabel, indexedText } from '../ingest/context';
 import type { IngestedDocument } from '../ingest/ingest';
 import { AppError, throwIfCancelled } from '../core/errors';
+import { chunkId, parseChunkId } from '../core/ids';
 import type { Progress } from '../core/progress';
 import type { Embedder } from '../embed/embedder';
 import type {
@@ -215,7 +216,7 @@ export class Library {
       const entries = doc.chunks.map((c) => keywordEntry(c.id, indexedText(c)));
       const fields = documentFields(doc);
       if ((await this.store.replaceDocument(this.collectionId, fields, doc.chunks, entries)) === 'missing') return null;
-      const ids = Array.from({ length: old.chunkCount }, (_, i) => `${doc.id}:${i}`);
+      const ids = Array.from({ length: old.chunkCount }, (_, i) => chunkId(doc.id, i));
       this.keyword.remove(ids);
       this.dense?.remove(ids);
       this.keyword.add(entries);
@@ -250,7 +251,7 @@ export class Library {
     const doc = this.docs.get(docId);
     if (status === 'missing' || !doc) return null;
     this.dense ??= new DenseIndex(model, dim);
-    const ids = Array.from({ length: doc.chunkCount }, (_, i) => `${docId}:${i}`);
+    const ids = Array.from({ length: doc.chunkCount }, (_, i) => chunkId(docId, i));
     this.dense.add(ids, vectors, dim, model);
     const updated: LibraryDoc = { ...doc, embedded: true };
     this.docs.set(docId, updated);
@@ -274,7 +275,7 @@ export class Library {
     const doc = this.docs.get(docId);
     const existed = await this.store.deleteDocument(this.collectionId, docId);
     const count = doc?.chunkCount ?? 0;
-    const ids = Array.from({ length: count }, (_, i) => `${docId}:${i}`);
+    const ids = Array.from({ length: count }, (_, i) => chunkId(docId, i));
     this.keyword.remove(ids);
     this.dense?.remove(ids);
     this.docs.delete(docId);
@@ -335,7 +336,7 @@ export class Library {
     const result = retrieve(r, { keyword: this.keyword, dense: this.dense, documents: this.profiles });
     // The documents as ranked: one replaced (re-chunked) while the texts are read has other chunks
     // under the same ids, so its hits are left out rather than shown with another chunk's text.
-    const ranked = new Map(result.hits.map((h) => [docIdOf(h.chunkId), this.docs.get(docIdOf(h.chunkId))]));
+    const ranked = new Map(result.hits.map((h) => [parseChunkId(h.chunkId).docId, this.docs.get(parseChunkId(h.chunkId).docId)]));
     const chunks = await this.store.getChunks(
       this.collectionId,
       result.hits.map((h) => h.chunkId),
@@ -362,8 +363,8 @@ export class Library {
       hits.push(hit);
     }
     const candidates: TraceCandidate[] = result.candidates.map((c) => {
-      const docId = docIdOf(c.chunkId);
-      return { ...c, docName: this.docs.get(docId)?.name ?? docId, ordinal: Number(c.chunkId.slice(docId.length + 1)) };
+      const { docId, ordinal } = parseChunkId(c.chunkId);
+      return { ...c, docName: this.docs.get(docId)?.name ?? docId, ordinal };
     });
     const out: SearchResult = { hits, candidates, modeUsed: result.modeUsed, ms: performance.now() - started, retrieveMs: result.ms.total };
     if (result.fallbackReason !== undefined) out.fallbackReason = result.fallbackReason;
@@ -377,12 +378,12 @@ export class Library {
    * show a sentence twice.
    */
   async context(docId: string, ordinal: number): Promise<PassageContext | null> {
-    const ids = [ordinal - 1, ordinal, ordinal + 1].filter((i) => i >= 0).map((i) => `${docId}:${i}`);
+    const ids = [ordinal - 1, ordinal, ordinal + 1].filter((i) => i >= 0).map((i) => chunkId(docId, i));
     const chunks = await this.store.getChunks(this.collectionId, ids);
-    const cur = chunks.get(`${docId}:${ordinal}`);
+    const cur = chunks.get(chunkId(docId, ordinal));
     if (!cur) return null;
-    const prev = chunks.get(`${docId}:${ordinal - 1}`);
-    const next = chunks.get(`${docId}:${ordinal + 1}`);
+    const prev = chunks.get(chunkId(docId, ordinal - 1));
+    const next = chunks.get(chunkId(docId, ordinal + 1));
     const out: PassageContext = {
       before: prev ? prev.text.slice(0, Math.max(0, cur.start - prev.start)) : '',
       text: cur.text,

@@ -14,6 +14,7 @@
 
 import { unwrap, wrap, type IDBPDatabase, type IDBPTransaction } from 'idb';
 import { AppError } from '../core/errors';
+import { chunkId, tryParseChunkId } from '../core/ids';
 import type { KeywordEntry } from '../index/types';
 import type { IngestedDocument } from '../ingest/ingest';
 import type { Chunk } from '../ingest/types';
@@ -163,13 +164,6 @@ function checkName(name: string): string {
   return trimmed;
 }
 
-/** Splits a chunk id (`${docId}:${ordinal}`, see Chunk.id) into the chunk store's key parts. */
-function parseChunkId(id: string): { docId: string; ordinal: number } | null {
-  const colon = id.lastIndexOf(':');
-  const ordinal = Number(id.slice(colon + 1));
-  return colon > 0 && Number.isInteger(ordinal) && ordinal >= 0 ? { docId: id.slice(0, colon), ordinal } : null;
-}
-
 function stripChunk(r: ChunkRecord): Chunk {
   const chunk: Partial<ChunkRecord> = { ...r };
   delete chunk.collectionId;
@@ -182,7 +176,7 @@ function checkChunks(doc: Pick<NewDocument, 'id' | 'name'>, chunks: readonly Chu
     throw invalid(`“${doc.name}”: ${chunks.length} chunks but ${keyword.length} keyword entries.`);
   }
   chunks.forEach((c, i) => {
-    if (c.docId !== doc.id || c.ordinal !== i || c.id !== `${doc.id}:${i}` || keyword[i]!.chunkId !== c.id) {
+    if (c.docId !== doc.id || c.ordinal !== i || c.id !== chunkId(doc.id, i) || keyword[i]!.chunkId !== c.id) {
       throw invalid(`“${doc.name}”: chunk ${i} (${c.id}) does not belong at that position of document ${doc.id}.`);
     }
   });
@@ -593,7 +587,7 @@ export class Store {
       const store = tx.objectStore('chunks');
       const found = await Promise.all(
         chunkIds.map((id) => {
-          const key = parseChunkId(id);
+          const key = tryParseChunkId(id);
           return key ? store.get([collectionId, key.docId, key.ordinal]) : undefined;
         }),
       );
@@ -639,7 +633,7 @@ export class Store {
         const out: DocumentVectors[] = [];
         for (const r of vectorRecords) {
           chunks += r.count;
-          out.push({ docId: r.docId, chunkIds: Array.from({ length: r.count }, (_, i) => `${r.docId}:${i}`), vectors: r.vectors });
+          out.push({ docId: r.docId, chunkIds: Array.from({ length: r.count }, (_, i) => chunkId(r.docId, i)), vectors: r.vectors });
         }
         vectors = { model, dim, chunks, docs: out };
       }

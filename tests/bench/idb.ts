@@ -17,6 +17,7 @@ import { KeywordIndex } from '../../src/index/keyword';
 import { DenseIndex } from '../../src/index/dense';
 import type { KeywordEntry } from '../../src/index/types';
 import type { Chunk } from '../../src/ingest/types';
+import { chunkId } from '../../src/core/ids';
 import { randomUnitVectors } from '../../src/cli/bench/stats';
 import { IDB, type IdbPage, type IdbReadyResult, type IdbStoreOptions, type IdbStoreResult } from '../../src/cli/bench/page-api';
 
@@ -41,7 +42,7 @@ function docsFrom(o: IdbStoreOptions): BenchDoc[] {
       const start = offset;
       offset += text.length + 2;
       return {
-        id: `${id}:${ordinal}`,
+        id: chunkId(id, ordinal),
         docId: id,
         ordinal,
         text,
@@ -188,7 +189,7 @@ async function readyRaw(): Promise<Omit<IdbReadyResult, 'scriptAt'>> {
   const dense = new DenseIndex(IDB.model, header.dim);
   let at = header.vectorsAt;
   for (const d of header.docs) {
-    const ids = Array.from({ length: d.count }, (_, i) => `${d.id}:${i}`);
+    const ids = Array.from({ length: d.count }, (_, i) => chunkId(d.id, i));
     dense.add(ids, new Float32Array(buf, at, d.count * header.dim), header.dim, IDB.model);
     at += d.count * header.dim * 4;
   }

@@ -6,6 +6,7 @@
 import { Store, type StoreChange } from '../../src/store';
 import type { KeywordEntry } from '../../src/index/types';
 import type { Chunk } from '../../src/ingest/types';
+import { chunkId } from '../../src/core/ids';
 import { runStoreCase, storeCases } from '../store-cases';
 
 export interface Measurement {
@@ -55,7 +56,7 @@ function syntheticDoc(d: number, chunksPerDoc: number, dim: number, rand: () => 
     const counts = new Map<string, number>();
     for (const w of words.slice(0, 90)) counts.set(w, (counts.get(w) ?? 0) + 1);
     chunks.push({
-      id: `${id}:${i}`,
+      id: chunkId(id, i),
       docId: id,
       ordinal: i,
       text,
@@ -64,7 +65,7 @@ function syntheticDoc(d: number, chunksPerDoc: number, dim: number, rand: () => 
       headingPath: ['Section'],
       tokens: 250,
     });
-    keyword.push({ chunkId: `${id}:${i}`, length: 90, terms: [...counts.keys()], tf: Uint16Array.from(counts.values()) });
+    keyword.push({ chunkId: chunkId(id, i), length: 90, terms: [...counts.keys()], tf: Uint16Array.from(counts.values()) });
     offset += text.length + 2;
   }
   const vectors = new Float32Array(chunksPerDoc * dim);
@@ -226,7 +227,7 @@ const storeHarness = {
     tabStore.onClosed((info) => tabEvents.closed.push(info.reason));
   },
   async tabAdd(docId: string) {
-    const chunk: Chunk = { id: `${docId}:0`, docId, ordinal: 0, text: 'hello', start: 0, end: 5, headingPath: [], tokens: 1 };
+    const chunk: Chunk = { id: chunkId(docId, 0), docId, ordinal: 0, text: 'hello', start: 0, end: 5, headingPath: [], tokens: 1 };
     return tabStore!.addDocument(
       'default',
       { id: docId, name: `${docId}.txt`, format: 'text', size: 5, warnings: [], chars: 5 },

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { chunkDocument, DEFAULT_CHUNK_OPTIONS } from '../../src/ingest/chunker';
 import { estimateTokens } from '../../src/ingest/tokens';
 import type { Chunk, HeadingMark, PageSpan, ParsedDocument } from '../../src/ingest/types';
+import { chunkId } from '../../src/core/ids';
 
 /** Builds a document from blocks, recording heading offsets and page spans like a parser does. */
 function doc(blocks: Array<string | { h: number; text: string } | { page: number }>): ParsedDocument {
@@ -190,7 +191,7 @@ describe('chunker', () => {
     const a = chunkDocument(d, 'abc123');
     const b = chunkDocument(d, 'abc123');
     expect(b).toEqual(a);
-    expect(a.map((c) => c.id)).toEqual(a.map((_, i) => `abc123:${i}`));
+    expect(a.map((c) => c.id)).toEqual(a.map((_, i) => chunkId('abc123', i)));
   });
 
   it('chunks CJK text without spaces at sentence ends', () => {

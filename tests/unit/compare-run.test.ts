@@ -3,7 +3,7 @@
  * own keyword retrieval: both sides stream, they get identical settings, only B sees passages, and
  * Stop interrupts the side that is running.
  */
-import { beforeAll, describe, expect, it } from 'vitest';
+import { assert, beforeAll, describe, expect, it } from 'vitest';
 import { runComparison, type CompareDeps, type CompareRequest, type Side } from '../../src/compare/run';
 import { TransformersChatEngine } from '../../src/generate/transformers-engine';
 import type { ChatEngine, ChatMessage, GenerationParams } from '../../src/generate/engine';
@@ -11,7 +11,8 @@ import { keywordEntry } from '../../src/index/analyze';
 import { KeywordIndex } from '../../src/index/keyword';
 import { retrieve } from '../../src/index/retrieve';
 import type { SearchHit, SearchResult } from '../../src/library/protocol';
-import { isAppError, type AppError } from '../../src/core/errors';
+import { isAppError } from '../../src/core/errors';
+import { chunkId } from '../../src/core/ids';
 import { fixtureModels } from '../fixtures/models';
 
 const PASSAGES = [
@@ -142,7 +143,7 @@ describe('comparison run', () => {
 
   it("leaves out the lowest-ranked passages that do not fit the model's context window, and says how many it used", async () => {
     const long = (doc: string, rank: number): SearchHit => ({
-      chunkId: `${doc}:0`,
+      chunkId: chunkId(doc, 0),
       rank,
       score: 10 - rank,
       docId: doc,
@@ -194,9 +195,10 @@ describe('comparison run', () => {
 
   it('the engine refuses a prompt it cannot read, by name and with the numbers, before running the model', async () => {
     const err = await engine.generate([{ role: 'user', content: 'tide '.repeat(600) }], PARAMS).catch((e: unknown) => e);
-    expect(isAppError(err, 'ContextTooLong')).toBe(true);
-    expect((err as AppError).data).toMatchObject({ maxTokens: 12, contextWindow: 512 });
-    expect((err as AppError).message).toMatch(/reads at most 512 tokens/);
+    assert(isAppError(err, 'ContextTooLong'), String(err));
+    expect(err.data).toMatchObject({ maxTokens: 12, contextWindow: 512 });
+    expect(err.data.promptTokens + err.data.maxTokens).toBeGreaterThan(err.data.contextWindow);
+    expect(err.message).toMatch(/reads at most 512 tokens/);
   });
 
   it('refuses an empty question by name', async () => {

@@ -11,6 +11,7 @@ import { reciprocalRankFusion } from '../../src/index/fusion';
 import { KeywordIndex } from '../../src/index/keyword';
 import { retrieve } from '../../src/index/retrieve';
 import { isAppError } from '../../src/core/errors';
+import { chunkId } from '../../src/core/ids';
 
 const list = (...ids: string[]): Array<{ chunkId: string }> => ids.map((chunkId) => ({ chunkId }));
 
@@ -138,7 +139,7 @@ describe('retrieve', () => {
 
 describe('retrieve() candidates for the trace', () => {
   const texts = Array.from({ length: 30 }, (_, i) => `tide report number ${i} ${'tide '.repeat(i % 5)}harbour`);
-  const keyword = KeywordIndex.fromEntries(texts.map((t, i) => keywordEntry(`d:${i}`, t)));
+  const keyword = KeywordIndex.fromEntries(texts.map((t, i) => keywordEntry(chunkId('d', i), t)));
 
   it('lists what nearly made it, flagged, in the same order as the hits', () => {
     const r = retrieve({ query: 'tide harbour', mode: 'keyword', k: 3 }, { keyword });
@@ -152,7 +153,7 @@ describe('retrieve() candidates for the trace', () => {
   it('in hybrid, candidates carry both ranks and the fused rank; the top k are the hits', () => {
     const dense = new DenseIndex('m', 2);
     dense.add(
-      texts.map((_, i) => `d:${i}`),
+      texts.map((_, i) => chunkId('d', i)),
       Float32Array.from(texts.flatMap((_, i) => [Math.cos(i / 10), Math.sin(i / 10)])),
       2,
       'm',

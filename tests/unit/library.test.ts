@@ -12,6 +12,7 @@ import { ingestFile, type IngestedDocument } from '../../src/ingest/ingest';
 import { TransformersEmbedder } from '../../src/embed/transformers';
 import type { LibraryEvent } from '../../src/library/protocol';
 import { isAppError } from '../../src/core/errors';
+import { chunkId, parseChunkId } from '../../src/core/ids';
 import { useLibraries } from './library-harness';
 import { MessageChannel } from 'node:worker_threads';
 import { serve } from '../../src/core/rpc';
@@ -163,7 +164,7 @@ describe('library worker', () => {
     expect(snap.embeddedChunks).toBe(0);
     // Keyword search sees only the new chunks; the document waits to be embedded again.
     const hits = (await lib.search({ query: 'lamp burned 39 hours', mode: 'keyword', k: 50 })).hits;
-    expect(hits.map((h) => h.chunkId).every((id) => Number(id.split(':')[1]) < smaller.doc.chunks.length)).toBe(true);
+    expect(hits.map((h) => h.chunkId).every((id) => parseChunkId(id).ordinal < smaller.doc.chunks.length)).toBe(true);
     expect(hits[0]!.text).toContain('log 39:');
     expect((await lib.pending()).map((p) => [p.docId, p.chunks])).toEqual([[big.id, smaller.doc.chunks.length]]);
 
@@ -200,7 +201,7 @@ describe('library worker', () => {
     expect(await store.chunksOf('default', tides.id)).toEqual([]);
     expect(await store.getDocument('default', tides.id)).toBeNull();
     const loaded = await store.loadIndex('default', MODEL);
-    expect(loaded.keyword.map((e) => e.chunkId)).toEqual([`${trains.id}:0`]);
+    expect(loaded.keyword.map((e) => e.chunkId)).toEqual([chunkId(trains.id, 0)]);
     expect(loaded.vectors!.docs.map((d) => d.docId)).toEqual([trains.id]);
     store.close();
   });

@@ -1,5 +1,5 @@
-import { describe, expect, it } from 'vitest';
-import { DownloadTally, fraction, type Progress } from '../../src/core/progress';
+import { describe, expect, expectTypeOf, it } from 'vitest';
+import { DownloadTally, fraction, type Progress, type ProgressStage } from '../../src/core/progress';
 
 function assertInvariants(reports: Progress[]): void {
   for (let i = 1; i < reports.length; i++) {
@@ -41,5 +41,21 @@ describe('DownloadTally', () => {
     const p = t.update('a', 300, 0);
     expect(p.total).toBeGreaterThanOrEqual(p.loaded);
     assertInvariants([p, t.finish()]);
+  });
+});
+
+// Type checks: they run in `npm run check` (tsc reads the tests).
+describe('Progress', () => {
+  it('pairs each stage with the unit(s) it is counted in', () => {
+    expectTypeOf<ProgressStage>().toEqualTypeOf<'download' | 'compile' | 'parse' | 'embed' | 'rerank' | 'index'>();
+    expectTypeOf<Extract<Progress, { stage: 'download' }>['unit']>().toEqualTypeOf<'bytes' | 'steps'>();
+    expectTypeOf<Extract<Progress, { stage: 'compile' }>['unit']>().toEqualTypeOf<'steps'>();
+    expectTypeOf<Extract<Progress, { stage: 'parse' }>['unit']>().toEqualTypeOf<'pages'>();
+    expectTypeOf<Extract<Progress, { stage: 'embed' | 'rerank' }>['unit']>().toEqualTypeOf<'chunks'>();
+    expectTypeOf<Extract<Progress, { stage: 'index' }>['unit']>().toEqualTypeOf<'files' | 'chunks'>();
+    expectTypeOf(new DownloadTally().finish()).toEqualTypeOf<Extract<Progress, { unit: 'bytes' }>>();
+    // @ts-expect-error pages are counted only while parsing.
+    const wrong: Progress = { stage: 'embed', unit: 'pages', loaded: 0, total: 1, done: false };
+    expect(fraction(wrong)).toBe(0);
   });
 });

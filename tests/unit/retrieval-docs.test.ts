@@ -15,6 +15,7 @@ import { findFurniture } from '../../src/ingest/parsers/pdf-layout';
 import type { Candidate, Hit } from '../../src/index/types';
 import { rerankResult } from '../../src/library/rerank';
 import { AppError } from '../../src/core/errors';
+import { parseChunkId } from '../../src/core/ids';
 import type { SearchHit, SearchResult } from '../../src/library/protocol';
 
 // Four filings of two companies: every passage about net sales looks alike; only the document says whose and when.
@@ -54,7 +55,7 @@ function library(): { keyword: KeywordIndex; documents: DocumentIndex } {
   return { keyword, documents };
 }
 
-const docOf = (chunkId: string): DocId => chunkId.split(':')[0] as DocId;
+const docOf = (chunkId: string): DocId => parseChunkId(chunkId).docId as DocId;
 
 describe('document profiles', () => {
   it('reads quarters one way, and the latest full date of the opening', () => {
@@ -135,8 +136,8 @@ describe('reranking step', () => {
     rank,
     score: 10 - rank,
     keyword: { rank, score: 10 - rank },
-    docId: chunkId.split(':')[0]!,
-    docName: `${chunkId.split(':')[0]!}.pdf`,
+    docId: parseChunkId(chunkId).docId,
+    docName: `${parseChunkId(chunkId).docId}.pdf`,
     ordinal: 0,
     text: `passage ${chunkId}`,
     headingPath: [],
@@ -193,7 +194,7 @@ describe('reranking step', () => {
     const failed = await rerankResult(first(), 'q', 2, {
       model: 'm',
       candidates: 3,
-      reranker: () => Promise.reject(new AppError('ModelNotFound', 'The model "m" was not found.')),
+      reranker: () => Promise.reject(new AppError('ModelNotFound', 'The model "m" was not found.', { model: 'm' })),
     });
     expect(failed.hits.map((h) => h.chunkId)).toEqual(['a:0', 'b:0']);
     // The trace says which candidates are in what was kept, not in what was searched for reranking.

@@ -9,6 +9,7 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 import { Store, isPersisted, requestPersistence, storageEstimate, toStorageError } from '../../src/store';
 import { AppError } from '../../src/core/errors';
 import type { Chunk } from '../../src/ingest/types';
+import { chunkId } from '../../src/core/ids';
 
 const estimate = (): Promise<{ usage: number; quota: number }> => Promise.resolve({ usage: 9_500_000, quota: 10_000_000 });
 
@@ -51,7 +52,7 @@ describe('a write that runs out of quota', () => {
   it('fails with StorageQuotaExceeded and leaves nothing of the document', async () => {
     const store = await Store.open('quota', { indexedDB: new IDBFactory(), channel: null, estimate });
     const chunks: Chunk[] = [0, 1, 2].map((i) => ({
-      id: `d:${i}`,
+      id: chunkId('d', i),
       docId: 'd',
       ordinal: i,
       text: `t${i}`,
