@@ -12,8 +12,9 @@ export interface StorageEstimate {
 }
 
 function storageManager(): StorageManager | undefined {
-  // `navigator` is missing in Node 20 and `navigator.storage` on insecure origins.
-  return typeof navigator === 'undefined' ? undefined : (navigator as Navigator | WorkerNavigator).storage;
+  // `navigator` is missing in Node 20 and `navigator.storage` on insecure origins. The page's
+  // Navigator has what a worker's has, so WorkerNavigator types both (this code compiles without the DOM).
+  return (globalThis as { navigator?: WorkerNavigator }).navigator?.storage;
 }
 
 export async function storageEstimate(): Promise<StorageEstimate | null> {

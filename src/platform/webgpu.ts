@@ -31,7 +31,8 @@ export interface ProbeEnvironment {
 }
 
 function currentEnvironment(): ProbeEnvironment {
-  const nav = (globalThis as { navigator?: Navigator }).navigator;
+  // The page's Navigator has what a worker's has: WorkerNavigator types both, without the DOM.
+  const nav = (globalThis as { navigator?: WorkerNavigator }).navigator;
   return {
     gpu: nav && 'gpu' in nav ? nav.gpu : undefined,
     userAgent: nav?.userAgent ?? '',

@@ -7,6 +7,7 @@
  * visible prose (scripts, styles, forms' internals, embedded objects) is skipped.
  */
 
+import { parseHTML } from 'linkedom/worker';
 import { TextBuilder } from './blocks';
 
 /** The part of a DOM node this module reads (linkedom's nodes satisfy it). */
@@ -17,6 +18,29 @@ export interface DomNode {
   nodeValue: string | null;
   childNodes: ArrayLike<DomNode>;
   getAttribute?(name: string): string | null;
+}
+
+/** The element methods the HTML parser calls besides reading. */
+export interface DomElement extends DomNode {
+  tagName: string;
+  remove(): void;
+  setAttribute(name: string, value: string): void;
+}
+
+/** The part of linkedom's HTML document the parsers use. */
+export interface HtmlDocument extends DomNode {
+  title: string;
+  documentElement: DomElement | null;
+  body: DomElement | null;
+  querySelectorAll(selectors: string): ArrayLike<DomElement>;
+}
+
+/**
+ * linkedom's HTML document. Its types call parseHTML's result the DOM library's Window, which
+ * workers and Node do not have (this code compiles without it): this names what comes back.
+ */
+export function parseHtml(html: string): HtmlDocument {
+  return (parseHTML(html) as unknown as { document: HtmlDocument }).document;
 }
 
 const TEXT_NODE = 3;

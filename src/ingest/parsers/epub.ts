@@ -5,12 +5,12 @@
  */
 
 import JSZip from 'jszip';
-import { DOMParser, parseHTML } from 'linkedom/worker';
+import { DOMParser } from 'linkedom/worker';
 import { AppError, errorText, throwIfCancelled } from '../../core/errors';
 import { isMalformedFileError } from '../registry';
 import type { ParsedDocument, ParseOptions, Parser } from '../types';
 import { TextBuilder } from './blocks';
-import { domToBlocks, type DomNode, tagOf } from './dom';
+import { domToBlocks, type DomNode, parseHtml, tagOf } from './dom';
 
 const CHAPTER_TYPES = new Set(['application/xhtml+xml', 'text/html', 'application/x-dtbook+xml']);
 
@@ -131,5 +131,5 @@ function elementText(el: DomNode): string {
 function parseChapter(xhtml: string): DomNode {
   const xml = new DOMParser().parseFromString(xhtml, 'text/xml') as unknown as DomNode;
   if (elements(xml, 'body').length > 0) return xml;
-  return parseHTML(xhtml).document as unknown as DomNode;
+  return parseHtml(xhtml);
 }

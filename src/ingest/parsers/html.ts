@@ -8,11 +8,10 @@
  */
 
 import { Readability } from '@mozilla/readability';
-import { parseHTML } from 'linkedom/worker';
 import { decodeText } from '../encoding';
 import type { ParsedDocument, ParseOptions, Parser } from '../types';
 import { TextBuilder } from './blocks';
-import { domToBlocks, type DomNode, textOf } from './dom';
+import { domToBlocks, type DomNode, type HtmlDocument, parseHtml, textOf } from './dom';
 
 /** Removed from the DOM before Readability or our walker sees it. */
 const REMOVE_SELECTOR = 'script, style, noscript, template, iframe, object, embed, frame, frameset';
@@ -28,16 +27,17 @@ function originalLevel(node: DomNode, level: number): number {
   return Number(node.getAttribute?.(LEVEL_ATTR)) || level;
 }
 
-type LinkedomDocument = ReturnType<typeof parseHTML>['document'];
-
-function loadDocument(html: string): LinkedomDocument {
+function loadDocument(html: string): HtmlDocument {
   // A fragment (no <html>), or markup so broken that no root element comes out, gets a body this way.
   const wrap = (s: string): string => `<!doctype html><html><head></head><body>${s}</body></html>`;
-  let { document } = parseHTML(/<html[\s>]/i.test(html) ? html : wrap(html));
-  if (!document.documentElement) document = parseHTML(wrap(html)).document;
+  let document = parseHtml(/<html[\s>]/i.test(html) ? html : wrap(html));
+  if (!document.documentElement) document = parseHtml(wrap(html));
   for (const el of Array.from(document.querySelectorAll(REMOVE_SELECTOR))) el.remove();
   return document;
 }
+
+/** Readability takes a DOM Document; linkedom's serves (its types come from the DOM library). */
+type ReadabilityInput = ConstructorParameters<typeof Readability>[0];
 
 function visibleLength(node: DomNode | null): number {
   return node ? textOf(node).replace(/\s+/g, ' ').trim().length : 0;
@@ -47,7 +47,7 @@ function visibleLength(node: DomNode | null): number {
 export function htmlToDocument(html: string, useReadability: boolean): { builder: TextBuilder; title?: string } {
   const document = loadDocument(html);
   const title = document.title?.replace(/\s+/g, ' ').trim() || undefined;
-  const body = (document.body ?? document.documentElement) as unknown as DomNode | null;
+  const body: DomNode | null = document.body ?? document.documentElement;
   const builder = new TextBuilder();
   if (!body) return { builder, ...(title ? { title } : {}) };
 
@@ -59,7 +59,7 @@ export function htmlToDocument(html: string, useReadability: boolean): { builder
       const copy = loadDocument(html);
       // Readability renames <h1> to <h2>: remember each heading's own level on the element.
       for (const el of Array.from(copy.querySelectorAll('h1, h2, h3, h4, h5, h6'))) el.setAttribute(LEVEL_ATTR, el.tagName.slice(1));
-      article = new Readability<DomNode>(copy as unknown as Document, { serializer: (n) => n as unknown as DomNode }).parse();
+      article = new Readability<DomNode>(copy as unknown as ReadabilityInput, { serializer: (n) => n as unknown as DomNode }).parse();
     } catch {
       // Readability gives up on some odd markup; the whole body is the right fallback then.
       article = null;
