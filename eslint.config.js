@@ -27,7 +27,7 @@ const DOMAIN = {
   store: ['compare', 'core', 'generate', 'index', 'ingest', 'platform'],
   bundle: ['core', 'index', 'ingest', 'store'],
   library: ['bundle', 'core', 'embed', 'index', 'ingest', 'platform', 'store'],
-  settings: ['core', 'generate', 'index', 'ingest'],
+  settings: ['core', 'embed', 'generate', 'index', 'ingest', 'platform'],
   kit: ['core', 'generate', 'platform'],
   cli: ['bundle', 'core', 'embed', 'eval', 'generate', 'index', 'ingest', 'kit', 'library', 'platform', 'settings', 'store'],
 };
