@@ -9,6 +9,7 @@ import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { networkRequests, useChromium } from './app';
+import { pageMessagesScript } from './page-messages';
 import { SETTINGS_KEY } from '../../src/state/settings.svelte';
 import type { DeepPartial } from '../../src/settings/validate';
 import type { Settings } from '../../src/settings/defaults';
@@ -154,6 +155,31 @@ function storedDocuments(
 }
 
 describe('the library', () => {
+  it("a dropped document's text goes from worker to worker: none of it crosses the page on the way to searchable by meaning", async () => {
+    const first = 'The keeper of Quillfeather Point logs the lamp at dusk.';
+    const last = 'Fog horns sounded for nine hours on the longest night.';
+    const body = reports(1)[0]!.text;
+    const doc = { name: 'lighthouse.md', text: `# Lighthouse log\n\n${first} ${body.repeat(20)} ${last}\n` };
+    const { context } = await profile();
+    await context.addInitScript({ content: pageMessagesScript([first, last]) });
+    const { page, errors } = await openIn(context);
+    await drop(page, [doc]);
+    await waitForDocs(page, 1, true);
+    const m = (await page.evaluate(() => window.__pageMessages))!;
+    // The file itself went to the ingest worker by handle; no message string held the text.
+    expect(m.blobBytes).toBe(new Blob([doc.text]).size);
+    expect(m.needleHits).toEqual({ [first]: 0, [last]: 0 });
+    // What did cross (progress, summaries, the list) is a small fraction of the document.
+    expect(m.postedBytes + m.receivedBytes).toBeLessThan(doc.text.length / 10);
+    expect(Number(await page.getByTestId('chunk-total').textContent())).toBeGreaterThan(20);
+    // Asking is when passages come to the page: the search shows the one asked for.
+    const found = await search(page, 'keeper Quillfeather lamp dusk', 'hybrid');
+    expect(found.modeUsed).toBe('hybrid');
+    expect(found.hits[0]!.doc).toContain('lighthouse.md');
+    expect(await page.getByTestId('hit').first().textContent()).toContain('Quillfeather');
+    expect(errors).toEqual([]);
+  });
+
   it('embeds dropped documents, and after a reload the same question returns the same passages', async () => {
     // WebGPU here (the software adapter): the path users with a GPU take.
     const { context, requests } = await profile({ ...LOCAL_MODEL, embedding: { model: 'tiny-bert', device: 'webgpu', dtype: 'fp32' } });
