@@ -1,7 +1,9 @@
 /**
  * The library worker's handlers: the store, the open collection's indexes, and the events that
- * keep pages in step with other tabs. A plain module (no `self`), so Node tests drive it through a
- * real MessageChannel over fake-indexeddb.
+ * keep pages in step with other tabs. It answers the page and, on ports the page hands over, the
+ * ingest workers that store what they read; it embeds stored documents through the embed worker's
+ * port. So document text and vectors travel worker to worker, never through the page. A plain
+ * module (no `self`), so Node tests drive it through a real MessageChannel over fake-indexeddb.
  *
  * The store is opened on first use and memoised; a failed open is dropped so the next call retries
  * (e.g. after the user closed the other tab that blocked an upgrade).
@@ -127,6 +129,8 @@ export function libraryService(opts: LibraryHandlerOptions = {}): LibraryService
 
   const handlers: Handlers<LibraryProtocol> = {
     connect: (req) => {
+      // A port whose ingest worker was stopped (a timeout, Cancel) only ever goes quiet: ports
+      // announce no close, so it is kept until this worker ends; it costs one idle listener.
       served.push(serve(portEndpoint(req.port), handlers));
       return null;
     },

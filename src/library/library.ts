@@ -320,7 +320,12 @@ export class Library {
       { signal: opts.signal, onProgress: opts.onProgress },
     );
     throwIfCancelled(opts.signal);
-    const stored = await this.putVectors(docId, model, out.dim, out.vectors);
+    const stored = await this.serial(async () => {
+      // Chunked again (a rebuild) while it was being embedded: these vectors belong to the old chunks.
+      const now = this.docs.get(docId);
+      if (!now || now.chunkCount !== doc.chunkCount || JSON.stringify(now.indexing) !== JSON.stringify(doc.indexing)) return null;
+      return this.putVectorsNow(docId, model, out.dim, out.vectors);
+    });
     return stored && { doc: stored, chunks: out.count, dim: out.dim, ms: out.ms };
   }
 
