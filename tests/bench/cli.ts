@@ -4,7 +4,7 @@
  *   npm run --silent bench -- [--json] [--quick] [--only dense,bm25,idb,embed,rerank,drop] [--scifact <dir>] [--docs <dir>]
  *
  * 1. dense: exact top-10 over random 384-d unit vectors (app) vs USearch (native exact and HNSW):
- *    median latency, recall@10 against brute force, build time. (src/cli/bench/dense.ts)
+ *    median latency, recall@10 against brute force, build time. (tests/bench/dense.ts)
  * 2. bm25: the app's keyword index on SciFact: analysis, index build, median query latency.
  * 3. idb: in headless Chromium, storing N chunks with vectors through the app's store, and page
  *    load → ready to query, vs one raw record holding the same bytes. (tests/bench/idb.ts)
@@ -21,14 +21,17 @@
  * seeded random, the model is generated, SciFact is read from disk (its section is skipped with a
  * note when missing, and the browser texts are generated instead). Exit code 0; 1 when a section
  * crashed (its entry in the JSON says why); 2 for bad arguments.
+ *
+ * It lives beside the bench pages, under tests/, because it drives the browser tests' Chromium,
+ * static server and generated models; src/ never imports tests/, so no command in src/cli could.
  */
 
 import { existsSync } from 'node:fs';
 import { cpus } from 'node:os';
 import path from 'node:path';
-import { DEFAULT_SETTINGS } from '../settings/defaults';
-import { benchBm25, type Bm25Result } from './bench/bm25';
-import { benchDenseSize, DIM, K, TUNED_RECALL, type DenseRun } from './bench/dense';
+import { DEFAULT_SETTINGS } from '../../src/settings/defaults';
+import { benchBm25, type Bm25Result } from './bm25';
+import { benchDenseSize, DIM, K, TUNED_RECALL, type DenseRun } from './dense';
 import {
   BenchBrowser,
   benchEmbed,
@@ -41,13 +44,13 @@ import {
   type EmbedResult,
   type IdbResult,
   type RerankResult,
-} from './bench/browser';
-import { fmt, round, table } from './bench/stats';
-import { chunkTexts } from './bench/texts';
-import { chromiumPath } from '../../tests/browser/chromium';
-import { ensurePreset } from '../../tests/fixtures/gen/models';
-import { exitWith } from './exit';
-import { listFiles } from './node-env';
+} from './browser';
+import { fmt, round, table } from './stats';
+import { chunkTexts } from './texts';
+import { chromiumPath } from '../browser/chromium';
+import { ensurePreset } from '../fixtures/gen/models';
+import { exitWith } from '../../src/cli/exit';
+import { listFiles } from '../../src/cli/node-env';
 
 const SECTIONS = ['dense', 'bm25', 'idb', 'embed', 'rerank', 'drop'] as const;
 type Section = (typeof SECTIONS)[number];

@@ -6,7 +6,7 @@
 
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import { parseCorpus } from '../../eval/beir';
+import { parseCorpus } from '../../src/eval/beir';
 import { rng } from './stats';
 
 /** Piece length in words, drawn uniformly per piece: about 130–330 tokens, the chunker's range. */
