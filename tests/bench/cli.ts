@@ -49,7 +49,7 @@ import { fmt, round, table } from './stats';
 import { chunkTexts } from './texts';
 import { chromiumPath } from '../browser/chromium';
 import { ensurePreset } from '../fixtures/gen/models';
-import { exitWith } from '../../src/cli/exit';
+import { parseCli, runCli, type CliArgs } from '../../src/cli/args';
 import { listFiles } from '../../src/cli/node-env';
 
 const SECTIONS = ['dense', 'bm25', 'idb', 'embed', 'rerank', 'drop'] as const;
@@ -140,27 +140,33 @@ interface Args {
   docs: string;
 }
 
-function parseArgs(argv: string[]): Args | string {
-  const args: Args = { json: false, quick: false, only: new Set(SECTIONS), scifact: DEFAULT_SCIFACT, docs: DEFAULT_DOCS };
-  for (let i = 0; i < argv.length; i++) {
-    const a = argv[i]!;
-    if (a === '--json') args.json = true;
-    else if (a === '--quick') args.quick = true;
-    else if (a === '--only') {
-      const list = (argv[++i] ?? '').split(',').filter(Boolean);
-      const bad = list.filter((s) => !(SECTIONS as readonly string[]).includes(s));
-      if (list.length === 0 || bad.length > 0) return `--only takes a comma-separated list of ${SECTIONS.join(', ')}`;
-      args.only = new Set(list as Section[]);
-    } else if (a === '--scifact') {
-      const dir = argv[++i];
-      if (!dir) return '--scifact needs a folder';
-      args.scifact = path.resolve(dir);
-    } else if (a === '--docs') {
-      const dir = argv[++i];
-      if (!dir) return '--docs needs a folder';
-      args.docs = path.resolve(dir);
-    } else return `unknown argument ${a}`;
+const OPTIONS = {
+  json: { type: 'boolean' },
+  quick: { type: 'boolean' },
+  only: { type: 'string', arg: `a comma-separated list of ${SECTIONS.join(', ')}` },
+  scifact: { type: 'string', arg: 'a folder' },
+  docs: { type: 'string', arg: 'a folder' },
+} as const;
+
+function readArgs(argv: string[]): CliArgs<Args> {
+  const p = parseCli(argv, OPTIONS);
+  if (typeof p !== 'object') return p;
+  const v = p.values;
+  const args: Args = {
+    json: v.json === true,
+    quick: v.quick === true,
+    only: new Set(SECTIONS),
+    scifact: v.scifact ? path.resolve(v.scifact) : DEFAULT_SCIFACT,
+    docs: v.docs ? path.resolve(v.docs) : DEFAULT_DOCS,
+  };
+  if (v.only !== undefined) {
+    const list = v.only.split(',').filter(Boolean);
+    const bad = list.filter((s) => !(SECTIONS as readonly string[]).includes(s));
+    if (list.length === 0 || bad.length > 0) return `--only takes a comma-separated list of ${SECTIONS.join(', ')}`;
+    args.only = new Set(list as Section[]);
   }
+  if (v.scifact === '') return '--scifact needs a folder';
+  if (v.docs === '') return '--docs needs a folder';
   return args;
 }
 
@@ -304,12 +310,7 @@ function rounded(value: unknown): unknown {
   return value;
 }
 
-async function main(): Promise<number> {
-  const args = parseArgs(process.argv.slice(2));
-  if (typeof args === 'string') {
-    process.stderr.write(`${args}\n${USAGE}\n`);
-    return 2;
-  }
+async function main(args: Args): Promise<number> {
   const sizes = args.quick ? QUICK : FULL;
   const started = performance.now();
   const report: Report = { quick: args.quick, seconds: 0 };
@@ -450,4 +451,4 @@ async function main(): Promise<number> {
   return failed ? 1 : 0;
 }
 
-exitWith(main);
+runCli(USAGE, readArgs, main);
