@@ -27,8 +27,9 @@ import { webllmAppConfig } from '../generate/webllm-engine';
 import { downloadTransformersModel, downloadWebLlmForKit, type FileReport, type TransformersModelPlan } from '../kit/download';
 import { contentSecurityPolicy, MODEL_HOSTS } from '../platform/csp';
 import { HF_HUB } from '../platform/model-source';
+import { ONNX_DTYPES, type OnnxDtype } from '../core/devices';
 import { errorText, isAppError } from '../core/errors';
-import { DEFAULT_SETTINGS, type OnnxDtype, type Settings } from '../settings/defaults';
+import { DEFAULT_SETTINGS, type Settings } from '../settings/defaults';
 import { parseBuildDefaults } from '../settings/build-defaults';
 import type { DeepPartial } from '../settings/validate';
 import { formatBytes } from '../ingest/sizes';
@@ -38,8 +39,7 @@ const USAGE =
   'usage: npm run --silent kit -- --out <folder> [--llm <web-llm model id>]... [--embed <model id>] [--tjs-llm <model id>|none]\n' +
   '         [--samples <folder>] [--bundle <.ragscope.zip>] [--question <text>] [--source <hub-shaped URL>] [--embed-dtype D] [--tjs-dtype D] [--defaults <JSON>] [--retries N] [--no-app] [--json]';
 
-const DTYPES: readonly OnnxDtype[] = ['auto', 'fp32', 'fp16', 'q8', 'q4', 'q4f16'];
-const isDtype = (d: string): d is OnnxDtype => (DTYPES as readonly string[]).includes(d);
+const isDtype = (d: string): d is OnnxDtype => (ONNX_DTYPES as readonly string[]).includes(d);
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 
 export interface KitArgs {
@@ -73,8 +73,8 @@ const OPTIONS = {
   llm: { type: 'string', multiple: true, arg: 'a web-llm model id' },
   embed: { type: 'string', arg: 'a model id' },
   'tjs-llm': { type: 'string', arg: 'a model id, or none' },
-  'embed-dtype': { type: 'string', arg: `one of ${DTYPES.join(', ')}` },
-  'tjs-dtype': { type: 'string', arg: `one of ${DTYPES.join(', ')}` },
+  'embed-dtype': { type: 'string', arg: `one of ${ONNX_DTYPES.join(', ')}` },
+  'tjs-dtype': { type: 'string', arg: `one of ${ONNX_DTYPES.join(', ')}` },
   samples: { type: 'string', arg: 'a folder' },
   bundle: { type: 'string', arg: 'a .ragscope.zip file' },
   question: { type: 'string', arg: 'a question' },
@@ -108,7 +108,7 @@ export function parseKitArgs(argv: string[]): CliArgs<KitArgs> {
   for (const flag of ['embed-dtype', 'tjs-dtype'] as const) {
     const d = v[flag];
     if (d === undefined) continue;
-    if (!isDtype(d)) return `--${flag} must be one of ${DTYPES.join(', ')}`;
+    if (!isDtype(d)) return `--${flag} must be one of ${ONNX_DTYPES.join(', ')}`;
     if (flag === 'embed-dtype') a.embedDtype = d;
     else a.tjsDtype = d;
   }
