@@ -346,7 +346,7 @@ WebGPU needs a secure context: \`http://localhost\` (or \`127.0.0.1\`) on the ma
 its slower WASM engine. So pick one:
 
 1. **Each attendee serves their own copy** (simplest): copy this folder to the laptop, then
-   \`node serve.mjs\` in it, and open http://127.0.0.1:8080/. It needs Node 18 or later, and
+   \`node serve.mjs\` in it, and open http://127.0.0.1:8080/. It needs Node 18.3 or later, and
    nothing else.
 2. **The instructor serves the room over https**: make a certificate the attendees' browsers
    trust, for example with \`mkcert\` (\`mkcert -install && mkcert <your-ip> <your-hostname>\`, then
