@@ -79,7 +79,7 @@ function explain(
     const o = options[t.name];
     if (!o) return `unknown argument ${t.rawName}`;
     if (o.type === 'boolean' && t.value !== undefined) return `${t.rawName} takes no value`;
-    // parseArgs refuses a value that looks like an option (`--out --json`), as it refuses none: the value is missing.
+    // In `--out --json` parseArgs refuses '--json' as a value that looks like an option: to the user, the folder is missing.
     const missing = t.value === undefined || (!t.inlineValue && t.value.length > 1 && t.value.startsWith('-'));
     if (o.type === 'string' && missing) return `${t.rawName} needs ${o.arg ?? 'a value'}`;
   }
