@@ -21,6 +21,7 @@
 import JSZip from 'jszip';
 import { AppError, type ErrorData } from '../core/errors';
 import { chunkId } from '../core/ids';
+import { sha256Hex } from '../core/hash';
 import type { Chunk } from '../ingest/types';
 import type { KeywordEntry } from '../index/types';
 import type { DocumentRecord } from '../store/schema';
@@ -65,11 +66,6 @@ export interface ReadBundle {
   originals: Map<string, Uint8Array>;
 }
 
-async function sha256(bytes: Uint8Array): Promise<string> {
-  const digest = await crypto.subtle.digest('SHA-256', bytes as Uint8Array<ArrayBuffer>);
-  return [...new Uint8Array(digest)].map((b) => b.toString(16).padStart(2, '0')).join('');
-}
-
 function invalid(message: string, data?: ErrorData<'InvalidBundle'>): AppError {
   return new AppError('InvalidBundle', message, data);
 }
@@ -98,7 +94,7 @@ export async function exportCollection(
   const zip = new JSZip();
   const files: BundleManifest['files'] = {};
   const add = async (path: string, bytes: Uint8Array): Promise<void> => {
-    files[path] = { sha256: await sha256(bytes), bytes: bytes.byteLength };
+    files[path] = { sha256: await sha256Hex(bytes), bytes: bytes.byteLength };
     zip.file(path, bytes);
   };
   // Term frequencies are typed arrays in memory, plain number arrays in JSON.
@@ -190,7 +186,7 @@ export async function readBundle(bytes: Uint8Array, expectModel: string | null):
     const f = zip.file(path);
     if (!f) throw invalid(`The collection file is incomplete: ${path} is missing.`, { file: path });
     const data = await f.async('uint8array');
-    if (data.byteLength !== meta.bytes || (await sha256(data)) !== meta.sha256) {
+    if (data.byteLength !== meta.bytes || (await sha256Hex(data)) !== meta.sha256) {
       throw invalid(`The collection file was changed or damaged after export: ${path} does not match its checksum. Nothing was imported.`, {
         file: path,
       });
@@ -279,7 +275,7 @@ export async function readBundle(bytes: Uint8Array, expectModel: string | null):
   for (const [path, data] of contents) {
     if (!path.startsWith('originals/')) continue;
     const id = path.slice('originals/'.length);
-    if ((await sha256(data)) !== id || !documents.some((d) => d.record.id === id)) {
+    if ((await sha256Hex(data)) !== id || !documents.some((d) => d.record.id === id)) {
       throw invalid(`The collection file is damaged: the original file ${path} is not the document it claims to be.`);
     }
     originals.set(id, data);

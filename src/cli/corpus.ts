@@ -19,7 +19,7 @@ import { Worker } from 'node:worker_threads';
 import { DEFAULT_MAX_BYTES } from '../ingest/registry';
 import { sniff } from '../ingest/sniff';
 import type { CorpusJob, CorpusOutcome } from './corpus-worker';
-import { exitWith } from './exit';
+import { parseCli, runCli, type CliArgs } from './args';
 import { listFiles } from './node-env';
 
 interface Args {
@@ -33,33 +33,39 @@ interface Args {
 
 const USAGE = 'usage: npm run --silent corpus -- <folder> [--json] [--timeout-ms N] [--threads N] [--max-mb N] [--verbose]';
 
-function parseArgs(argv: string[]): Args | string {
-  const args: Args = { folder: '', json: false, timeoutMs: 60_000, threads: 2, maxBytes: DEFAULT_MAX_BYTES, verbose: false };
-  const positive = (flag: string, v: string | undefined): number | string => {
-    const n = Number(v);
-    return v !== undefined && Number.isFinite(n) && n > 0 ? n : `${flag} needs a positive number`;
+const OPTIONS = {
+  json: { type: 'boolean' },
+  verbose: { type: 'boolean' },
+  'timeout-ms': { type: 'string', arg: 'a positive number' },
+  threads: { type: 'string', arg: 'a positive number' },
+  'max-mb': { type: 'string', arg: 'a positive number' },
+} as const;
+
+function readArgs(argv: string[]): CliArgs<Args> {
+  const p = parseCli(argv, OPTIONS, { positionals: true });
+  if (typeof p !== 'object') return p;
+  const { values: v, positionals } = p;
+  let error = '';
+  const positive = (flag: 'timeout-ms' | 'threads' | 'max-mb', fallback: number): number => {
+    const raw = v[flag];
+    const n = Number(raw);
+    if (raw === undefined) return fallback;
+    if (!(Number.isFinite(n) && n > 0)) error ||= `--${flag} needs a positive number`;
+    return n;
   };
-  for (let i = 0; i < argv.length; i++) {
-    const a = argv[i]!;
-    if (a === '--json') args.json = true;
-    else if (a === '--verbose') args.verbose = true;
-    else if (a === '--timeout-ms' || a === '--threads' || a === '--max-mb') {
-      const n = positive(a, argv[++i]);
-      if (typeof n === 'string') return n;
-      if (a === '--timeout-ms') args.timeoutMs = n;
-      else if (a === '--threads') args.threads = Math.floor(n);
-      else args.maxBytes = n * 1024 * 1024;
-    } else if (a.startsWith('--')) return `unknown option ${a}`;
-    else if (!args.folder) args.folder = a;
-    else return `unexpected argument ${a}`;
-  }
-  if (!args.folder) return 'missing <folder>';
+  const timeoutMs = positive('timeout-ms', 60_000);
+  const threads = Math.floor(positive('threads', 2));
+  const maxBytes = positive('max-mb', DEFAULT_MAX_BYTES / (1024 * 1024)) * 1024 * 1024;
+  if (error) return error;
+  const [folder, extra] = positionals;
+  if (extra !== undefined) return `unexpected argument ${extra}`;
+  if (!folder) return 'missing <folder>';
   try {
-    if (!statSync(args.folder).isDirectory()) return `${args.folder} is not a folder`;
+    if (!statSync(folder).isDirectory()) return `${folder} is not a folder`;
   } catch {
-    return `${args.folder} does not exist`;
+    return `${folder} does not exist`;
   }
-  return args;
+  return { folder, json: v.json === true, verbose: v.verbose === true, timeoutMs, threads, maxBytes };
 }
 
 interface FileResult {
@@ -197,12 +203,7 @@ function table(rows: Map<string, Row>, total: Row): string {
   return all.map((cells) => cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join('  ')).join('\n');
 }
 
-async function main(): Promise<number> {
-  const args = parseArgs(process.argv.slice(2));
-  if (typeof args === 'string') {
-    console.error(`${args}\n${USAGE}`);
-    return 2;
-  }
+async function main(args: Args): Promise<number> {
   const started = performance.now();
   const files = listFiles(args.folder);
   const results: FileResult[] = new Array(files.length);
@@ -270,4 +271,4 @@ async function main(): Promise<number> {
   return 0;
 }
 
-exitWith(main);
+runCli(USAGE, readArgs, main);

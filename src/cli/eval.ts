@@ -22,7 +22,7 @@ import { errorText, isAppError } from '../core/errors';
 import { loadLocalEmbedder } from './local-model';
 import type { ChunkOptions } from '../ingest/chunker';
 import { LIMITS } from '../settings/defaults';
-import { exitWith } from './exit';
+import { parseCli, runCli, type CliArgs } from './args';
 
 const USAGE =
   'usage: npm run --silent eval -- --dataset <BEIR folder> [--mode bm25|dense|hybrid] [--model <local model folder>] [--batch-size N] [--chunk TOKENS/OVERLAP] [--json]';
@@ -47,42 +47,47 @@ const isDir = (p: string): boolean => {
   }
 };
 
-function parseArgs(argv: string[]): Args | string {
-  const args: Args = { dataset: '', mode: 'keyword', modeName: 'bm25', model: null, batchSize: 16, chunking: null, json: false };
-  for (let i = 0; i < argv.length; i++) {
-    const a = argv[i]!;
-    const value = (): string | null => {
-      const v = argv[++i];
-      return v === undefined || v.startsWith('--') ? null : v;
-    };
-    if (a === '--json') args.json = true;
-    else if (a === '--dataset') {
-      const v = value();
-      if (v === null) return '--dataset needs a folder';
-      args.dataset = v;
-    } else if (a === '--mode') {
-      const v = value();
-      const mode = v === null ? undefined : MODES[v];
-      if (v === null || mode === undefined) return '--mode must be bm25, dense or hybrid';
-      args.mode = mode;
-      args.modeName = v === 'keyword' ? 'bm25' : v;
-    } else if (a === '--model') {
-      const v = value();
-      if (v === null) return '--model needs a model folder';
-      args.model = v;
-    } else if (a === '--batch-size') {
-      const n = Number(value());
-      if (!Number.isInteger(n) || n < 1 || n > 256) return '--batch-size needs a whole number from 1 to 256';
-      args.batchSize = n;
-    } else if (a === '--chunk') {
-      const m = /^(\d+)\/(\d+)$/.exec(value() ?? '');
-      const chunkTokens = Number(m?.[1]);
-      const overlapTokens = Number(m?.[2]);
-      if (!m || chunkTokens < LIMITS.chunkTokens.min || chunkTokens > LIMITS.chunkTokens.max || overlapTokens > chunkTokens / 2) {
-        return `--chunk needs TOKENS/OVERLAP, e.g. 256/32 (tokens ${LIMITS.chunkTokens.min}..${LIMITS.chunkTokens.max}, overlap at most half)`;
-      }
-      args.chunking = { chunkTokens, overlapTokens };
-    } else return `unknown argument ${a}`;
+const OPTIONS = {
+  dataset: { type: 'string', arg: 'a folder' },
+  mode: { type: 'string', arg: 'bm25, dense or hybrid' },
+  model: { type: 'string', arg: 'a model folder' },
+  'batch-size': { type: 'string', arg: 'a whole number from 1 to 256' },
+  chunk: { type: 'string', arg: 'TOKENS/OVERLAP, e.g. 256/32' },
+  json: { type: 'boolean' },
+} as const;
+
+function readArgs(argv: string[]): CliArgs<Args> {
+  const p = parseCli(argv, OPTIONS);
+  if (typeof p !== 'object') return p;
+  const v = p.values;
+  const args: Args = {
+    dataset: v.dataset ?? '',
+    mode: 'keyword',
+    modeName: 'bm25',
+    model: v.model ?? null,
+    batchSize: 16,
+    chunking: null,
+    json: v.json === true,
+  };
+  if (v.mode !== undefined) {
+    const mode = MODES[v.mode];
+    if (mode === undefined) return '--mode must be bm25, dense or hybrid';
+    args.mode = mode;
+    args.modeName = v.mode === 'keyword' ? 'bm25' : v.mode;
+  }
+  if (v['batch-size'] !== undefined) {
+    const n = Number(v['batch-size']);
+    if (!Number.isInteger(n) || n < 1 || n > 256) return '--batch-size needs a whole number from 1 to 256';
+    args.batchSize = n;
+  }
+  if (v.chunk !== undefined) {
+    const m = /^(\d+)\/(\d+)$/.exec(v.chunk);
+    const chunkTokens = Number(m?.[1]);
+    const overlapTokens = Number(m?.[2]);
+    if (!m || chunkTokens < LIMITS.chunkTokens.min || chunkTokens > LIMITS.chunkTokens.max || overlapTokens > chunkTokens / 2) {
+      return `--chunk needs TOKENS/OVERLAP, e.g. 256/32 (tokens ${LIMITS.chunkTokens.min}..${LIMITS.chunkTokens.max}, overlap at most half)`;
+    }
+    args.chunking = { chunkTokens, overlapTokens };
   }
   if (!args.dataset) return 'missing --dataset';
   if (!isDir(args.dataset)) return `${args.dataset} is not a folder`;
@@ -109,12 +114,7 @@ function print(report: EvalReport, dataset: string, modeName: string, model: str
   console.log(`index build ${report.buildMs.toFixed(0)} ms (${parts.join(', ')})`);
 }
 
-async function main(): Promise<number> {
-  const args = parseArgs(process.argv.slice(2));
-  if (typeof args === 'string') {
-    console.error(`${args}\n${USAGE}`);
-    return 2;
-  }
+async function main(args: Args): Promise<number> {
   try {
     const ds = loadBeirFolder(args.dataset);
     let embedder: TransformersEmbedder | undefined;
@@ -162,4 +162,4 @@ async function main(): Promise<number> {
   }
 }
 
-exitWith(main);
+runCli(USAGE, readArgs, main);

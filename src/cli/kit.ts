@@ -27,17 +27,19 @@ import { webllmAppConfig } from '../generate/webllm-engine';
 import { downloadTransformersModel, downloadWebLlmForKit, type FileReport, type TransformersModelPlan } from '../kit/download';
 import { contentSecurityPolicy, MODEL_HOSTS } from '../platform/csp';
 import { HF_HUB } from '../platform/model-source';
+import { ONNX_DTYPES, type OnnxDtype } from '../core/devices';
 import { errorText, isAppError } from '../core/errors';
-import { DEFAULT_SETTINGS, type OnnxDtype, type Settings } from '../settings/defaults';
+import { DEFAULT_SETTINGS, type Settings } from '../settings/defaults';
 import { parseBuildDefaults } from '../settings/build-defaults';
 import type { DeepPartial } from '../settings/validate';
 import { formatBytes } from '../ingest/sizes';
+import { parseCli, runCli, type CliArgs } from './args';
 
 const USAGE =
   'usage: npm run --silent kit -- --out <folder> [--llm <web-llm model id>]... [--embed <model id>] [--tjs-llm <model id>|none]\n' +
   '         [--samples <folder>] [--bundle <.ragscope.zip>] [--question <text>] [--source <hub-shaped URL>] [--embed-dtype D] [--tjs-dtype D] [--defaults <JSON>] [--retries N] [--no-app] [--json]';
 
-const DTYPES: readonly OnnxDtype[] = ['auto', 'fp32', 'fp16', 'q8', 'q4', 'q4f16'];
+const isDtype = (d: string): d is OnnxDtype => (ONNX_DTYPES as readonly string[]).includes(d);
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 
 export interface KitArgs {
@@ -66,68 +68,68 @@ function defaultLlms(): string[] {
   return f32 === id ? [id] : [id, f32];
 }
 
-export function parseKitArgs(argv: string[]): KitArgs | string {
+const OPTIONS = {
+  out: { type: 'string', arg: 'a folder' },
+  llm: { type: 'string', multiple: true, arg: 'a web-llm model id' },
+  embed: { type: 'string', arg: 'a model id' },
+  'tjs-llm': { type: 'string', arg: 'a model id, or none' },
+  'embed-dtype': { type: 'string', arg: `one of ${ONNX_DTYPES.join(', ')}` },
+  'tjs-dtype': { type: 'string', arg: `one of ${ONNX_DTYPES.join(', ')}` },
+  samples: { type: 'string', arg: 'a folder' },
+  bundle: { type: 'string', arg: 'a .ragscope.zip file' },
+  question: { type: 'string', arg: 'a question' },
+  source: { type: 'string', arg: 'a URL' },
+  defaults: { type: 'string', arg: 'a JSON object of settings' },
+  retries: { type: 'string', arg: 'a whole number from 0 to 20' },
+  'no-app': { type: 'boolean' },
+  json: { type: 'boolean' },
+} as const;
+
+export function parseKitArgs(argv: string[]): CliArgs<KitArgs> {
+  const p = parseCli(argv, OPTIONS);
+  if (typeof p !== 'object') return p;
+  const v = p.values;
   const a: KitArgs = {
-    out: '',
-    llm: [],
-    embed: DEFAULT_SETTINGS.embedding.model,
+    out: v.out ?? '',
+    llm: v.llm ?? [],
+    embed: v.embed ?? DEFAULT_SETTINGS.embedding.model,
     embedDtype: 'auto',
-    tjsLlm: DEFAULT_SETTINGS.llm.transformersModel,
+    tjsLlm: v['tjs-llm'] === 'none' ? null : (v['tjs-llm'] ?? DEFAULT_SETTINGS.llm.transformersModel),
     tjsDtype: 'auto',
-    samples: null,
-    bundle: null,
-    question: null,
+    samples: v.samples ?? null,
+    bundle: v.bundle ?? null,
+    question: v.question ?? null,
     source: null,
     defaults: {},
     retries: 3,
-    app: true,
-    json: false,
+    app: v['no-app'] !== true,
+    json: v.json === true,
   };
-  for (let i = 0; i < argv.length; i++) {
-    const flag = argv[i]!;
-    const value = (): string | null => {
-      const v = argv[++i];
-      return v === undefined || v.startsWith('--') ? null : v;
-    };
-    const need = (what: string): string => {
-      const v = value();
-      if (v === null) throw new Error(`${flag} needs ${what}`);
-      return v;
-    };
+  for (const flag of ['embed-dtype', 'tjs-dtype'] as const) {
+    const d = v[flag];
+    if (d === undefined) continue;
+    if (!isDtype(d)) return `--${flag} must be one of ${ONNX_DTYPES.join(', ')}`;
+    if (flag === 'embed-dtype') a.embedDtype = d;
+    else a.tjsDtype = d;
+  }
+  if (v.source !== undefined) {
+    if (!/^https?:\/\//.test(v.source)) return '--source must be an http(s) URL';
+    a.source = v.source.endsWith('/') ? v.source : `${v.source}/`;
+  }
+  if (v.defaults !== undefined) {
+    let parsed: unknown;
     try {
-      if (flag === '--out') a.out = need('a folder');
-      else if (flag === '--llm') a.llm.push(need('a web-llm model id'));
-      else if (flag === '--embed') a.embed = need('a model id');
-      else if (flag === '--tjs-llm') {
-        const v = need('a model id, or none');
-        a.tjsLlm = v === 'none' ? null : v;
-      } else if (flag === '--embed-dtype' || flag === '--tjs-dtype') {
-        const v = need(`one of ${DTYPES.join(', ')}`) as OnnxDtype;
-        if (!DTYPES.includes(v)) return `${flag} must be one of ${DTYPES.join(', ')}`;
-        if (flag === '--embed-dtype') a.embedDtype = v;
-        else a.tjsDtype = v;
-      } else if (flag === '--samples') a.samples = need('a folder');
-      else if (flag === '--bundle') a.bundle = need('a .ragscope.zip file');
-      else if (flag === '--question') a.question = need('a question');
-      else if (flag === '--source') {
-        const v = need('a URL');
-        if (!/^https?:\/\//.test(v)) return '--source must be an http(s) URL';
-        a.source = v.endsWith('/') ? v : `${v}/`;
-      } else if (flag === '--defaults') {
-        const v = need('a JSON object of settings');
-        const parsed: unknown = JSON.parse(v);
-        if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) return '--defaults must be a JSON object';
-        a.defaults = parsed as DeepPartial<Settings>;
-      } else if (flag === '--retries') {
-        const n = Number(need('a number'));
-        if (!Number.isInteger(n) || n < 0 || n > 20) return '--retries needs a whole number from 0 to 20';
-        a.retries = n;
-      } else if (flag === '--no-app') a.app = false;
-      else if (flag === '--json') a.json = true;
-      else return `unknown argument ${flag}`;
+      parsed = JSON.parse(v.defaults);
     } catch (e) {
-      return errorText(e);
+      return `--defaults is not JSON: ${errorText(e)}`;
     }
+    if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) return '--defaults must be a JSON object';
+    a.defaults = parsed as DeepPartial<Settings>;
+  }
+  if (v.retries !== undefined) {
+    const n = Number(v.retries);
+    if (!Number.isInteger(n) || n < 0 || n > 20) return '--retries needs a whole number from 0 to 20';
+    a.retries = n;
   }
   if (!a.out) return 'missing --out';
   if (a.llm.length === 0) a.llm = defaultLlms();
@@ -344,7 +346,7 @@ WebGPU needs a secure context: \`http://localhost\` (or \`127.0.0.1\`) on the ma
 its slower WASM engine. So pick one:
 
 1. **Each attendee serves their own copy** (simplest): copy this folder to the laptop, then
-   \`node serve.mjs\` in it, and open http://127.0.0.1:8080/. It needs Node 18 or later, and
+   \`node serve.mjs\` in it, and open http://127.0.0.1:8080/. It needs Node 18.3 or later, and
    nothing else.
 2. **The instructor serves the room over https**: make a certificate the attendees' browsers
    trust, for example with \`mkcert\` (\`mkcert -install && mkcert <your-ip> <your-hostname>\`, then
@@ -361,12 +363,7 @@ device"). The models are kept by their engines once used.
 `;
 }
 
-async function main(): Promise<number> {
-  const args = parseKitArgs(process.argv.slice(2));
-  if (typeof args === 'string') {
-    console.error(`${args}\n${USAGE}`);
-    return 2;
-  }
+async function main(args: KitArgs): Promise<number> {
   try {
     const report = await buildKit(args);
     for (const m of report.models) {
@@ -386,5 +383,5 @@ async function main(): Promise<number> {
 }
 
 if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
-  main().then((code) => process.exit(code));
+  runCli(USAGE, parseKitArgs, main);
 }

@@ -30,7 +30,7 @@ import { validateSettings } from '../settings/validate';
 import { Store } from '../store';
 import { loadLocalEmbedder, loadLocalReranker } from './local-model';
 import { rerankResult } from '../library/rerank';
-import { exitWith } from './exit';
+import { parseCli, runCli, type CliArgs } from './args';
 import { configurePdfForNode, listFiles } from './node-env';
 
 const USAGE =
@@ -60,48 +60,46 @@ const exists = (p: string, dir: boolean): boolean => {
   }
 };
 
-function parseArgs(argv: string[]): Args | string {
+const OPTIONS = {
+  docs: { type: 'string', arg: 'a folder' },
+  questions: { type: 'string', arg: 'a file' },
+  mode: { type: 'string', arg: 'bm25, dense or hybrid' },
+  model: { type: 'string', arg: 'a folder' },
+  rerank: { type: 'string', arg: 'a folder' },
+  k: { type: 'string', arg: 'whole numbers from 1 to 100, e.g. 1,3,5,10,20' },
+  set: { type: 'string', multiple: true, arg: 'key=value, e.g. --set ingest.chunkTokens=512' },
+  json: { type: 'boolean' },
+  dump: { type: 'string', arg: 'a file' },
+} as const;
+
+function readArgs(argv: string[]): CliArgs<Args> {
+  const p = parseCli(argv, OPTIONS);
+  if (typeof p !== 'object') return p;
+  const v = p.values;
   const args: Args = {
-    docs: '',
-    questions: '',
+    docs: v.docs ?? '',
+    questions: v.questions ?? '',
     modeName: '',
-    model: null,
-    rerank: null,
+    model: v.model ?? null,
+    rerank: v.rerank ?? null,
     ks: [...DEFAULT_KS],
     sets: [],
-    json: false,
-    dump: null,
+    json: v.json === true,
+    dump: v.dump ?? null,
   };
-  for (let i = 0; i < argv.length; i++) {
-    const a = argv[i]!;
-    const value = (): string | null => {
-      const v = argv[++i];
-      return v === undefined || v.startsWith('--') ? null : v;
-    };
-    if (a === '--json') args.json = true;
-    else if (a === '--docs' || a === '--questions' || a === '--model' || a === '--rerank' || a === '--dump') {
-      const v = value();
-      if (v === null) return `${a} needs a ${a === '--dump' || a === '--questions' ? 'file' : 'folder'}`;
-      if (a === '--docs') args.docs = v;
-      else if (a === '--questions') args.questions = v;
-      else if (a === '--model') args.model = v;
-      else if (a === '--rerank') args.rerank = v;
-      else args.dump = v;
-    } else if (a === '--mode') {
-      const v = value();
-      if (v === null || MODES[v] === undefined) return '--mode must be bm25, dense or hybrid';
-      args.modeName = v === 'keyword' ? 'bm25' : v;
-    } else if (a === '--k') {
-      const ks = (value() ?? '').split(',').map(Number);
-      if (ks.length === 0 || ks.some((k) => !Number.isInteger(k) || k < 1 || k > 100))
-        return '--k needs whole numbers from 1 to 100, e.g. 1,3,5,10,20';
-      args.ks = [...new Set(ks)].sort((x, y) => x - y);
-    } else if (a === '--set') {
-      const v = value();
-      const eq = v?.indexOf('=') ?? -1;
-      if (v === null || eq <= 0) return '--set needs key=value, e.g. --set ingest.chunkTokens=512';
-      args.sets.push([v.slice(0, eq), v.slice(eq + 1)]);
-    } else return `unknown argument ${a}`;
+  if (v.mode !== undefined) {
+    if (MODES[v.mode] === undefined) return '--mode must be bm25, dense or hybrid';
+    args.modeName = v.mode === 'keyword' ? 'bm25' : v.mode;
+  }
+  if (v.k !== undefined) {
+    const ks = v.k.split(',').map(Number);
+    if (ks.some((k) => !Number.isInteger(k) || k < 1 || k > 100)) return '--k needs whole numbers from 1 to 100, e.g. 1,3,5,10,20';
+    args.ks = [...new Set(ks)].sort((x, y) => x - y);
+  }
+  for (const pair of v.set ?? []) {
+    const eq = pair.indexOf('=');
+    if (eq <= 0) return '--set needs key=value, e.g. --set ingest.chunkTokens=512';
+    args.sets.push([pair.slice(0, eq), pair.slice(eq + 1)]);
   }
   if (!args.docs) return 'missing --docs';
   if (!args.questions) return 'missing --questions';
@@ -171,12 +169,7 @@ function jsonScores(s: Scores, ks: readonly number[]): Record<string, number> {
   return out;
 }
 
-async function main(): Promise<number> {
-  const args = parseArgs(process.argv.slice(2));
-  if (typeof args === 'string') {
-    console.error(`${args}\n${USAGE}`);
-    return 2;
-  }
+async function main(args: Args): Promise<number> {
   let settings: Settings;
   try {
     // Without --mode: the app's default mode when a model is given, else keyword search (BM25).
@@ -343,4 +336,4 @@ async function main(): Promise<number> {
   }
 }
 
-exitWith(main);
+runCli(USAGE, readArgs, main);

@@ -4,6 +4,7 @@
  */
 
 import { AppError, throwIfCancelled } from '../core/errors';
+import { sha256Hex } from '../core/hash';
 import type { Progress } from '../core/progress';
 import { chunkDocument, type ChunkOptions } from './chunker';
 import { chunkContext, documentLabel } from './context';
@@ -42,11 +43,6 @@ export interface IngestedDocument extends ParsedDocument {
   parseMs: number;
 }
 
-export async function contentId(bytes: Uint8Array): Promise<string> {
-  const digest = await crypto.subtle.digest('SHA-256', bytes as Uint8Array<ArrayBuffer>);
-  return Array.from(new Uint8Array(digest), (b) => b.toString(16).padStart(2, '0')).join('');
-}
-
 export interface IngestOptions {
   name: string;
   password?: string | undefined;
@@ -71,7 +67,7 @@ export async function ingestFile(
   }
   const bytes = new Uint8Array(await file.arrayBuffer());
   throwIfCancelled(opts.signal);
-  const id = await contentId(bytes);
+  const id = await sha256Hex(bytes);
   if (opts.knownIds?.has(id)) return { kind: 'duplicate', id };
   const parsed = await parseFile(bytes, {
     name: opts.name,

@@ -7,16 +7,9 @@
  */
 
 import { AppError } from '../core/errors';
+import { ONNX_DTYPES } from '../core/devices';
 import type { WebLlmCacheBackend } from '../generate/webllm-download';
-import {
-  DEFAULT_SETTINGS,
-  LIMITS,
-  type DevicePreference,
-  type LlmEngineKind,
-  type OnnxDtype,
-  type RetrievalSettings,
-  type Settings,
-} from './defaults';
+import { DEFAULT_SETTINGS, LIMITS, type DevicePreference, type LlmEngineKind, type RetrievalSettings, type Settings } from './defaults';
 
 export interface SettingsProblem {
   key: string;
@@ -26,7 +19,6 @@ export interface SettingsProblem {
 const DEVICES: readonly DevicePreference[] = ['auto', 'webgpu', 'wasm'];
 const ENGINES: readonly LlmEngineKind[] = ['auto', 'webllm', 'transformers'];
 const WEBLLM_CACHES: readonly WebLlmCacheBackend[] = ['cache', 'indexeddb'];
-const DTYPES: readonly OnnxDtype[] = ['auto', 'fp32', 'fp16', 'q8', 'q4', 'q4f16'];
 const SEARCH_MODES: readonly RetrievalSettings['mode'][] = ['keyword', 'dense', 'hybrid'];
 
 type Bounds = { min: number; max: number };
@@ -129,7 +121,7 @@ export function restoreSettings(
     embedding: {
       model: r.text('embedding.model', e.model, d.embedding.model).trim(),
       device: r.oneOf('embedding.device', e.device, d.embedding.device, DEVICES),
-      dtype: r.oneOf('embedding.dtype', e.dtype, d.embedding.dtype, DTYPES),
+      dtype: r.oneOf('embedding.dtype', e.dtype, d.embedding.dtype, ONNX_DTYPES),
       batchSize: r.number('embedding.batchSize', e.batchSize, d.embedding.batchSize, LIMITS.batchSize, true),
     },
     retrieval: {
@@ -154,7 +146,7 @@ export function restoreSettings(
       webllmCache: r.oneOf('llm.webllmCache', l.webllmCache, d.llm.webllmCache, WEBLLM_CACHES),
       transformersModel: r.text('llm.transformersModel', l.transformersModel, d.llm.transformersModel).trim(),
       transformersDevice: r.oneOf('llm.transformersDevice', l.transformersDevice, d.llm.transformersDevice, DEVICES),
-      transformersDtype: r.oneOf('llm.transformersDtype', l.transformersDtype, d.llm.transformersDtype, DTYPES),
+      transformersDtype: r.oneOf('llm.transformersDtype', l.transformersDtype, d.llm.transformersDtype, ONNX_DTYPES),
       maxTokens: r.number('llm.maxTokens', l.maxTokens, d.llm.maxTokens, LIMITS.maxTokens, true),
       temperature: r.number('llm.temperature', l.temperature, d.llm.temperature, LIMITS.temperature),
       topP: r.number('llm.topP', l.topP, d.llm.topP, LIMITS.topP),

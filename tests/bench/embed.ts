@@ -11,7 +11,7 @@ import mjs from 'onnxruntime-web/ort-wasm-simd-threaded.asyncify.mjs?url';
 import { pipeline, type FeatureExtractionPipeline } from '@huggingface/transformers';
 import { applyModelSource, configureRuntime } from '../../src/platform/transformers-env';
 import { browserWorkers } from '../../src/state/workers';
-import type { EmbedPage, EmbedRunOptions, EmbedRunResult, RerankRunOptions, RerankRunResult } from '../../src/cli/bench/page-api';
+import type { EmbedPage, EmbedRunOptions, EmbedRunResult, RerankRunOptions, RerankRunResult } from './page-api';
 
 const SOURCE = { kind: 'local', path: '/models/' } as const;
 /**

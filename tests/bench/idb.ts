@@ -18,8 +18,8 @@ import { DenseIndex } from '../../src/index/dense';
 import type { KeywordEntry } from '../../src/index/types';
 import type { Chunk } from '../../src/ingest/types';
 import { chunkId } from '../../src/core/ids';
-import { randomUnitVectors } from '../../src/cli/bench/stats';
-import { IDB, type IdbPage, type IdbReadyResult, type IdbStoreOptions, type IdbStoreResult } from '../../src/cli/bench/page-api';
+import { randomUnitVectors } from './stats';
+import { IDB, type IdbPage, type IdbReadyResult, type IdbStoreOptions, type IdbStoreResult } from './page-api';
 
 const RAW_STORE = 'blobs';
 const RAW_KEY = 'collection';

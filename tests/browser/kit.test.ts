@@ -79,7 +79,7 @@ beforeAll(async () => {
       ingest: { chunkTokens: 64, overlapTokens: 8 },
     }),
   ]);
-  if (typeof args === 'string') throw new Error(args);
+  if (typeof args !== 'object') throw new Error(String(args));
   const report = await buildKit(args, () => undefined);
   if (!report.ok || !report.app) throw new Error(`kit incomplete: ${JSON.stringify(report.models)}`);
 

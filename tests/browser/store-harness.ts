@@ -7,6 +7,7 @@ import { Store, type StoreChange } from '../../src/store';
 import type { KeywordEntry } from '../../src/index/types';
 import type { Chunk } from '../../src/ingest/types';
 import { chunkId } from '../../src/core/ids';
+import { mulberry32 } from '../../src/core/random';
 import { runStoreCase, storeCases } from '../store-cases';
 
 export interface Measurement {
@@ -32,17 +33,6 @@ export interface Measurement {
 }
 
 const WORDS = Array.from({ length: 5000 }, (_, i) => `w${i.toString(36)}x`);
-
-/** A small deterministic PRNG (mulberry32), so every run measures the same data. */
-function rng(seed: number): () => number {
-  let a = seed;
-  return () => {
-    a = (a + 0x6d2b79f5) | 0;
-    let t = Math.imul(a ^ (a >>> 15), 1 | a);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 function syntheticDoc(d: number, chunksPerDoc: number, dim: number, rand: () => number) {
   const id = `bench-${d.toString().padStart(4, '0')}`;
@@ -95,7 +85,7 @@ async function deleteDb(name: string): Promise<void> {
 }
 
 async function measure(docCount = 100, chunksPerDoc = 100, dim = 384): Promise<Measurement> {
-  const rand = rng(42);
+  const rand = mulberry32(42); // seeded: every run measures the same data
   const docs = Array.from({ length: docCount }, (_, d) => syntheticDoc(d, chunksPerDoc, dim, rand));
   const model = 'bench-model';
   const name = 'ragscope-bench';

@@ -12,7 +12,7 @@ import { describe, expect, it } from 'vitest';
 
 const run = promisify(execFile);
 const tsxCli = createRequire(import.meta.url).resolve('tsx/cli');
-const cli = path.resolve(__dirname, '../../src/cli/bench.ts');
+const cli = path.resolve(__dirname, '../bench/cli.ts');
 
 interface Contender {
   recall: number;

@@ -7,19 +7,10 @@
 import { describe, expect, it } from 'vitest';
 import { DenseIndex } from '../../src/index/dense';
 import { isAppError } from '../../src/core/errors';
-
-/** mulberry32: small, seeded, good enough for test vectors. */
-function rng(seed: number): () => number {
-  return () => {
-    seed = (seed + 0x6d2b79f5) | 0;
-    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { mulberry32 } from '../../src/core/random';
 
 function unitVectors(n: number, dim: number, seed: number): Float32Array {
-  const r = rng(seed);
+  const r = mulberry32(seed);
   const v = new Float32Array(n * dim);
   for (let i = 0; i < n; i++) {
     let s = 0;

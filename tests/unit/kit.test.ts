@@ -26,7 +26,7 @@ async function start(): Promise<void> {
 
 function args(out: string, extra: string[] = []): KitArgs {
   const a = parseKitArgs([...tinyKitArgs(out, host), '--no-app', ...extra]);
-  if (typeof a === 'string') throw new Error(a);
+  if (typeof a !== 'object') throw new Error(String(a));
   return a;
 }
 

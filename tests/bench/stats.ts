@@ -1,18 +1,10 @@
 /**
  * Bench helpers shared by every section (Node and the browser bench page alike, so no Node
- * imports): a seeded RNG, random unit vectors, medians, timing, recall and the text table.
+ * imports): random unit vectors from the seeded generator (src/core/random.ts), medians, timing,
+ * recall and the text table.
  */
 
-/** mulberry32: tiny, fast, seedable; the same seed gives the same vectors on every machine. */
-export function rng(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    let t = (state = (state + 0x6d2b79f5) >>> 0);
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { mulberry32 } from '../../src/core/random';
 
 /**
  * `count × dim` row-major unit vectors, uniform on the sphere (Gaussian coordinates, normalised).
@@ -20,7 +12,7 @@ export function rng(seed: number): () => number {
  * neutral one for exact search, whose cost does not depend on the data.
  */
 export function randomUnitVectors(count: number, dim: number, seed: number): Float32Array {
-  const next = rng(seed);
+  const next = mulberry32(seed);
   const out = new Float32Array(count * dim);
   for (let r = 0; r < count; r++) {
     const row = out.subarray(r * dim, (r + 1) * dim);

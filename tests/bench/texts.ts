@@ -6,8 +6,8 @@
 
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import { parseCorpus } from '../../eval/beir';
-import { rng } from './stats';
+import { parseCorpus } from '../../src/eval/beir';
+import { mulberry32 } from '../../src/core/random';
 
 /** Piece length in words, drawn uniformly per piece: about 130–330 tokens, the chunker's range. */
 const MIN_WORDS = 100;
@@ -33,7 +33,7 @@ export function chunkTexts(count: number, scifactDir: string | null, seed = 7): 
 
 /** Cuts documents into 100–250-word pieces, in corpus order, cycling through it when it runs out. */
 export function cutIntoPieces(docs: readonly string[], count: number, seed: number): string[] {
-  const next = rng(seed);
+  const next = mulberry32(seed);
   const out: string[] = [];
   for (let pass = 0; out.length < count && docs.length > 0; pass++) {
     for (const doc of docs) {
@@ -67,7 +67,7 @@ const WORDS = (
 
 /** Seeded pseudo-sentences with the same word-count distribution, when SciFact is not there. */
 export function generatedTexts(count: number, seed: number): string[] {
-  const next = rng(seed);
+  const next = mulberry32(seed);
   const out: string[] = [];
   for (let i = 0; i < count; i++) {
     const len = MIN_WORDS + Math.floor(next() * (MAX_WORDS - MIN_WORDS + 1));

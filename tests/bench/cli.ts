@@ -4,7 +4,7 @@
  *   npm run --silent bench -- [--json] [--quick] [--only dense,bm25,idb,embed,rerank,drop] [--scifact <dir>] [--docs <dir>]
  *
  * 1. dense: exact top-10 over random 384-d unit vectors (app) vs USearch (native exact and HNSW):
- *    median latency, recall@10 against brute force, build time. (src/cli/bench/dense.ts)
+ *    median latency, recall@10 against brute force, build time. (tests/bench/dense.ts)
  * 2. bm25: the app's keyword index on SciFact: analysis, index build, median query latency.
  * 3. idb: in headless Chromium, storing N chunks with vectors through the app's store, and page
  *    load → ready to query, vs one raw record holding the same bytes. (tests/bench/idb.ts)
@@ -21,14 +21,17 @@
  * seeded random, the model is generated, SciFact is read from disk (its section is skipped with a
  * note when missing, and the browser texts are generated instead). Exit code 0; 1 when a section
  * crashed (its entry in the JSON says why); 2 for bad arguments.
+ *
+ * It lives beside the bench pages, under tests/, because it drives the browser tests' Chromium,
+ * static server and generated models; src/ never imports tests/, so no command in src/cli could.
  */
 
 import { existsSync } from 'node:fs';
 import { cpus } from 'node:os';
 import path from 'node:path';
-import { DEFAULT_SETTINGS } from '../settings/defaults';
-import { benchBm25, type Bm25Result } from './bench/bm25';
-import { benchDenseSize, DIM, K, TUNED_RECALL, type DenseRun } from './bench/dense';
+import { DEFAULT_SETTINGS } from '../../src/settings/defaults';
+import { benchBm25, type Bm25Result } from './bm25';
+import { benchDenseSize, DIM, K, TUNED_RECALL, type DenseRun } from './dense';
 import {
   BenchBrowser,
   benchEmbed,
@@ -41,13 +44,13 @@ import {
   type EmbedResult,
   type IdbResult,
   type RerankResult,
-} from './bench/browser';
-import { fmt, round, table } from './bench/stats';
-import { chunkTexts } from './bench/texts';
-import { chromiumPath } from '../../tests/browser/chromium';
-import { ensurePreset } from '../../tests/fixtures/gen/models';
-import { exitWith } from './exit';
-import { listFiles } from './node-env';
+} from './browser';
+import { fmt, round, table } from './stats';
+import { chunkTexts } from './texts';
+import { chromiumPath } from '../browser/chromium';
+import { ensurePreset } from '../fixtures/gen/models';
+import { parseCli, runCli, type CliArgs } from '../../src/cli/args';
+import { listFiles } from '../../src/cli/node-env';
 
 const SECTIONS = ['dense', 'bm25', 'idb', 'embed', 'rerank', 'drop'] as const;
 type Section = (typeof SECTIONS)[number];
@@ -137,27 +140,33 @@ interface Args {
   docs: string;
 }
 
-function parseArgs(argv: string[]): Args | string {
-  const args: Args = { json: false, quick: false, only: new Set(SECTIONS), scifact: DEFAULT_SCIFACT, docs: DEFAULT_DOCS };
-  for (let i = 0; i < argv.length; i++) {
-    const a = argv[i]!;
-    if (a === '--json') args.json = true;
-    else if (a === '--quick') args.quick = true;
-    else if (a === '--only') {
-      const list = (argv[++i] ?? '').split(',').filter(Boolean);
-      const bad = list.filter((s) => !(SECTIONS as readonly string[]).includes(s));
-      if (list.length === 0 || bad.length > 0) return `--only takes a comma-separated list of ${SECTIONS.join(', ')}`;
-      args.only = new Set(list as Section[]);
-    } else if (a === '--scifact') {
-      const dir = argv[++i];
-      if (!dir) return '--scifact needs a folder';
-      args.scifact = path.resolve(dir);
-    } else if (a === '--docs') {
-      const dir = argv[++i];
-      if (!dir) return '--docs needs a folder';
-      args.docs = path.resolve(dir);
-    } else return `unknown argument ${a}`;
+const OPTIONS = {
+  json: { type: 'boolean' },
+  quick: { type: 'boolean' },
+  only: { type: 'string', arg: `a comma-separated list of ${SECTIONS.join(', ')}` },
+  scifact: { type: 'string', arg: 'a folder' },
+  docs: { type: 'string', arg: 'a folder' },
+} as const;
+
+function readArgs(argv: string[]): CliArgs<Args> {
+  const p = parseCli(argv, OPTIONS);
+  if (typeof p !== 'object') return p;
+  const v = p.values;
+  const args: Args = {
+    json: v.json === true,
+    quick: v.quick === true,
+    only: new Set(SECTIONS),
+    scifact: v.scifact ? path.resolve(v.scifact) : DEFAULT_SCIFACT,
+    docs: v.docs ? path.resolve(v.docs) : DEFAULT_DOCS,
+  };
+  if (v.only !== undefined) {
+    const list = v.only.split(',').filter(Boolean);
+    const bad = list.filter((s) => !(SECTIONS as readonly string[]).includes(s));
+    if (list.length === 0 || bad.length > 0) return `--only takes a comma-separated list of ${SECTIONS.join(', ')}`;
+    args.only = new Set(list as Section[]);
   }
+  if (v.scifact === '') return '--scifact needs a folder';
+  if (v.docs === '') return '--docs needs a folder';
   return args;
 }
 
@@ -301,12 +310,7 @@ function rounded(value: unknown): unknown {
   return value;
 }
 
-async function main(): Promise<number> {
-  const args = parseArgs(process.argv.slice(2));
-  if (typeof args === 'string') {
-    process.stderr.write(`${args}\n${USAGE}\n`);
-    return 2;
-  }
+async function main(args: Args): Promise<number> {
   const sizes = args.quick ? QUICK : FULL;
   const started = performance.now();
   const report: Report = { quick: args.quick, seconds: 0 };
@@ -447,4 +451,4 @@ async function main(): Promise<number> {
   return failed ? 1 : 0;
 }
 
-exitWith(main);
+runCli(USAGE, readArgs, main);

@@ -7,10 +7,10 @@
 
 import { existsSync } from 'node:fs';
 import path from 'node:path';
-import { keywordEntry } from '../../index/analyze';
-import { KeywordIndex } from '../../index/keyword';
-import { loadBeirFolder } from '../../eval/load';
-import type { KeywordEntry } from '../../index/types';
+import { keywordEntry } from '../../src/index/analyze';
+import { KeywordIndex } from '../../src/index/keyword';
+import { loadBeirFolder } from '../../src/eval/load';
+import type { KeywordEntry } from '../../src/index/types';
 import { median } from './stats';
 
 export interface Bm25Options {

@@ -23,7 +23,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import usearch from 'usearch';
-import { DenseIndex } from '../../index/dense';
+import { DenseIndex } from '../../src/index/dense';
 import { median, mean, randomUnitVectors, recall } from './stats';
 
 /** Vector length: all-MiniLM-L6-v2 / bge-small, the app's default model class. */

@@ -12,9 +12,9 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { build } from 'vite';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
-import { CHROMIUM_ARGS, chromiumPath } from '../../../tests/browser/chromium';
-import { serveStatic, type StaticServer } from '../../../tests/browser/static-server';
-import { pageMessagesScript, type PageMessageStats } from '../../../tests/browser/page-messages';
+import { CHROMIUM_ARGS, chromiumPath } from '../browser/chromium';
+import { serveStatic, type StaticServer } from '../browser/static-server';
+import { pageMessagesScript, type PageMessageStats } from '../browser/page-messages';
 import { median } from './stats';
 import {
   IDB,
@@ -25,10 +25,10 @@ import {
   type IdbReadyResult,
   type IdbStoreResult,
 } from './page-api';
-import { LIBRARY_READY_MARK } from '../../library/protocol';
-import { SETTINGS_KEY } from '../../state/settings.svelte';
+import { LIBRARY_READY_MARK } from '../../src/library/protocol';
+import { SETTINGS_KEY } from '../../src/state/settings.svelte';
 
-export const ROOT = path.resolve(import.meta.dirname, '../../..');
+export const ROOT = path.resolve(import.meta.dirname, '../..');
 /** Build output of the bench pages; under tests/.output/ like the browser tests' build (git-ignored). */
 export const OUT_DIR = path.join(ROOT, 'tests/.output/bench');
 export const MODELS_DIR = path.join(ROOT, 'tests/fixtures/generated/models');

@@ -1,5 +1,5 @@
 /**
- * The contract between the bench CLI (Node, src/cli/bench/browser.ts) and the bench pages
+ * The contract between the bench CLI (Node, tests/bench/browser.ts) and the bench pages
  * (tests/bench/*.ts, built with Vite and driven through playwright-core): what each page exposes
  * on `globalThis.bench` and what it returns. Types only, so both sides import it freely.
  */
