@@ -19,7 +19,7 @@
  * failure continues where it stopped.
  */
 
-import { AppError, errorText } from '../core/errors';
+import { AppError, cancelled, errorText } from '../core/errors';
 import { DownloadTally, type Progress } from '../core/progress';
 import { readBody } from '../platform/http';
 
@@ -190,10 +190,6 @@ interface TensorCacheFile {
 // TVM's WebAssembly runtime exports this from every compiled model library; its absence means the
 // file is some other WebAssembly (or a library for another runtime), which web-llm cannot start.
 const TVM_RUNTIME_EXPORT = 'TVMWasmAllocSpace';
-
-function cancelled(): AppError {
-  return new AppError('Cancelled', 'Cancelled.');
-}
 
 /** Downloads every missing file of a model into the store; see the module comment. */
 export async function downloadModel(record: ModelLocation, store: ArtifactStore, opts: DownloadOptions = {}): Promise<DownloadSummary> {

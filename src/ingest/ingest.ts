@@ -3,14 +3,13 @@
  * never added twice), parse, chunk. Runs in the ingest worker; DOM-free.
  */
 
-import { AppError, throwIfCancelled } from '../core/errors';
+import { throwIfCancelled } from '../core/errors';
 import { sha256Hex } from '../core/hash';
 import type { Progress } from '../core/progress';
 import { chunkDocument, type ChunkOptions } from './chunker';
 import { chunkContext, documentLabel } from './context';
 import { documentProfile, type DocumentProfile } from '../index/documents';
-import { parseFile } from './registry';
-import { formatBytes } from './sizes';
+import { checkSize, parseFile } from './registry';
 import type { Chunk, IndexingStamp, ParsedDocument } from './types';
 
 /**
@@ -58,13 +57,7 @@ export async function ingestFile(
   opts: IngestOptions,
 ): Promise<{ kind: 'duplicate'; id: string } | { kind: 'parsed'; doc: IngestedDocument }> {
   const started = performance.now();
-  if (file.size > opts.maxBytes) {
-    throw new AppError(
-      'FileTooLarge',
-      `“${opts.name}” is ${formatBytes(file.size)}, over the ${formatBytes(opts.maxBytes)} limit. Split it, or raise the limit in Settings → Documents.`,
-      { file: opts.name, size: file.size, limit: opts.maxBytes },
-    );
-  }
+  checkSize(opts.name, file.size, opts.maxBytes);
   const bytes = new Uint8Array(await file.arrayBuffer());
   throwIfCancelled(opts.signal);
   const id = await sha256Hex(bytes);

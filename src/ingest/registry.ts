@@ -72,16 +72,23 @@ export function isMalformedFileError(e: unknown): boolean {
   return MALFORMED.some((re) => re.test(text));
 }
 
+/**
+ * Refuses a file over the size limit by name. The ingest worker checks a dropped file's size before
+ * reading it; parseFile checks again for callers that come with bytes (the corpus command).
+ */
+export function checkSize(name: string, size: number, maxBytes: number): void {
+  if (size <= maxBytes) return;
+  throw new AppError(
+    'FileTooLarge',
+    `“${name}” is ${formatBytes(size)}, over the ${formatBytes(maxBytes)} limit. Split it, or raise the limit in Settings → Documents.`,
+    { file: name, size, limit: maxBytes },
+  );
+}
+
 export async function parseFile(bytes: Uint8Array, opts: ParseOptions & { maxBytes?: number }): Promise<ParsedDocument> {
   const name = opts.name;
   const maxBytes = opts.maxBytes ?? DEFAULT_MAX_BYTES;
-  if (bytes.byteLength > maxBytes) {
-    throw new AppError(
-      'FileTooLarge',
-      `“${name}” is ${formatBytes(bytes.byteLength)}, over the ${formatBytes(maxBytes)} limit. Split it, or raise the limit in Settings → Documents.`,
-      { file: name, size: bytes.byteLength, limit: maxBytes },
-    );
-  }
+  checkSize(name, bytes.byteLength, maxBytes);
   if (bytes.byteLength === 0) {
     const message = `“${name}” is empty (0 bytes): there is nothing to add. Check that it was saved or downloaded completely.`;
     throw new AppError('EmptyFile', message, { file: name });
