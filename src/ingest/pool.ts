@@ -5,9 +5,11 @@
  * the same way. Workers are spawned through an injected function (which also connects each to the
  * library worker it stores into), so Node tests can run the pool.
  *
- * The time limit covers reading the file (parse and chunk); once the worker says it is storing the
- * result (an `index` progress report), the limit no longer applies: a large library write is not a
- * stuck parser, and abandoning it half-way would report a failure for a document that gets stored.
+ * The time limit and Cancel cover reading the file (parse and chunk). Once the worker says it is
+ * storing the result (an `index` progress report), the file is let finish: the write is already on
+ * its way to the library worker, so abandoning it would report a failure for a document that gets
+ * stored (and never queue it for embedding). When the library worker itself is gone, `fail` ends
+ * every file in hand, storing or not, with that error.
  */
 
 import { AppError, serializeError, type SerializedError } from '../core/errors';
@@ -46,6 +48,8 @@ export interface PoolEvents {
 
 export class IngestPool {
   private readonly slots: Array<Supervised<WorkerIngester> | null> = [];
+  /** Ends the files in hand at once (see `fail`). */
+  private readonly stops = new Set<(error: AppError) => void>();
 
   constructor(private readonly spawn: () => Supervised<WorkerIngester>) {}
 
@@ -69,7 +73,10 @@ export class IngestPool {
     events.start(job);
     let timer: ReturnType<typeof setTimeout> | undefined;
     let onAbort: (() => void) | undefined;
+    let storing = false;
+    let stop: ((error: AppError) => void) | undefined;
     const stopped = new Promise<never>((_, reject) => {
+      stop = reject;
       timer = setTimeout(() => {
         const seconds = Math.round(opts.timeoutMs / 1000);
         reject(
@@ -80,7 +87,9 @@ export class IngestPool {
           ),
         );
       }, opts.timeoutMs);
-      onAbort = () => reject(new AppError('Cancelled', 'Cancelled.'));
+      onAbort = () => {
+        if (!storing) reject(new AppError('Cancelled', 'Cancelled.'));
+      };
       if (signal?.aborted) onAbort();
       else signal?.addEventListener('abort', onAbort, { once: true });
     });
@@ -96,12 +105,16 @@ export class IngestPool {
       },
       {
         onEvent: (p) => {
-          if (p.stage === 'index') clearTimeout(timer);
+          if (p.stage === 'index') {
+            storing = true;
+            clearTimeout(timer);
+          }
           events.progress(job, p);
         },
       },
     );
     work.catch(() => undefined); // settled below, or abandoned with its worker
+    this.stops.add(stop!);
     try {
       events.done(job, await Promise.race([work, stopped]));
     } catch (e) {
@@ -113,9 +126,19 @@ export class IngestPool {
       }
       events.fail(job, error);
     } finally {
+      this.stops.delete(stop!);
       clearTimeout(timer);
       if (onAbort) signal?.removeEventListener('abort', onAbort);
     }
+  }
+
+  /**
+   * The library worker the ingest workers store into is gone: every file in hand fails with
+   * `error` and every worker is replaced (the next ones connect to its successor).
+   */
+  fail(error: AppError): void {
+    for (const stop of this.stops) stop(error);
+    this.dispose();
   }
 
   dispose(): void {

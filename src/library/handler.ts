@@ -13,6 +13,7 @@ import { portEndpoint, serve, type Handlers } from '../core/rpc';
 import { AppError, unlessCancelled } from '../core/errors';
 import { WorkerEmbedder } from '../embed/client';
 import type { LibraryEvent, LibraryProtocol } from './protocol';
+import type { IngestSink } from '../ingest/protocol';
 import { Store, type StoreChange } from '../store';
 import { exportCollection, importBundle } from '../bundle/bundle';
 import { Library } from './library';
@@ -131,7 +132,8 @@ export function libraryService(opts: LibraryHandlerOptions = {}): LibraryService
     connect: (req) => {
       // A port whose ingest worker was stopped (a timeout, Cancel) only ever goes quiet: ports
       // announce no close, so it is kept until this worker ends; it costs one idle listener.
-      served.push(serve(portEndpoint(req.port), handlers));
+      // Ingest workers store documents: that is all their port answers.
+      served.push(serve<IngestSink>(portEndpoint(req.port), { add: handlers.add, replace: handlers.replace }));
       return null;
     },
     connectEmbedder: (req) => {

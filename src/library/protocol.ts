@@ -167,7 +167,16 @@ export type LibraryProtocol = {
   watch: Method<null, null, LibraryEvent>;
 };
 
-/** Compile-time check: the library answers every call an ingest worker makes on its port. */
-export type ServesIngest = LibraryProtocol extends IngestSink ? true : never;
+/**
+ * Compile-time check: the library answers every call an ingest worker makes on its port. Each
+ * request the ingest worker sends must be one the library takes, and each answer one it expects.
+ */
+export type ServesIngest = {
+  [K in keyof IngestSink]: IngestSink[K]['req'] extends LibraryProtocol[K]['req']
+    ? LibraryProtocol[K]['res'] extends IngestSink[K]['res']
+      ? true
+      : never
+    : never;
+}[keyof IngestSink];
 const servesIngest: ServesIngest = true;
 void servesIngest;

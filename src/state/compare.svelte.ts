@@ -97,7 +97,10 @@ export class CompareState {
     this.plain = emptyPane();
     this.grounded = emptyPane();
     try {
-      if (!this.engines.chatReady) this.phase = 'loading';
+      if (!this.engines.chatReady) {
+        this.phase = 'loading';
+        this.info = null;
+      }
       const { engine, info } = await this.engines.chat({ signal: controller.signal, onProgress: (p) => (this.progress = p) });
       this.info = info;
       this.phase = 'retrieving';
@@ -130,10 +133,8 @@ export class CompareState {
     } catch (e) {
       const error = serializeError(e);
       // The engine dropped its model with the GPU: the next question loads it again.
-      if (error.name === 'DeviceLost') {
-        this.engines.chatLost();
-        this.info = null;
-      }
+      this.engines.chatFailed(error);
+      if (error.name === 'DeviceLost') this.info = null;
       this.error = error;
       this.phase = error.name === 'Cancelled' ? 'idle' : 'error';
     } finally {

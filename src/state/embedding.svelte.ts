@@ -51,16 +51,17 @@ export class EmbeddingState {
   private currentId: string | null = null;
   private controller: AbortController | null = null;
   private running = false;
+  private readonly unlisten: () => void;
 
   constructor(
     private readonly engines: Engines,
     private readonly library: LibraryState,
     private readonly settings: () => Settings,
   ) {
-    library.listen((change) => {
+    this.unlisten = library.listen((change) => {
       if (change.type === 'closing') this.suspend();
       else if (change.type === 'opened') this.replace(change.pending);
-      else this.forget(change.docId);
+      else if (change.type === 'removed') this.forget(change.docId);
     });
   }
 
@@ -206,6 +207,7 @@ export class EmbeddingState {
   }
 
   dispose(): void {
+    this.unlisten();
     this.controller?.abort();
   }
 }

@@ -10,7 +10,6 @@
  * library embeds stored documents without their texts or vectors crossing the page.
  */
 
-import type { Progress } from '../core/progress';
 import { SharedLoad, type WaitOptions } from '../core/shared-load';
 import type { WorkerEmbedder } from '../embed/client';
 import type { EmbedderInfo } from '../embed/embedder';
@@ -24,12 +23,10 @@ import { chatLoadRequest, embedLoadRequest, rerankLoadRequest } from '../setting
 import type { Spawners, Supervised } from './workers';
 
 export class Engines {
-  /** The embedding model loaded in the embed worker, and the progress of its load. */
+  /** The embedding model loaded in the embed worker. */
   embedInfo = $state.raw<EmbedderInfo | null>(null);
-  embedProgress = $state.raw<Progress | null>(null);
-  /** The chat model loaded in the LLM worker, and the progress of its load. */
+  /** The chat model loaded in the LLM worker. */
   chatInfo = $state.raw<ChatModelInfo | null>(null);
-  chatProgress = $state.raw<Progress | null>(null);
 
   private embedHandle: Supervised<WorkerEmbedder> | null = null;
   private chatHandle: Supervised<WorkerChatEngine> | null = null;
@@ -101,11 +98,7 @@ export class Engines {
   async embedder(opts: WaitOptions = {}): Promise<{ embedder: WorkerEmbedder; info: EmbedderInfo }> {
     const req = embedLoadRequest(this.settings(), this.origin);
     const worker = this.embedWorker().client;
-    const info = await this.embedLoads.get(
-      JSON.stringify(req),
-      (signal, onProgress) => worker.load(req, { signal, onProgress }),
-      this.watch(opts, (p) => (this.embedProgress = p)),
-    );
+    const info = await this.embedLoads.get(JSON.stringify(req), (signal, onProgress) => worker.load(req, { signal, onProgress }), opts);
     this.embedInfo = info;
     return { embedder: worker, info };
   }
@@ -124,11 +117,7 @@ export class Engines {
     const engine = this.chatWorker().client;
     const key = JSON.stringify(req);
     if (!this.chatLoads.loaded(key)) this.chatInfo = null;
-    const info = await this.chatLoads.get(
-      key,
-      (signal, onProgress) => engine.load(req, { signal, onProgress }),
-      this.watch(opts, (p) => (this.chatProgress = p)),
-    );
+    const info = await this.chatLoads.get(key, (signal, onProgress) => engine.load(req, { signal, onProgress }), opts);
     this.chatInfo = info;
     return { engine, info };
   }
@@ -138,8 +127,12 @@ export class Engines {
     return this.chatWorker().client;
   }
 
-  /** The engine dropped its model (the GPU was lost): the next call loads it again. */
-  chatLost(): void {
+  /**
+   * A generation failed. When the engine has dropped its model (the GPU was lost) or has none,
+   * whichever view saw it, the next call to `chat` loads it again for every view.
+   */
+  chatFailed(error: { name: string }): void {
+    if (error.name !== 'DeviceLost' && error.name !== 'EngineNotLoaded') return;
     this.chatLoads.reset();
     this.chatInfo = null;
   }
@@ -162,15 +155,5 @@ export class Engines {
     this.chatHandle?.terminate();
     this.embedHandle = this.chatHandle = null;
     this.linked = null;
-  }
-
-  private watch(opts: WaitOptions, mirror: (p: Progress) => void): WaitOptions {
-    return {
-      signal: opts.signal,
-      onProgress: (p) => {
-        mirror(p);
-        opts.onProgress?.(p);
-      },
-    };
   }
 }

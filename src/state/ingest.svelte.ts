@@ -91,6 +91,7 @@ export class IngestQueue {
   private readonly locked = new Map<string, PoolJob>();
   /** Drops that arrive while one is running wait their turn. */
   private queue: Promise<void> = Promise.resolve();
+  private readonly unlisten: () => void;
 
   constructor(
     spawn: Spawners,
@@ -99,6 +100,10 @@ export class IngestQueue {
     private readonly settings: () => Settings,
   ) {
     this.pool = new IngestPool(() => connectedIngester(spawn, library));
+    // Files being stored into a crashed library worker would wait forever: end them, by name.
+    this.unlisten = library.listen((change) => {
+      if (change.type === 'lost') this.pool.fail(change.error);
+    });
   }
 
   add(files: PickedFile[]): Promise<void> {
@@ -167,6 +172,7 @@ export class IngestQueue {
   }
 
   dispose(): void {
+    this.unlisten();
     this.controller?.abort();
     this.pool.dispose();
   }

@@ -9,7 +9,7 @@
  * depend on it.
  */
 
-import { serializeError, type SerializedError } from '../core/errors';
+import { AppError, serializeError, type SerializedError } from '../core/errors';
 import { LIBRARY_READY_MARK, type LibraryEvent, type LibrarySnapshot, type PendingEmbedding } from '../library/protocol';
 import type { WorkerLibrary } from '../library/client';
 import type { Settings } from '../settings/defaults';
@@ -21,9 +21,14 @@ import { saveFile } from './files';
  * What happened to the library, for the page state that follows it: `closing` before a re-open
  * (another collection or embedding model: work on the old one must stop at once), `opened` after
  * it (with the documents still needing vectors of its model), `removed` when the user deleted a
- * document.
+ * document, `lost` when the library worker crashed (the library then opens again in a new one).
  */
-export type LibraryChange = { type: 'closing' } | { type: 'opened'; pending: PendingEmbedding[] } | { type: 'removed'; docId: string };
+export type LibraryChange =
+  | { type: 'closing' }
+  | { type: 'opened'; pending: PendingEmbedding[] }
+  | { type: 'removed'; docId: string }
+  /** The library worker crashed: work waiting on it (files being stored) can never finish. */
+  | { type: 'lost'; error: AppError };
 
 export class LibraryState {
   snapshot = $state.raw<LibrarySnapshot | null>(null);
@@ -44,10 +49,14 @@ export class LibraryState {
   private watching: AbortController | null = null;
   /** Sequence numbers of snapshot requests: the last one sent, and the last one shown. */
   private requested = 0;
+  /** Opens requested so far: only the latest one's pending documents are handed on. */
+  private opens = 0;
   private shown = 0;
   private refreshing: Promise<void> | null = null;
   private refreshWanted = false;
   private readyMarked = false;
+  /** When the library worker last crashed (ms), so a crash that repeats at once is not retried forever. */
+  private lastCrash = 0;
   /** Who follows the library (see `listen`). Not rendered, so not reactive. */
   // eslint-disable-next-line svelte/prefer-svelte-reactivity
   private readonly listeners = new Set<(change: LibraryChange) => void>();
@@ -60,12 +69,31 @@ export class LibraryState {
   /** The library worker, started when first needed and again after a crash. */
   client(): WorkerLibrary {
     if (!this.worker) {
-      const handle = this.spawn.library(() => {
-        if (this.worker === handle) this.worker = null;
-      });
+      const handle: Supervised<WorkerLibrary> = this.spawn.library(() => this.lost(handle));
       this.worker = handle;
     }
     return this.worker.client;
+  }
+
+  /**
+   * The library worker crashed. What it had stored is safe in IndexedDB: the same collection opens
+   * again in a fresh worker (its calls in flight failed with WorkerCrashed, shown where they were
+   * made). A crash that repeats within seconds is shown instead, with what to do.
+   */
+  private lost(handle: Supervised<WorkerLibrary>): void {
+    if (this.worker !== handle) return;
+    // An uncaught error may leave it running, still holding the database: stop it.
+    handle.terminate();
+    this.worker = null;
+    this.opening = null;
+    this.watching?.abort();
+    this.watching = null;
+    const error = new AppError('WorkerCrashed', 'The document library stopped unexpectedly. Try again; if it repeats, reload the page.');
+    this.emit({ type: 'lost', error });
+    const retry = Date.now() - this.lastCrash > 10_000;
+    this.lastCrash = Date.now();
+    if (retry && this.snapshot) void this.open(this.snapshot.collectionId);
+    else this.storeError = serializeError(error);
   }
 
   /** Follows the library's changes; returns the unsubscribe. */
@@ -86,6 +114,7 @@ export class LibraryState {
   open(collectionId?: string): Promise<void> {
     const run = async (): Promise<void> => {
       const seq = ++this.requested;
+      const mine = ++this.opens;
       if (this.snapshot) this.emit({ type: 'closing' });
       try {
         const lib = this.client();
@@ -98,7 +127,9 @@ export class LibraryState {
           performance.mark?.(LIBRARY_READY_MARK, { detail: { chunks: snap.chunks, embeddedChunks: snap.embeddedChunks } });
         }
         this.watch();
-        this.emit({ type: 'opened', pending: await lib.pending() });
+        const pending = await lib.pending();
+        // A later open (another collection, quickly) brings its own pending documents.
+        if (mine === this.opens) this.emit({ type: 'opened', pending });
       } catch (e) {
         this.storeError = serializeError(e);
       }

@@ -48,6 +48,7 @@ export function createPageState({ spawn, settings, gpu, origin }: PageOptions) {
     /** Stops every worker (tests; a page simply closes). */
     dispose(): void {
       ingest.dispose();
+      rebuild.dispose();
       embedding.dispose();
       engines.dispose();
       library.dispose();

@@ -38,6 +38,8 @@ export class RebuildState {
     return this.library.documents.filter((d) => !sameIndexing(d.indexing, now));
   });
   private controller: AbortController | null = null;
+  private pool: IngestPool | null = null;
+  private readonly unlisten: () => void;
 
   constructor(
     private readonly spawn: Spawners,
@@ -46,8 +48,12 @@ export class RebuildState {
     private readonly settings: () => Settings,
   ) {
     // A rebuild reads and writes the open collection: it stops when another one opens.
-    library.listen((change) => {
+    this.unlisten = library.listen((change) => {
       if (change.type === 'closing') this.controller?.abort();
+      if (change.type === 'lost') {
+        this.controller?.abort();
+        this.pool?.fail(change.error);
+      }
     });
   }
 
@@ -71,7 +77,7 @@ export class RebuildState {
         cancelled: false,
       };
       this.status = { ...state };
-      const pool = new IngestPool(() => connectedIngester(this.spawn, this.library));
+      const pool = (this.pool = new IngestPool(() => connectedIngester(this.spawn, this.library)));
       try {
         for (const d of todo) {
           if (controller.signal.aborted) break;
@@ -85,6 +91,7 @@ export class RebuildState {
         }
       } finally {
         pool.dispose();
+        if (this.pool === pool) this.pool = null;
         state.cancelled = state.done < state.total;
         this.status = { ...state, current: null, running: false };
         if (this.controller === controller) this.controller = null;
@@ -118,6 +125,8 @@ export class RebuildState {
       this.embedding.enqueue([{ docId: d.id, name: d.name, chunks: r.summary.chunks, otherModels: [] }]);
       return 'rebuilt';
     }
+    // Stopped by a re-open: the document belongs to the collection that was open, not to the queue now.
+    if (signal.aborted) return 'cancelled';
     // Not rebuilt: it keeps its old chunks, so it still needs what it needed before.
     if (!d.embedded && d.otherModels.length === 0)
       this.embedding.enqueue([{ docId: d.id, name: d.name, chunks: d.chunkCount, otherModels: [] }]);
@@ -129,6 +138,11 @@ export class RebuildState {
   }
 
   cancel(): void {
+    this.controller?.abort();
+  }
+
+  dispose(): void {
+    this.unlisten();
     this.controller?.abort();
   }
 

@@ -90,7 +90,13 @@ export class GenerateCheck extends Check {
       this.phase = 'running';
       // A self-test needs only a few tokens to prove the engine works.
       const params = { maxTokens: Math.min(l.maxTokens, 32), temperature: l.temperature, topP: l.topP, seed: l.seed };
-      this.result = await engine.generate([{ role: 'user', content: prompt }], params, { signal, onToken: (t) => (this.text += t) });
+      try {
+        this.result = await engine.generate([{ role: 'user', content: prompt }], params, { signal, onToken: (t) => (this.text += t) });
+      } catch (e) {
+        // The model is shared with the compare view: a lost GPU means both load it again.
+        this.engines.chatFailed(serializeError(e));
+        throw e;
+      }
     });
   }
 }

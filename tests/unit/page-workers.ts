@@ -77,6 +77,18 @@ export function useNodeWorkers(): () => NodeWorkers {
     ): Supervised<C> {
       started[kind]++;
       const { port1, port2 } = new MessageChannel();
+      // Ports handed to this worker (to another worker) die with it, as a real worker's do.
+      const ports: Array<{ close(): void }> = [];
+      const h = handlers as Record<string, (req: unknown, ctx: unknown) => unknown>;
+      for (const name of ['connect', 'connectLibrary', 'connectEmbedder']) {
+        const method = h[name];
+        if (!method) continue;
+        h[name] = (req, ctx) => {
+          const port = (req as { port?: { close(): void } | null }).port;
+          if (port) ports.push(port);
+          return method(req, ctx);
+        };
+      }
       const stop = serve(endpoint(port2), handlers);
       const c = client(endpoint(port1));
       const close = (): void => {
@@ -84,6 +96,7 @@ export function useNodeWorkers(): () => NodeWorkers {
         dispose?.();
         port1.close();
         port2.close();
+        for (const p of ports) p.close();
       };
       const self: Running = {
         kind,
