@@ -13,6 +13,7 @@
  */
 
 import { parseArgs, type ParseArgsConfig } from 'node:util';
+import { isAppError } from '../core/errors';
 
 type ParseArgsOptions = NonNullable<ParseArgsConfig['options']>;
 
@@ -108,7 +109,8 @@ export function runCli<A extends object>(usage: string, read: (argv: string[]) =
   main(args).then(
     (code) => process.exit(code),
     (e: unknown) => {
-      process.stderr.write(`${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`);
+      // A named error says what to do; anything else is a bug, shown with where it happened.
+      process.stderr.write(`${isAppError(e) ? `${e.name}: ${e.message}` : e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`);
       process.exit(1);
     },
   );

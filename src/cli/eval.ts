@@ -18,7 +18,6 @@ import type { TransformersEmbedder } from '../embed/transformers';
 import { evaluateDataset, type EvalReport } from '../eval/run';
 import { loadBeirFolder } from '../eval/load';
 import type { SearchMode } from '../index/types';
-import { errorText, isAppError } from '../core/errors';
 import { loadLocalEmbedder } from './local-model';
 import type { ChunkOptions } from '../ingest/chunker';
 import { LIMITS } from '../settings/defaults';
@@ -115,51 +114,46 @@ function print(report: EvalReport, dataset: string, modeName: string, model: str
 }
 
 async function main(args: Args): Promise<number> {
-  try {
-    const ds = loadBeirFolder(args.dataset);
-    let embedder: TransformersEmbedder | undefined;
-    let modelId: string | undefined;
-    if (args.mode !== 'keyword' && args.model !== null) {
-      const loaded = await loadLocalEmbedder(args.model);
-      ({ embedder, model: modelId } = loaded);
-      const { info } = loaded;
-      console.error(`loaded ${modelId}: ${info.dim} dimensions, ${info.backend}, ${info.dtype}, ${info.loadMs} ms`);
-    }
-    const report = await evaluateDataset(ds, {
-      mode: args.mode,
-      embedder,
-      model: modelId,
-      batchSize: args.batchSize,
-      chunking: args.chunking ?? undefined,
-      log: (line) => console.error(line),
-    });
-    await embedder?.dispose();
-    print(report, ds.name, args.modeName, modelId ?? null, args.chunking);
-    if (args.json) {
-      const out: Record<string, unknown> = {
-        dataset: ds.name,
-        mode: args.modeName,
-        'ndcg@10': fixed(report['ndcg@10']),
-        'recall@100': fixed(report['recall@100']),
-        'mrr@10': fixed(report['mrr@10']),
-        qps: fixed(report.qps, 1),
-        queries: report.queries,
-        docs: report.docs,
-        ...(args.chunking
-          ? { chunks: report.units, chunk_tokens: args.chunking.chunkTokens, overlap_tokens: args.chunking.overlapTokens }
-          : {}),
-        build_ms: fixed(report.buildMs, 1),
-        keyword_build_ms: fixed(report.keywordBuildMs, 1),
-      };
-      if (modelId) out.model = modelId;
-      if (report.fallbackReason) out.fallback = report.fallbackReason;
-      console.log(JSON.stringify(out));
-    }
-    return 0;
-  } catch (e) {
-    console.error(isAppError(e) ? `${e.name}: ${e.message}` : errorText(e));
-    return 1;
+  const ds = loadBeirFolder(args.dataset);
+  let embedder: TransformersEmbedder | undefined;
+  let modelId: string | undefined;
+  if (args.mode !== 'keyword' && args.model !== null) {
+    const loaded = await loadLocalEmbedder(args.model);
+    ({ embedder, model: modelId } = loaded);
+    const { info } = loaded;
+    console.error(`loaded ${modelId}: ${info.dim} dimensions, ${info.backend}, ${info.dtype}, ${info.loadMs} ms`);
   }
+  const report = await evaluateDataset(ds, {
+    mode: args.mode,
+    embedder,
+    model: modelId,
+    batchSize: args.batchSize,
+    chunking: args.chunking ?? undefined,
+    log: (line) => console.error(line),
+  });
+  await embedder?.dispose();
+  print(report, ds.name, args.modeName, modelId ?? null, args.chunking);
+  if (args.json) {
+    const out: Record<string, unknown> = {
+      dataset: ds.name,
+      mode: args.modeName,
+      'ndcg@10': fixed(report['ndcg@10']),
+      'recall@100': fixed(report['recall@100']),
+      'mrr@10': fixed(report['mrr@10']),
+      qps: fixed(report.qps, 1),
+      queries: report.queries,
+      docs: report.docs,
+      ...(args.chunking
+        ? { chunks: report.units, chunk_tokens: args.chunking.chunkTokens, overlap_tokens: args.chunking.overlapTokens }
+        : {}),
+      build_ms: fixed(report.buildMs, 1),
+      keyword_build_ms: fixed(report.keywordBuildMs, 1),
+    };
+    if (modelId) out.model = modelId;
+    if (report.fallbackReason) out.fallback = report.fallbackReason;
+    console.log(JSON.stringify(out));
+  }
+  return 0;
 }
 
 runCli(USAGE, readArgs, main);

@@ -193,147 +193,138 @@ async function main(args: Args): Promise<number> {
     console.error(`retrieval.rerank=true needs --rerank <cross-encoder folder>\n${USAGE}`);
     return 2;
   }
-  try {
-    const questions = parseQuestions(readFileSync(args.questions, 'utf8'), path.basename(args.questions));
-    configurePdfForNode();
+  const questions = parseQuestions(readFileSync(args.questions, 'utf8'), path.basename(args.questions));
+  configurePdfForNode();
 
-    const loaded = args.model !== null && mode !== 'keyword' ? await loadLocalEmbedder(args.model) : null;
-    if (loaded) console.error(`loaded ${loaded.model}: ${loaded.info.dim} dimensions, ${loaded.info.backend}, ${loaded.info.dtype}`);
-    const reranking = args.rerank !== null ? await loadLocalReranker(args.rerank) : null;
-    if (reranking) console.error(`loaded reranker ${reranking.model}: ${reranking.info.backend}, ${reranking.info.dtype}`);
-    const rerankN = settings.retrieval.rerankCandidates;
-    const model = loaded?.model ?? settings.embedding.model;
-    const store = await Store.open('rag-eval', { indexedDB: new IDBFactory(), channel: null, estimate: () => Promise.resolve(null) });
-    const lib = await Library.open(store, { model });
+  const loaded = args.model !== null && mode !== 'keyword' ? await loadLocalEmbedder(args.model) : null;
+  if (loaded) console.error(`loaded ${loaded.model}: ${loaded.info.dim} dimensions, ${loaded.info.backend}, ${loaded.info.dtype}`);
+  const reranking = args.rerank !== null ? await loadLocalReranker(args.rerank) : null;
+  if (reranking) console.error(`loaded reranker ${reranking.model}: ${reranking.info.backend}, ${reranking.info.dtype}`);
+  const rerankN = settings.retrieval.rerankCandidates;
+  const model = loaded?.model ?? settings.embedding.model;
+  const store = await Store.open('rag-eval', { indexedDB: new IDBFactory(), channel: null, estimate: () => Promise.resolve(null) });
+  const lib = await Library.open(store, { model });
 
-    // Ingest: the app's parse → chunk → one transaction per document.
-    let t = performance.now();
-    const passages: CorpusPassage[] = [];
-    const names: string[] = [];
-    for (const file of listFiles(args.docs, { hidden: false })) {
-      const name = path.relative(args.docs, file);
-      try {
-        const out = await ingestFile(new Blob([readFileSync(file)]), {
-          name,
-          maxBytes: settings.ingest.maxFileMB * 1024 * 1024,
-          chunking: { chunkTokens: settings.ingest.chunkTokens, overlapTokens: settings.ingest.overlapTokens },
-        });
-        // The same content twice (a copy under another name) is stored once, as the app does.
-        if (out.kind === 'duplicate' || (await lib.add(out.doc)).status === 'duplicate') {
-          console.error(`skipped ${name}: the same content as a file already read`);
-          continue;
-        }
-        names.push(name);
-        for (const c of out.doc.chunks) passages.push({ id: c.id, doc: name, pages: c.pages, text: c.text });
-      } catch (e) {
-        console.error(`skipped ${name}: ${isAppError(e) ? `${e.name}: ${e.message}` : errorText(e)}`);
+  // Ingest: the app's parse → chunk → one transaction per document.
+  let t = performance.now();
+  const passages: CorpusPassage[] = [];
+  const names: string[] = [];
+  for (const file of listFiles(args.docs, { hidden: false })) {
+    const name = path.relative(args.docs, file);
+    try {
+      const out = await ingestFile(new Blob([readFileSync(file)]), {
+        name,
+        maxBytes: settings.ingest.maxFileMB * 1024 * 1024,
+        chunking: { chunkTokens: settings.ingest.chunkTokens, overlapTokens: settings.ingest.overlapTokens },
+      });
+      // The same content twice (a copy under another name) is stored once, as the app does.
+      if (out.kind === 'duplicate' || (await lib.add(out.doc)).status === 'duplicate') {
+        console.error(`skipped ${name}: the same content as a file already read`);
+        continue;
       }
+      names.push(name);
+      for (const c of out.doc.chunks) passages.push({ id: c.id, doc: name, pages: c.pages, text: c.text });
+    } catch (e) {
+      console.error(`skipped ${name}: ${isAppError(e) ? `${e.name}: ${e.message}` : errorText(e)}`);
     }
-    const ingestMs = performance.now() - t;
-    if (names.length === 0) throw new AppError('InvalidRequest', `${args.docs} holds no document ragscope can read.`);
-
-    let embedMs = 0;
-    if (loaded) {
-      t = performance.now();
-      // The library embeds each document as the library worker does: texts as indexed, one write each.
-      const pending = lib.pending();
-      let done = 0;
-      const total = pending.reduce((s, p) => s + p.chunks, 0);
-      for (const p of pending) {
-        await lib.embed(p.docId, model, loaded.embedder, { batchSize: settings.embedding.batchSize });
-        done += p.chunks;
-        console.error(`  embedded ${done}/${total} passages`);
-      }
-      embedMs = performance.now() - t;
-    }
-
-    t = performance.now();
-    const evaluator = new RagEvaluator(questions, names, passages);
-    const judgeMs = performance.now() - t;
-    const depth = Math.max(MRR_DEPTH, ...args.ks);
-    let searchMs = 0;
-    let rerankMs = 0;
-    const report = await evaluator.run(
-      async (q) => {
-        const started = performance.now();
-        const queryVector = loaded
-          ? (await loaded.embedder.embed({ texts: [q.question], kind: 'query', batchSize: 1 })).vectors
-          : undefined;
-        const { rerank: _, ...first } = retrievalOptions(settings.retrieval);
-        let res = await lib.search({
-          ...first,
-          query: q.question,
-          k: reranking ? Math.max(depth, rerankN) : depth,
-          ...(queryVector ? { queryVector } : {}),
-        });
-        if (reranking) {
-          res = await rerankResult(res, q.question, depth, {
-            reranker: () => Promise.resolve(reranking.reranker),
-            model: reranking.model,
-            candidates: rerankN,
-          });
-          if (res.rerankError) throw new AppError('InternalError', res.rerankError);
-          rerankMs += res.rerank?.ms ?? 0;
-        }
-        searchMs += performance.now() - started;
-        return res.hits.map((h) => ({ id: h.chunkId, doc: h.docName, pages: h.pages, text: h.text }));
-      },
-      { ks: args.ks },
-    );
-    await loaded?.embedder.dispose();
-    await reranking?.reranker.dispose();
-
-    const shareK = args.ks.includes(5) ? 5 : args.ks[Math.floor(args.ks.length / 2)]!;
-    const changed = args.sets.map(([k, v]) => `${k}=${v}`).join(' ');
-    // A set's folder is often <name>/docs: report the meaningful part.
-    const base = path.basename(path.resolve(args.docs));
-    const setName = base === 'docs' ? path.basename(path.dirname(path.resolve(args.docs))) : base;
-    console.log(
-      `${setName}: ${names.length} documents, ${passages.length} passages, ${questions.length} questions; ` +
-        `mode ${modeName}${loaded ? ` (${model})` : ''}; chunks ${settings.ingest.chunkTokens}/${settings.ingest.overlapTokens}${changed ? `; ${changed}` : ''}`,
-    );
-    printReport(report, shareK);
-    console.log(
-      `ingest ${(ingestMs / 1000).toFixed(1)} s${embedMs ? `, embed ${(embedMs / 1000).toFixed(1)} s` : ''}, judging ${(judgeMs / 1000).toFixed(1)} s, ` +
-        `search ${(searchMs / questions.length).toFixed(1)} ms per question` +
-        (reranking
-          ? ` (reranking ${rerankN} candidates with ${reranking.model}: ${(rerankMs / questions.length).toFixed(0)} ms of it)`
-          : ''),
-    );
-    if (args.dump !== null) {
-      const lines = report.questions.map((q) =>
-        JSON.stringify({
-          id: q.id,
-          question: q.question,
-          passages: q.ranked.map((p, i) => ({ doc: p.doc, pages: p.pages ?? [], text: p.text, evidence: q.evidenceRanks.includes(i + 1) })),
-        }),
-      );
-      writeFileSync(args.dump, lines.join('\n') + '\n');
-    }
-    if (args.json) {
-      const out: Record<string, unknown> = {
-        docs: names.length,
-        passages: passages.length,
-        mode: modeName,
-        ...(loaded ? { model } : {}),
-        ...(reranking ? { rerank: reranking.model, rerank_candidates: rerankN, rerank_ms: fixed(rerankMs / questions.length, 1) } : {}),
-        chunk_tokens: settings.ingest.chunkTokens,
-        overlap_tokens: settings.ingest.overlapTokens,
-        ...(changed ? { set: changed } : {}),
-        ...jsonScores(report.overall, args.ks),
-        by_type: Object.fromEntries(Object.entries(report.byType).map(([g, s]) => [g, jsonScores(s, args.ks)])),
-        by_chunk_type: Object.fromEntries(Object.entries(report.byChunkType).map(([g, s]) => [g, jsonScores(s, args.ks)])),
-        uncovered: report.questions.filter((q) => q.evidenceInCollection === 0 && !q.declined).map((q) => q.id),
-        declined: report.questions.filter((q) => q.declined).map((q) => q.id),
-        search_ms: fixed(searchMs / questions.length, 2),
-      };
-      console.log(JSON.stringify(out));
-    }
-    return 0;
-  } catch (e) {
-    console.error(isAppError(e) ? `${e.name}: ${e.message}` : errorText(e));
-    return 1;
   }
+  const ingestMs = performance.now() - t;
+  if (names.length === 0) throw new AppError('InvalidRequest', `${args.docs} holds no document ragscope can read.`);
+
+  let embedMs = 0;
+  if (loaded) {
+    t = performance.now();
+    // The library embeds each document as the library worker does: texts as indexed, one write each.
+    const pending = lib.pending();
+    let done = 0;
+    const total = pending.reduce((s, p) => s + p.chunks, 0);
+    for (const p of pending) {
+      await lib.embed(p.docId, model, loaded.embedder, { batchSize: settings.embedding.batchSize });
+      done += p.chunks;
+      console.error(`  embedded ${done}/${total} passages`);
+    }
+    embedMs = performance.now() - t;
+  }
+
+  t = performance.now();
+  const evaluator = new RagEvaluator(questions, names, passages);
+  const judgeMs = performance.now() - t;
+  const depth = Math.max(MRR_DEPTH, ...args.ks);
+  let searchMs = 0;
+  let rerankMs = 0;
+  const report = await evaluator.run(
+    async (q) => {
+      const started = performance.now();
+      const queryVector = loaded ? (await loaded.embedder.embed({ texts: [q.question], kind: 'query', batchSize: 1 })).vectors : undefined;
+      const { rerank: _, ...first } = retrievalOptions(settings.retrieval);
+      let res = await lib.search({
+        ...first,
+        query: q.question,
+        k: reranking ? Math.max(depth, rerankN) : depth,
+        ...(queryVector ? { queryVector } : {}),
+      });
+      if (reranking) {
+        res = await rerankResult(res, q.question, depth, {
+          reranker: () => Promise.resolve(reranking.reranker),
+          model: reranking.model,
+          candidates: rerankN,
+        });
+        if (res.rerankError) throw new AppError('InternalError', res.rerankError);
+        rerankMs += res.rerank?.ms ?? 0;
+      }
+      searchMs += performance.now() - started;
+      return res.hits.map((h) => ({ id: h.chunkId, doc: h.docName, pages: h.pages, text: h.text }));
+    },
+    { ks: args.ks },
+  );
+  await loaded?.embedder.dispose();
+  await reranking?.reranker.dispose();
+
+  const shareK = args.ks.includes(5) ? 5 : args.ks[Math.floor(args.ks.length / 2)]!;
+  const changed = args.sets.map(([k, v]) => `${k}=${v}`).join(' ');
+  // A set's folder is often <name>/docs: report the meaningful part.
+  const base = path.basename(path.resolve(args.docs));
+  const setName = base === 'docs' ? path.basename(path.dirname(path.resolve(args.docs))) : base;
+  console.log(
+    `${setName}: ${names.length} documents, ${passages.length} passages, ${questions.length} questions; ` +
+      `mode ${modeName}${loaded ? ` (${model})` : ''}; chunks ${settings.ingest.chunkTokens}/${settings.ingest.overlapTokens}${changed ? `; ${changed}` : ''}`,
+  );
+  printReport(report, shareK);
+  console.log(
+    `ingest ${(ingestMs / 1000).toFixed(1)} s${embedMs ? `, embed ${(embedMs / 1000).toFixed(1)} s` : ''}, judging ${(judgeMs / 1000).toFixed(1)} s, ` +
+      `search ${(searchMs / questions.length).toFixed(1)} ms per question` +
+      (reranking ? ` (reranking ${rerankN} candidates with ${reranking.model}: ${(rerankMs / questions.length).toFixed(0)} ms of it)` : ''),
+  );
+  if (args.dump !== null) {
+    const lines = report.questions.map((q) =>
+      JSON.stringify({
+        id: q.id,
+        question: q.question,
+        passages: q.ranked.map((p, i) => ({ doc: p.doc, pages: p.pages ?? [], text: p.text, evidence: q.evidenceRanks.includes(i + 1) })),
+      }),
+    );
+    writeFileSync(args.dump, lines.join('\n') + '\n');
+  }
+  if (args.json) {
+    const out: Record<string, unknown> = {
+      docs: names.length,
+      passages: passages.length,
+      mode: modeName,
+      ...(loaded ? { model } : {}),
+      ...(reranking ? { rerank: reranking.model, rerank_candidates: rerankN, rerank_ms: fixed(rerankMs / questions.length, 1) } : {}),
+      chunk_tokens: settings.ingest.chunkTokens,
+      overlap_tokens: settings.ingest.overlapTokens,
+      ...(changed ? { set: changed } : {}),
+      ...jsonScores(report.overall, args.ks),
+      by_type: Object.fromEntries(Object.entries(report.byType).map(([g, s]) => [g, jsonScores(s, args.ks)])),
+      by_chunk_type: Object.fromEntries(Object.entries(report.byChunkType).map(([g, s]) => [g, jsonScores(s, args.ks)])),
+      uncovered: report.questions.filter((q) => q.evidenceInCollection === 0 && !q.declined).map((q) => q.id),
+      declined: report.questions.filter((q) => q.declined).map((q) => q.id),
+      search_ms: fixed(searchMs / questions.length, 2),
+    };
+    console.log(JSON.stringify(out));
+  }
+  return 0;
 }
 
 runCli(USAGE, readArgs, main);
