@@ -3,6 +3,7 @@ import { DEFAULT_SETTINGS } from '../../src/settings/defaults';
 import { restoreSettings, validateSettings, withOverrides } from '../../src/settings/validate';
 import { parseModelSource } from '../../src/platform/model-source';
 import { parseBuildDefaults } from '../../src/settings/build-defaults';
+import { chatLoadRequest, embedLoadRequest, engineFor, rerankLoadRequest } from '../../src/settings/engines';
 
 describe('settings', () => {
   it('restores missing keys from defaults', () => {
@@ -74,5 +75,38 @@ describe('build defaults (RAGSCOPE_DEFAULTS)', () => {
     expect(() => parseBuildDefaults('{"retrieval":{"topK":0}}')).toThrow(/retrieval.topK/);
     expect(() => parseBuildDefaults('[1]')).toThrow(/JSON object/);
     expect(() => parseBuildDefaults('{nope')).toThrow(/not JSON/);
+  });
+});
+
+describe('which engine and model this machine loads (settings/engines.ts)', () => {
+  const hardware = { available: true, isFallbackAdapter: false, shaderF16: true };
+  const software = { available: true, isFallbackAdapter: true };
+  const none = { available: false, reason: 'no adapter' };
+
+  it("'auto' is web-llm on a hardware GPU only; elsewhere (software adapter, none, not probed yet) the transformers.js engine", () => {
+    expect(engineFor(DEFAULT_SETTINGS, hardware)).toBe('webllm');
+    expect(engineFor(DEFAULT_SETTINGS, software)).toBe('transformers');
+    expect(engineFor(DEFAULT_SETTINGS, none)).toBe('transformers');
+    expect(engineFor(DEFAULT_SETTINGS, null)).toBe('transformers');
+    const forced = withOverrides(DEFAULT_SETTINGS, { llm: { engine: 'webllm' } });
+    expect(engineFor(forced, none)).toBe('webllm');
+  });
+
+  it('every view asks for the same load: the engine’s own model, from the app’s folder when it is served on this origin', () => {
+    const s = withOverrides(DEFAULT_SETTINGS, { modelSource: 'https://app.example/models/' });
+    const req = chatLoadRequest(s, software, 'https://app.example');
+    expect(req).toMatchObject({ engine: 'transformers', model: s.llm.transformersModel, source: { kind: 'local', path: '/models/' } });
+    expect(chatLoadRequest(s, hardware, 'https://other.example')).toMatchObject({
+      engine: 'webllm',
+      model: s.llm.webllmModel,
+      source: { kind: 'mirror', baseUrl: 'https://app.example/models/' },
+    });
+    expect(embedLoadRequest(s, 'https://app.example')).toEqual({
+      model: s.embedding.model,
+      source: { kind: 'local', path: '/models/' },
+      device: s.embedding.device,
+      dtype: s.embedding.dtype,
+    });
+    expect(rerankLoadRequest(s, 'tiny-reranker', 'https://app.example')).toMatchObject({ model: 'tiny-reranker', dtype: 'auto' });
   });
 });
