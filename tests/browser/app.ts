@@ -103,3 +103,9 @@ export async function askAndWait(page: Page, question?: string): Promise<void> {
     await expect.poll(() => page.getByTestId(pane).getAttribute('data-status'), { timeout: 120_000 }).toBe('done');
   }
 }
+
+/** Opens one of the main area's views (Ask, Search, This machine, Settings) as a user would, by its link. */
+export async function show(page: Page, view: 'ask' | 'search' | 'machine' | 'settings'): Promise<void> {
+  await page.getByTestId(`nav-${view}`).click();
+  await expect.poll(() => page.getByTestId(`view-${view}`).isVisible(), { timeout: 10_000 }).toBe(true);
+}

@@ -7,7 +7,7 @@
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { useChromium } from './app';
+import { show, useChromium } from './app';
 
 const baseUrl = inject('baseUrl');
 const chromium = useChromium();
@@ -68,7 +68,7 @@ describe('Content-Security-Policy', () => {
     expect(meta).not.toMatch(/'unsafe-eval'|'unsafe-inline'/);
 
     // Settings says so when a mirror is one the policy blocks, before anything fails.
-    await page.getByText('Settings', { exact: true }).click();
+    await show(page, 'settings');
     const source = page.locator('input[name="modelSource"]');
     await source.fill(outsideUrl);
     expect(await page.getByTestId('mirror-blocked').textContent()).toMatch(/RAGSCOPE_MODEL_HOSTS/);

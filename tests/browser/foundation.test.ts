@@ -4,7 +4,7 @@
  */
 import { beforeAll, describe, expect, inject, it } from 'vitest';
 import { resolve } from 'node:path';
-import { networkRequests, useChromium, type OpenedPage } from './app';
+import { networkRequests, show, type OpenedPage, useChromium } from './app';
 import { TransformersEmbedder } from '../../src/embed/transformers';
 import { TransformersChatEngine } from '../../src/generate/transformers-engine';
 import { cosine, row, type EmbedderInfo, type EmbedLoadRequest } from '../../src/embed/embedder';
@@ -155,6 +155,7 @@ describe('the app page', () => {
     });
     const { page } = o;
 
+    await show(page, 'machine');
     await page.getByTestId('sentence-a').fill(SENTENCES[0]!);
     await page.getByTestId('sentence-b').fill(SENTENCES[1]!);
     await page.getByTestId('embed-run').click();

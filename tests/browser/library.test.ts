@@ -8,7 +8,7 @@ import type { BrowserContext, Page } from 'playwright-core';
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { networkRequests, useChromium } from './app';
+import { networkRequests, show, useChromium } from './app';
 import { pageMessagesScript } from './page-messages';
 import { SETTINGS_KEY } from '../../src/state/settings.svelte';
 import type { DeepPartial } from '../../src/settings/validate';
@@ -90,6 +90,7 @@ async function search(
   query: string,
   mode: 'keyword' | 'dense' | 'hybrid',
 ): Promise<{ modeUsed: string; fallback: string | null; hits: ShownHit[] }> {
+  await show(page, 'search');
   await page.getByTestId('search-input').fill(query);
   await page.getByTestId('search-mode').selectOption(mode);
   const meta = page.getByTestId('search-meta');
@@ -285,7 +286,7 @@ describe('the library', () => {
     await drop(page, FILES);
     await waitForDocs(page, 3, true);
 
-    await page.getByText('Settings', { exact: true }).click();
+    await show(page, 'settings');
     await page.locator('input[name="embeddingModel"]').fill('tiny-bert-48');
     await page.getByTestId('settings-save').click();
     // Reopened for the new model: nothing has its vectors yet, and the user is asked first.
@@ -311,7 +312,7 @@ describe('the library', () => {
     const { page } = await openIn(context);
     await drop(page, reports(30));
     await expect.poll(() => page.getByTestId('embedding').getAttribute('data-phase'), { timeout: 60_000 }).toBe('embedding');
-    await page.getByText('Settings', { exact: true }).click();
+    await show(page, 'settings');
     await page.locator('input[name="embeddingModel"]').fill('tiny-bert-48');
     // The premise: embedding is still under way when the model changes.
     expect(await page.locator('[data-testid="doc-row"][data-embedded="true"]').count()).toBeLessThan(30);
@@ -375,6 +376,7 @@ describe('the library', () => {
     const { page, errors } = await openIn(context);
     await drop(page, FILES);
     await waitForDocs(page, 3, true);
+    await show(page, 'machine');
     const card = page.getByTestId('storage-card');
     await card.getByRole('button', { name: 'Refresh' }).click();
     const collection = card.locator('[data-testid="storage-collection"][data-name="My documents"]');

@@ -8,7 +8,7 @@
  */
 import { describe, expect, inject, it } from 'vitest';
 import type { Page } from 'playwright-core';
-import { askAndWait, TINY_MODELS, useChromium } from './app';
+import { askAndWait, show, TINY_MODELS, useChromium } from './app';
 import { filingFiles } from '../fixtures/docs/filings';
 
 const baseUrl = inject('baseUrl');
@@ -28,6 +28,7 @@ async function dropFilings(page: Page, embedded = true): Promise<void> {
 
 async function search(page: Page, query: string, mode = 'keyword'): Promise<void> {
   await page.getByTestId('search-mode').selectOption(mode);
+  await show(page, 'search');
   await page.getByTestId('search-input').fill(query);
   await page.getByTestId('search-input').press('Enter');
   await page.getByTestId('search-meta').waitFor();
@@ -86,7 +87,7 @@ describe('retrieval on look-alike documents', () => {
     expect(await page.getByTestId('rebuild').count()).toBe(0);
 
     // Smaller chunks in Settings: nothing is re-chunked by itself, the library says so.
-    await page.locator('details.card > summary').filter({ hasText: 'Settings' }).click();
+    await show(page, 'settings');
     await page.locator('input[name="chunkTokens"]').fill('64');
     await page.locator('input[name="overlapTokens"]').fill('0');
     await page.getByTestId('setting-rerank').check();

@@ -8,7 +8,7 @@
  */
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import type { Page } from 'playwright-core';
-import { useChromium } from './app';
+import { show, useChromium } from './app';
 import { LIBRARY_FILE, MIRROR_MODEL, serveMirror, type Mirror } from '../fixtures/webllm-mirror';
 
 const baseUrl = inject('baseUrl');
@@ -93,7 +93,7 @@ describe('web-llm from a mirror', () => {
   it("lists web-llm's models for this GPU in Settings, downloads one ahead of time and deletes it", async () => {
     const o = await chromium.open(baseUrl, '/', { modelSource: mirror.url, llm: { webllmModel: MIRROR_MODEL } });
     const { page, errors } = o;
-    await page.getByText('Settings', { exact: true }).click();
+    await show(page, 'settings');
     const row = page.locator(`[data-testid="webllm-model"][data-model="${MIRROR_MODEL}"]`);
     await row.waitFor({ timeout: 60_000 });
     expect(await row.textContent()).toMatch(/chosen/);

@@ -1,0 +1,80 @@
+/**
+ * Which view the main area shows, and whether the page is in Present mode. The view lives in the
+ * URL hash (`#/ask`, `#/search`, ...), so Back, Forward and a reload keep it; Present mode (large
+ * type, no library side, for a projector) is remembered in localStorage.
+ */
+
+export type View = 'ask' | 'search' | 'machine' | 'settings';
+
+export interface ViewInfo {
+  id: View;
+  label: string;
+  /** The key that opens it (when focus is not in a text field). */
+  key: string;
+}
+
+export const VIEWS: readonly ViewInfo[] = [
+  { id: 'ask', label: 'Ask', key: '1' },
+  { id: 'search', label: 'Search', key: '2' },
+  { id: 'machine', label: 'This machine', key: '3' },
+  { id: 'settings', label: 'Settings', key: '4' },
+];
+
+/** The key that turns Present mode on and off. */
+export const PRESENT_KEY = 'p';
+
+const PRESENT_STORAGE = 'ragscope.present';
+
+export function viewOf(hash: string): View {
+  const id = hash.replace(/^#\/?/, '');
+  return VIEWS.find((v) => v.id === id)?.id ?? 'ask';
+}
+
+export class ViewState {
+  current = $state<View>(viewOf(location.hash));
+  present = $state(readPresent());
+
+  constructor() {
+    addEventListener('hashchange', () => (this.current = viewOf(location.hash)));
+  }
+
+  href(view: View): string {
+    return `#/${view}`;
+  }
+
+  go(view: View): void {
+    location.hash = this.href(view);
+  }
+
+  togglePresent(): void {
+    this.present = !this.present;
+    try {
+      localStorage.setItem(PRESENT_STORAGE, this.present ? '1' : '0');
+    } catch {
+      // Storage refused (private mode): the toggle still works for this visit.
+    }
+  }
+
+  /**
+   * Keyboard: 1–4 open the views, P toggles Present mode. Ignored while typing, and with a
+   * modifier held, so they never take a key from a field or a browser shortcut.
+   */
+  onKey(e: KeyboardEvent): void {
+    if (e.altKey || e.ctrlKey || e.metaKey || e.defaultPrevented) return;
+    const t = e.target as HTMLElement | null;
+    if (t && (t.isContentEditable || /^(INPUT|TEXTAREA|SELECT)$/.test(t.tagName))) return;
+    const view = VIEWS.find((v) => v.key === e.key);
+    if (view) this.go(view.id);
+    else if (e.key.toLowerCase() === PRESENT_KEY) this.togglePresent();
+    else return;
+    e.preventDefault();
+  }
+}
+
+function readPresent(): boolean {
+  try {
+    return localStorage.getItem(PRESENT_STORAGE) === '1';
+  } catch {
+    return false;
+  }
+}

@@ -1,0 +1,188 @@
+/**
+ * The workbench as people see it, at a laptop's size (1366×768) and a projector's (1920×1080, in
+ * Present mode), light and dark: the comparison is the first thing on screen after a drop, views are
+ * a click or a key away and survive a reload, and axe-core finds no WCAG 2 A/AA violation on any
+ * view. Screenshots of every view go to tests/.output/ (workbench-*.png).
+ */
+import { createRequire } from 'node:module';
+import { mkdirSync } from 'node:fs';
+import { describe, expect, inject, it } from 'vitest';
+import type { BrowserContext, Page } from 'playwright-core';
+import { show, TINY_MODELS, useChromium } from './app';
+import { SETTINGS_KEY } from '../../src/state/settings.svelte';
+
+const baseUrl = inject('baseUrl');
+const chromium = useChromium();
+const SETTINGS = { ...TINY_MODELS, llm: { ...TINY_MODELS.llm, maxTokens: 12 } };
+const OUT = 'tests/.output';
+const AXE = createRequire(import.meta.url).resolve('axe-core/axe.min.js');
+
+const LAPTOP = { width: 1366, height: 768 };
+const PROJECTOR = { width: 1920, height: 1080 };
+
+type Scheme = 'light' | 'dark';
+
+/** A fresh profile at a screen size and colour scheme, with the tiny models, optionally in Present mode. */
+async function open(
+  viewport: { width: number; height: number },
+  colorScheme: Scheme,
+  present = false,
+): Promise<{ page: Page; context: BrowserContext }> {
+  // bypassCSP: axe-core is injected as an inline script, which the app's policy (rightly) refuses.
+  const context = await chromium.context({ viewport, colorScheme, bypassCSP: true });
+  await context.addInitScript(
+    ([key, value, p]) => {
+      localStorage.setItem(key, value);
+      if (p) localStorage.setItem('ragscope.present', '1');
+    },
+    [SETTINGS_KEY, JSON.stringify(SETTINGS), present] as const,
+  );
+  const page = await context.newPage();
+  await page.goto(new URL('/', baseUrl).href);
+  await page.getByTestId('compare-question').waitFor();
+  return { page, context };
+}
+
+/** WCAG 2 A/AA violations axe-core finds on the page as it is now, with where. */
+async function violations(page: Page): Promise<string[]> {
+  if (!(await page.evaluate(() => 'axe' in window))) await page.addScriptTag({ path: AXE });
+  const found = await page.evaluate(async () => {
+    const axe = (
+      window as unknown as {
+        axe: {
+          run: (
+            c: unknown,
+            o: unknown,
+          ) => Promise<{ violations: Array<{ id: string; nodes: Array<{ target: string[]; failureSummary?: string }> }> }>;
+        };
+      }
+    ).axe;
+    const r = await axe.run(document, { runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'] } });
+    return r.violations.flatMap((v) =>
+      v.nodes.map((n) => `${v.id}: ${n.target.join(' ')} — ${(n.failureSummary ?? '').split('\n').slice(1, 2).join('')}`),
+    );
+  });
+  return found;
+}
+
+async function dropFiles(page: Page, n: number): Promise<void> {
+  const files = Array.from({ length: n }, (_, i) => ({
+    name: `field-notes-${String(i + 1).padStart(2, '0')}.md`,
+    mimeType: 'text/markdown',
+    buffer: Buffer.from(
+      `# Field notes ${i + 1}\n\nThe tide gauge at station ${i + 1} read ${i + 3} metres at noon; the harbour master logged it.\n`,
+    ),
+  }));
+  await page.getByTestId('file-input').setInputFiles(files);
+  await expect.poll(() => page.getByTestId('doc-row').count(), { timeout: 60_000 }).toBe(n);
+}
+
+async function ask(page: Page, question: string): Promise<void> {
+  await page.getByTestId('compare-question').fill(question);
+  await page.getByTestId('compare-ask').click();
+  for (const pane of ['pane-plain', 'pane-grounded']) {
+    await expect.poll(() => page.getByTestId(pane).getAttribute('data-status'), { timeout: 120_000 }).toBe('done');
+  }
+}
+
+/** Whether the top `lines` text lines of an element are inside the viewport. */
+async function firstLinesVisible(page: Page, selector: string, height: number): Promise<boolean> {
+  const box = await page.locator(selector).boundingBox();
+  const line = await page.locator(selector).evaluate((el) => parseFloat(getComputedStyle(el).lineHeight) || 20);
+  return box !== null && box.y >= 0 && box.y + line <= height;
+}
+
+describe('the workbench', () => {
+  it('after a drop of 20 files and a question, both answers start on screen at 1366×768, light and dark', async () => {
+    mkdirSync(OUT, { recursive: true });
+    for (const scheme of ['light', 'dark'] as const) {
+      const { page } = await open(LAPTOP, scheme);
+      await dropFiles(page, 20);
+      await ask(page, 'What did the tide gauge at station 3 read?');
+      for (const pane of ['pane-plain', 'pane-grounded']) {
+        expect(await firstLinesVisible(page, `[data-testid="${pane}"] [data-testid="answer"]`, LAPTOP.height), `${pane} (${scheme})`).toBe(
+          true,
+        );
+      }
+      await page.screenshot({ path: `${OUT}/workbench-ask-laptop-${scheme}.png` });
+    }
+  });
+
+  it('Present mode at 1920×1080: the question, both answers and passage [1] fit one screen; the side is hidden; the mode is remembered', async () => {
+    const { page } = await open(PROJECTOR, 'light');
+    await dropFiles(page, 5);
+    await page.getByTestId('present-toggle').click();
+    await expect.poll(() => page.getByRole('complementary', { name: 'Your documents' }).isVisible(), { timeout: 10_000 }).toBe(false);
+    await ask(page, 'What did the tide gauge at station 2 read?');
+    for (const id of ['compare-question', 'pane-plain', 'pane-grounded']) {
+      const box = (await page.getByTestId(id).boundingBox())!;
+      expect(box.y + box.height, id).toBeLessThanOrEqual(PROJECTOR.height);
+    }
+    const first = (await page.getByTestId('passage').first().boundingBox())!;
+    expect(first.y + first.height).toBeLessThanOrEqual(PROJECTOR.height);
+    await page.screenshot({ path: `${OUT}/workbench-ask-projector-present.png` });
+    await page.reload();
+    await page.getByTestId('compare-question').waitFor();
+    expect(await page.getByTestId('present-toggle').getAttribute('aria-pressed')).toBe('true');
+    // The key P turns it off again (focus not in a field).
+    await page.locator('body').press('p');
+    await expect.poll(() => page.getByTestId('present-toggle').getAttribute('aria-pressed'), { timeout: 10_000 }).toBe('false');
+  });
+
+  it('views are a click or a key away, and Back and reload keep the view', async () => {
+    const { page } = await open(LAPTOP, 'light');
+    await show(page, 'settings');
+    expect(page.url()).toMatch(/#\/settings$/);
+    await page.locator('body').press('3');
+    await expect.poll(() => page.getByTestId('view-machine').isVisible(), { timeout: 10_000 }).toBe(true);
+    await page.goBack();
+    await expect.poll(() => page.getByTestId('view-settings').isVisible(), { timeout: 10_000 }).toBe(true);
+    await page.reload();
+    await expect.poll(() => page.getByTestId('view-settings').isVisible(), { timeout: 10_000 }).toBe(true);
+    expect(await page.getByTestId('view-ask').isVisible()).toBe(false);
+    // Typing in a field never switches views.
+    await show(page, 'ask');
+    await page.getByTestId('compare-question').fill('');
+    await page.getByTestId('compare-question').press('2');
+    expect(await page.getByTestId('view-ask').isVisible()).toBe(true);
+    // On a fresh page, the skip link is the first stop.
+    await page.reload();
+    await page.getByTestId('compare-question').waitFor();
+    await page.keyboard.press('Tab');
+    expect(await page.evaluate(() => document.activeElement?.textContent)).toBe('Skip to the main content');
+  });
+
+  for (const [size, viewport, present] of [
+    ['laptop', LAPTOP, false],
+    ['projector', PROJECTOR, true],
+  ] as const) {
+    for (const scheme of ['light', 'dark'] as const) {
+      it(`axe-core finds no WCAG 2 A/AA violation on any view (${size}, ${scheme})`, async () => {
+        const { page } = await open(viewport, scheme);
+        const found: Record<string, string[]> = {};
+        found['first screen'] = await violations(page);
+        await page.getByTestId('try-samples').click();
+        await expect.poll(() => page.getByTestId('compare-question').inputValue(), { timeout: 30_000 }).not.toBe('');
+        await expect
+          .poll(() => page.locator('[data-testid="doc-row"][data-embedded="true"]').count(), { timeout: 90_000 })
+          .toBeGreaterThan(0);
+        await page.getByTestId('compare-ask').click();
+        for (const pane of ['pane-plain', 'pane-grounded']) {
+          await expect.poll(() => page.getByTestId(pane).getAttribute('data-status'), { timeout: 120_000 }).toBe('done');
+        }
+        await page.getByTestId('trace').locator('summary').click();
+        await page.getByTestId('prompts').locator('summary').click();
+        // What the room sees on a projector: Present mode.
+        if (present) await page.getByTestId('present-toggle').click();
+        found['ask, answered, trace and prompts open'] = await violations(page);
+        await page.screenshot({ path: `${OUT}/workbench-ask-${size}-${scheme}-samples.png`, fullPage: true });
+        for (const view of ['search', 'machine', 'settings'] as const) {
+          await show(page, view);
+          found[view] = await violations(page);
+          await page.screenshot({ path: `${OUT}/workbench-${view}-${size}-${scheme}.png`, fullPage: true });
+        }
+        expect(found).toEqual({ 'first screen': [], 'ask, answered, trace and prompts open': [], search: [], machine: [], settings: [] });
+      });
+    }
+  }
+});
