@@ -97,6 +97,7 @@ export const TINY_MODELS = {
 
 /** Asks in the compare view (typing `question`, or the one already there) and waits for both answers. */
 export async function askAndWait(page: Page, question?: string): Promise<void> {
+  if (!(await page.getByTestId('view-ask').isVisible())) await show(page, 'ask');
   if (question !== undefined) await page.getByTestId('compare-question').fill(question);
   await page.getByTestId('compare-ask').click();
   for (const pane of ['pane-plain', 'pane-grounded']) {

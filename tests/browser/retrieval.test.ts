@@ -27,8 +27,8 @@ async function dropFilings(page: Page, embedded = true): Promise<void> {
 }
 
 async function search(page: Page, query: string, mode = 'keyword'): Promise<void> {
-  await page.getByTestId('search-mode').selectOption(mode);
   await show(page, 'search');
+  await page.getByTestId('search-mode').selectOption(mode);
   await page.getByTestId('search-input').fill(query);
   await page.getByTestId('search-input').press('Enter');
   await page.getByTestId('search-meta').waitFor();
