@@ -152,6 +152,17 @@ describe('the workbench', () => {
     expect(await page.evaluate(() => document.activeElement?.textContent)).toBe('Skip to the main content');
   });
 
+  it('below 900 px wide the page is one column: the comparison first, the library after it', async () => {
+    const { page } = await open({ width: 800, height: 1000 }, 'light');
+    await dropFiles(page, 3);
+    const main = (await page.locator('main').boundingBox())!;
+    const side = (await page.getByRole('complementary', { name: 'Your documents' }).boundingBox())!;
+    expect(side.y).toBeGreaterThanOrEqual(main.y + main.height - 1);
+    expect(Math.round(side.width)).toBe(Math.round(main.width));
+    expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(800);
+    await page.screenshot({ path: `${OUT}/workbench-ask-narrow-light.png`, fullPage: true });
+  });
+
   for (const [size, viewport, present] of [
     ['laptop', LAPTOP, false],
     ['projector', PROJECTOR, true],
