@@ -189,6 +189,12 @@ describe('the workbench', () => {
         await page.screenshot({ path: `${OUT}/workbench-ask-${size}-${scheme}-samples.png`, fullPage: true });
         for (const view of ['search', 'machine', 'settings'] as const) {
           await show(page, view);
+          if (view === 'search') {
+            // With results and their trace on screen.
+            await page.getByTestId('search-input').fill('tide gauge harbour');
+            await page.getByTestId('search-input').press('Enter');
+            await page.getByTestId('search-meta').waitFor();
+          }
           found[view] = await violations(page);
           await page.screenshot({ path: `${OUT}/workbench-${view}-${size}-${scheme}.png`, fullPage: true });
         }
