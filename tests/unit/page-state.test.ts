@@ -20,16 +20,15 @@ afterEach(() => {
   for (const p of pages.splice(0)) p.dispose();
 });
 
-function settings(): Settings {
+function settings(chatModel = 'tiny-gpt2'): Settings {
   return withOverrides(DEFAULT_SETTINGS, {
     modelSource: fixtureModels(),
     embedding: { model: 'tiny-bert', device: 'wasm', dtype: 'fp32', batchSize: 4 },
-    llm: { engine: 'transformers', transformersModel: 'tiny-gpt2', transformersDevice: 'wasm', transformersDtype: 'fp32', maxTokens: 8 },
+    llm: { engine: 'transformers', transformersModel: chatModel, transformersDevice: 'wasm', transformersDtype: 'fp32', maxTokens: 8 },
   });
 }
 
-function page(w: NodeWorkers = workers()): { page: PageState; w: NodeWorkers } {
-  const s = settings();
+function page(w: NodeWorkers = workers(), s: Settings = settings()): { page: PageState; w: NodeWorkers } {
   const p = createPageState({ spawn: w.spawn, settings: () => s, gpu: () => null, origin: 'http://127.0.0.1' });
   pages.push(p);
   return { page: p, w };
@@ -224,5 +223,34 @@ describe('page state: one owner of the models', () => {
     expect(w.loads.chat).toBe(1);
     expect(p.engines.loadsStarted.chat).toBe(1);
     expect(p.engines.chatReady).toBe(true);
+  });
+});
+
+describe('page state: the comparison', () => {
+  it('a model that cannot be loaded: each pane says it did not run and why, instead of waiting forever', async () => {
+    const { page: p } = page(workers(), settings('no-such-model'));
+    await p.library.open();
+    await p.ingest.add([DOCS[0]!]);
+    await p.compare.ask('When does the tide rise?');
+    expect(p.compare.phase).toBe('error');
+    expect(p.compare.error?.name).toBe('ModelLoadFailed');
+    for (const pane of [p.compare.plain, p.compare.grounded]) {
+      expect(pane).toMatchObject({ run: null, running: false });
+      expect(pane.notRun).toBe('Not run: the model could not be loaded — see the error above.');
+    }
+  });
+
+  it('retrieval that fails: the grounded pane says its passages could not be found, the plain one why it did not run', async () => {
+    const { page: p, w } = page();
+    await p.library.open();
+    await p.ingest.add([DOCS[0]!]);
+    await until('embedded', () => allEmbedded(p, 1));
+    // Another tab deletes the library: the search has nothing to read.
+    await w.deleteDatabase();
+    await p.compare.ask('When does the tide rise?');
+    expect(p.compare.phase).toBe('error');
+    expect(p.compare.error).not.toBeNull();
+    expect(p.compare.plain.notRun).toBe('Not run: the comparison stopped when finding passages failed — see the error above.');
+    expect(p.compare.grounded.notRun).toBe('Not run: the passages could not be retrieved — see the error above.');
   });
 });

@@ -4,9 +4,10 @@
  * tiny models) behind a real MessageChannel, so the page-state classes run here exactly as in the
  * browser, worker-to-worker ports included. A test can crash a worker (its calls fail with
  * WorkerCrashed and its owner is told, as src/state/workers.ts does for a real one), hold the embed
- * workers' `embed` calls until it lets them go (to act while a document is being embedded), and
- * count the model loads the handlers really performed. A file whose name starts with "hang" is never
- * finished by the ingest handler, like a parser stuck in a loop.
+ * workers' `embed` calls until it lets them go (to act while a document is being embedded), count
+ * the model loads the handlers really performed, and delete the database as another tab can. A file
+ * whose name starts with "hang" is never finished by the ingest handler, like a parser stuck in a
+ * loop.
  */
 import { IDBFactory } from 'fake-indexeddb';
 import { afterEach } from 'vitest';
@@ -45,6 +46,8 @@ export interface NodeWorkers {
   crash(kind: WorkerKind): void;
   /** Holds every `embed` call (in any embed worker) until the returned function is called. */
   holdEmbeds(): () => void;
+  /** Deletes the library's database, as another tab can: the open store is closed under the page. */
+  deleteDatabase(): Promise<void>;
 }
 
 let count = 0;
@@ -169,6 +172,12 @@ export function useNodeWorkers(): () => NodeWorkers {
         held = new Promise((r) => (release = r));
         return () => release();
       },
+      deleteDatabase: () =>
+        new Promise((resolve, reject) => {
+          const req = factory.deleteDatabase(name);
+          req.onsuccess = () => resolve();
+          req.onerror = () => reject(req.error);
+        }),
       crash: (kind) => {
         for (const w of running.filter((r) => r.kind === kind)) {
           running.splice(running.indexOf(w), 1);
