@@ -12,6 +12,7 @@ import { createPageState, type PageState } from '../../src/state/page';
 import { EmbedCheck, GenerateCheck } from '../../src/state/selftest.svelte';
 import type { FileEntry } from '../../src/state/ingest.svelte';
 import { fixtureModels } from '../fixtures/models';
+import { threePagePdf } from '../fixtures/docs/pdf-writer';
 import { useNodeWorkers, type NodeWorkers } from './page-workers';
 
 const workers = useNodeWorkers();
@@ -134,6 +135,71 @@ describe('page state: the drop queue', () => {
     p.embedding.resume();
     await until('all three are embedded', () => allEmbedded(p, 3));
     expect(w.started.embedder).toBe(2);
+  });
+});
+
+describe('page state: what a drop did, per collection', () => {
+  /** The drop's outcomes as the list's header says them. */
+  const summary = (p: PageState): string => p.ingest.outcomes.map((o) => o.label).join(' · ');
+  const listed = (p: PageState): string[] => p.ingest.listed.map((e) => e.name);
+
+  it('counts what was added, not added and needs a password; lists just those; a new collection lists only its own drops', async () => {
+    const { page: p } = page();
+    await p.library.open();
+    const first = p.library.collectionId!;
+    await p.ingest.add([
+      ...DOCS,
+      file('copy of tides.txt', 'The moon pulls the oceans, so the tide rises and falls twice a day along most coasts.'),
+      file('empty.txt', ''),
+      {
+        file: new File([Uint8Array.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0, 0, 0, 13])], 'picture.png'),
+        path: 'picture.png',
+      },
+      { file: new File([threePagePdf({ userPassword: 'open sesame' })], 'locked.pdf'), path: 'locked.pdf' },
+    ]);
+    expect(summary(p)).toBe('3 added · 2 not added · 1 needs a password · 1 already added');
+    p.ingest.filter = 'error';
+    expect(listed(p)).toEqual(['empty.txt', 'picture.png']);
+    p.ingest.filter = 'needs-password';
+    expect(listed(p)).toEqual(['locked.pdf']);
+    // Unlocked, nothing needs a password any more: the whole list is shown again.
+    await p.ingest.unlock(p.ingest.listed[0]!.key, 'open sesame');
+    expect(summary(p)).toBe('4 added · 2 not added · 1 already added');
+    expect(listed(p)).toHaveLength(7);
+
+    // A new collection starts with an empty list, and its drop counts its own files only.
+    await p.library.createCollection('Second');
+    expect(p.ingest.entries).toEqual([]);
+    expect(summary(p)).toBe('');
+    await p.ingest.add([DOCS[0]!, file('empty.txt', '')]);
+    expect({ finished: p.ingest.finished, total: p.ingest.total }).toEqual({ finished: 2, total: 2 });
+    expect(summary(p)).toBe('1 added · 1 not added');
+
+    // Back in the first collection: its own list, as it was.
+    await p.library.switchCollection(first);
+    expect(p.ingest.total).toBe(7);
+    expect(summary(p)).toBe('4 added · 2 not added · 1 already added');
+  });
+
+  it('files are stored in the collection they were dropped into, even when another is opened meanwhile', async () => {
+    const { page: p, w } = page();
+    await p.library.open();
+    const first = p.library.collectionId!;
+    const release = w.holdIngests();
+    const drop = p.ingest.add(DOCS);
+    await until('the files are being read', () => p.ingest.entries.some((e) => e.status === 'reading'));
+    await p.library.createCollection('Second');
+    // The drop into the first collection is not this one's.
+    expect(p.ingest.entries).toEqual([]);
+    release();
+    await drop;
+    expect(p.library.documents).toEqual([]);
+    expect(p.embedding.queuedDocs).toBe(0);
+
+    await p.library.switchCollection(first);
+    expect(statuses(p.ingest.entries)).toEqual({ 'tides.txt': 'parsed', 'bread.txt': 'parsed', 'trains.txt': 'parsed' });
+    expect(p.library.documents.map((d) => d.name).sort()).toEqual(['bread.txt', 'tides.txt', 'trains.txt']);
+    await until('they are embedded', () => allEmbedded(p, 3));
   });
 });
 

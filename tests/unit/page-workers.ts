@@ -4,7 +4,8 @@
  * tiny models) behind a real MessageChannel, so the page-state classes run here exactly as in the
  * browser, worker-to-worker ports included. A test can crash a worker (its calls fail with
  * WorkerCrashed and its owner is told, as src/state/workers.ts does for a real one), hold the embed
- * workers' `embed` calls until it lets them go (to act while a document is being embedded), count
+ * workers' `embed` calls, or the ingest workers' files, until it lets them go (to act while a
+ * document is being embedded or a drop is being read), count
  * the model loads the handlers really performed, and delete the database as another tab can. A file
  * whose name starts with "hang" is never finished by the ingest handler, like a parser stuck in a
  * loop.
@@ -46,6 +47,8 @@ export interface NodeWorkers {
   crash(kind: WorkerKind): void;
   /** Holds every `embed` call (in any embed worker) until the returned function is called. */
   holdEmbeds(): () => void;
+  /** Holds every file in the ingest workers (before it is read) until the returned function is called. */
+  holdIngests(): () => void;
   /** Deletes the library's database, as another tab can: the open store is closed under the page. */
   deleteDatabase(): Promise<void>;
 }
@@ -70,6 +73,7 @@ export function useNodeWorkers(): () => NodeWorkers {
     const started: Record<WorkerKind, number> = { library: 0, ingester: 0, embedder: 0, chat: 0 };
     const loads = { embed: 0, chat: 0 };
     let held: Promise<void> = Promise.resolve();
+    let heldIngests: Promise<void> = Promise.resolve();
 
     function start<P extends Protocol, C extends { rpc: RpcClient<P> }>(
       kind: WorkerKind,
@@ -135,7 +139,11 @@ export function useNodeWorkers(): () => NodeWorkers {
       ingester: () => {
         const handlers = ingestHandlers();
         const ingest = handlers.ingest;
-        handlers.ingest = (req, ctx) => (req.name.startsWith('hang') ? new Promise(() => undefined) : ingest(req, ctx));
+        handlers.ingest = async (req, ctx) => {
+          if (req.name.startsWith('hang')) return new Promise(() => undefined);
+          await heldIngests;
+          return ingest(req, ctx);
+        };
         return start('ingester', handlers, (e) => new WorkerIngester(e));
       },
       embedder: (onCrash) => {
@@ -170,6 +178,11 @@ export function useNodeWorkers(): () => NodeWorkers {
       holdEmbeds: () => {
         let release = (): void => undefined;
         held = new Promise((r) => (release = r));
+        return () => release();
+      },
+      holdIngests: () => {
+        let release = (): void => undefined;
+        heldIngests = new Promise((r) => (release = r));
         return () => release();
       },
       deleteDatabase: () =>
