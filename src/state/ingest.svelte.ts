@@ -207,8 +207,8 @@ export class IngestQueue {
 
   /** Clears the open collection's finished files from the list (other collections' stay). */
   clearFinished(): void {
-    const shown = new Set(this.entries);
-    this.all = this.all.filter((e) => !shown.has(e) || inProgress(e) || e.status === 'needs-password');
+    const open = this.library.collectionId;
+    this.all = this.all.filter((e) => (e.collectionId ?? open) !== open || inProgress(e) || e.status === 'needs-password');
     this.filter = null;
   }
 

@@ -155,7 +155,7 @@ describe('page state: what a drop did, per collection', () => {
         file: new File([Uint8Array.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0, 0, 0, 13])], 'picture.png'),
         path: 'picture.png',
       },
-      { file: new File([threePagePdf({ userPassword: 'open sesame' })], 'locked.pdf'), path: 'locked.pdf' },
+      { file: new File([threePagePdf({ userPassword: 'open sesame' }) as Uint8Array<ArrayBuffer>], 'locked.pdf'), path: 'locked.pdf' },
     ]);
     expect(summary(p)).toBe('3 added · 2 not added · 1 needs a password · 1 already added');
     p.ingest.filter = 'error';
