@@ -174,7 +174,7 @@ export function libraryService(opts: LibraryHandlerOptions = {}): LibraryService
     original: async (req) => (await current()).original(req.docId),
     createCollection: async (req) => {
       const created = await (await store()).createCollection(req.name);
-      return { ...created, documents: 0 };
+      return { ...created, documents: 0, waiting: 0 };
     },
     renameCollection: async (req) => {
       const found = await (await store()).renameCollection(req.id, req.name);

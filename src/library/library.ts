@@ -421,8 +421,18 @@ export class Library {
   }
 
   async snapshot(): Promise<LibrarySnapshot> {
-    const [collections, estimate, persisted] = await Promise.all([this.store.listCollections(), storageEstimate(), isPersisted()]);
-    const infos: CollectionInfo[] = collections.map((c) => ({ id: c.id, name: c.name, createdAt: c.createdAt, documents: c.documents }));
+    const [collections, estimate, persisted] = await Promise.all([
+      this.store.listCollections(this.model),
+      storageEstimate(),
+      isPersisted(),
+    ]);
+    const infos: CollectionInfo[] = collections.map((c) => ({
+      id: c.id,
+      name: c.name,
+      createdAt: c.createdAt,
+      documents: c.documents,
+      waiting: c.documents - (c.embedded ?? 0),
+    }));
     return {
       collections: infos,
       collectionId: this.collectionId,

@@ -24,6 +24,11 @@ export interface CollectionInfo {
   name: string;
   createdAt: number;
   documents: number;
+  /**
+   * Documents without vectors of the open embedding model: searchable by keyword only. Only the
+   * open collection is embedded, so another collection's wait until it is opened.
+   */
+  waiting: number;
 }
 
 /** A stored document as the library lists it: its stored record (src/store/schema.ts), as the page needs it. */

@@ -252,6 +252,28 @@ describe('page state: collections', () => {
     await until('every document is embedded', () => allEmbedded(p, 3));
     expect(p.library.snapshot!.embeddedChunks).toBe(3);
   });
+
+  it('switching mid-embedding leaves no stale progress, lists the first collection as having documents waiting, and embeds them back there', async () => {
+    const { page: p, w } = page();
+    await p.library.open();
+    const first = p.library.collectionId!;
+    const release = w.holdEmbeds();
+    await p.ingest.add(DOCS);
+    await until('the first document is being embedded', () => p.embedding.phase === 'embedding');
+    await p.library.createCollection('Second');
+    // Nothing is being embedded here, and no bar says otherwise.
+    expect(p.embedding.progress).toBeNull();
+    expect(p.embedding.current).toBeNull();
+    // The first collection's documents wait for it to be opened again, and the list says so.
+    expect(p.library.collections.find((c) => c.id === first)).toMatchObject({ documents: 3, waiting: 3 });
+    expect(p.library.collections.find((c) => c.id === p.library.collectionId)).toMatchObject({ documents: 0, waiting: 0 });
+    release();
+
+    await p.library.switchCollection(first);
+    await until('every document is embedded', () => allEmbedded(p, 3));
+    await p.library.refresh();
+    expect(p.library.collections.find((c) => c.id === first)).toMatchObject({ documents: 3, waiting: 0 });
+  });
 });
 
 describe('page state: one owner of the models', () => {
