@@ -105,7 +105,7 @@ export class IngestQueue {
   filter = $state<Outcome | null>(null);
 
   /** The files dropped into the open collection. */
-  readonly entries = $derived(this.all.filter((e) => (e.collectionId ?? this.library.collectionId) === this.library.collectionId));
+  readonly entries = $derived(this.all.filter((e) => this.inOpen(e)));
   readonly total = $derived(this.entries.length);
   readonly finished = $derived(this.entries.filter((e) => !inProgress(e)).length);
   readonly current = $derived(this.entries.find((e) => e.status === 'reading') ?? null);
@@ -121,7 +121,7 @@ export class IngestQueue {
   /** The files the list shows: the open collection's, narrowed to the filter's outcome. */
   readonly listed = $derived(this.activeFilter ? this.entries.filter((e) => e.status === this.activeFilter) : this.entries);
   /** Files still being added to other collections than the open one (a drop there goes on). */
-  readonly elsewhere = $derived(this.all.filter((e) => inProgress(e) && !this.entries.includes(e)).length);
+  readonly elsewhere = $derived(this.all.filter((e) => inProgress(e) && !this.inOpen(e)).length);
 
   private readonly pool: IngestPool;
   private controller: AbortController | null = null;
@@ -207,8 +207,7 @@ export class IngestQueue {
 
   /** Clears the open collection's finished files from the list (other collections' stay). */
   clearFinished(): void {
-    const open = this.library.collectionId;
-    this.all = this.all.filter((e) => (e.collectionId ?? open) !== open || inProgress(e) || e.status === 'needs-password');
+    this.all = this.all.filter((e) => !this.inOpen(e) || inProgress(e) || e.status === 'needs-password');
     this.filter = null;
   }
 
@@ -222,6 +221,11 @@ export class IngestQueue {
     const key = `f${nextKey++}`;
     this.all.push({ key, collectionId: this.library.collectionId, name, size: file.size, status: 'queued', progress: null });
     return { key, file, name };
+  }
+
+  /** Whether a file was dropped into the open collection (or before any was open: into the one that opens). */
+  private inOpen(e: FileEntry): boolean {
+    return (e.collectionId ?? this.library.collectionId) === this.library.collectionId;
   }
 
   private entry(key: string): FileEntry | undefined {
