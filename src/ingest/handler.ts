@@ -49,7 +49,11 @@ export function ingestHandlers(): Handlers<IngestProtocol> {
         const replaced = await sink.call('replace', { doc });
         return { kind: 'stored', status: replaced ? 'replaced' : 'missing', summary: summary(doc) };
       }
-      const { status } = await sink.call('add', { doc, original: req.file });
+      const { status } = await sink.call('add', {
+        doc,
+        original: req.file,
+        ...(req.collectionId !== undefined ? { collectionId: req.collectionId } : {}),
+      });
       return { kind: 'stored', status, summary: summary(doc) };
     },
   };

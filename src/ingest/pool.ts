@@ -24,6 +24,8 @@ export interface PoolJob {
   file: Blob;
   name: string;
   password?: string;
+  /** The collection it was dropped into (see IngestRequest). */
+  collectionId?: string;
 }
 
 export interface PoolOptions {
@@ -98,6 +100,7 @@ export class IngestPool {
         file: job.file,
         name: job.name,
         ...(job.password !== undefined ? { password: job.password } : {}),
+        ...(job.collectionId !== undefined ? { collectionId: job.collectionId } : {}),
         maxBytes: opts.maxBytes,
         chunking: opts.chunking,
         knownIds: opts.knownIds(),

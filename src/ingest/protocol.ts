@@ -25,6 +25,11 @@ export interface IngestRequest {
    * for a stored document (Store.replaceDocument), which keeps its original and loses its vectors.
    */
   store: 'add' | 'replace';
+  /**
+   * 'add': the collection to store into, the one the file was dropped into, even if the user opens
+   * another meanwhile. Omitted: the collection the library has open.
+   */
+  collectionId?: string;
 }
 
 /** What the page learns of a stored document: enough for its row, never its text. */
@@ -57,6 +62,6 @@ export type IngestProtocol = {
  * (src/library/protocol.ts checks that it does), declared here so ingest never imports library.
  */
 export type IngestSink = {
-  add: Method<{ doc: IngestedDocument; original?: Blob }, { status: 'added' | 'duplicate' }>;
+  add: Method<{ doc: IngestedDocument; original?: Blob; collectionId?: string }, { status: 'added' | 'duplicate' }>;
   replace: Method<{ doc: IngestedDocument }, { id: string } | null>;
 };

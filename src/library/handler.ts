@@ -155,7 +155,12 @@ export function libraryService(opts: LibraryHandlerOptions = {}): LibraryService
       return unlessCancelled(work, ctx.signal);
     },
     open: async (req) => (await reopen(req.collectionId, req.model)).snapshot(),
-    add: async (req) => (await current()).add(req.doc, req.original),
+    add: async (req) => {
+      const l = await current();
+      return req.collectionId === undefined || req.collectionId === l.collectionId
+        ? l.add(req.doc, req.original)
+        : l.addElsewhere(req.collectionId, req.doc, req.original);
+    },
     replace: async (req) => (await current()).replace(req.doc),
     pending: async () => (await current()).pending(),
     putVectors: async (req) => (await current()).putVectors(req.docId, req.model, req.dim, req.vectors),
@@ -169,7 +174,7 @@ export function libraryService(opts: LibraryHandlerOptions = {}): LibraryService
     original: async (req) => (await current()).original(req.docId),
     createCollection: async (req) => {
       const created = await (await store()).createCollection(req.name);
-      return { ...created, documents: 0 };
+      return { ...created, documents: 0, waiting: 0 };
     },
     renameCollection: async (req) => {
       const found = await (await store()).renameCollection(req.id, req.name);

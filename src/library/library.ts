@@ -174,6 +174,22 @@ export class Library {
     return this.serial(() => this.addNow(doc, original));
   }
 
+  /**
+   * Stores a document in another collection than the open one (the user opened this one while a
+   * drop into that one was being read): the store only, as none of its indexes is in memory; it
+   * is indexed, and embedded, when that collection opens. In the write chain, so opening that
+   * collection next (which waits for `idle`) reads it.
+   */
+  addElsewhere(collectionId: string, doc: IngestedDocument, original?: Blob): Promise<{ status: 'added' | 'duplicate'; doc: LibraryDoc }> {
+    return this.serial(async () => {
+      const entries = doc.chunks.map((c) => keywordEntry(c.id, indexedText(c)));
+      const status = await this.store.addDocument(collectionId, documentFields(doc, original), doc.chunks, entries);
+      const stored = await this.store.getDocument(collectionId, doc.id);
+      if (!stored) throw new AppError('StorageUnavailable', `“${doc.name}” is stored but cannot be read back. Reload the page.`);
+      return { status, doc: toLibraryDoc(stored, this.model) };
+    });
+  }
+
   private async addNow(doc: IngestedDocument, original?: Blob): Promise<{ status: 'added' | 'duplicate'; doc: LibraryDoc }> {
     const existing = this.docs.get(doc.id);
     if (existing) return { status: 'duplicate', doc: existing };
@@ -405,8 +421,18 @@ export class Library {
   }
 
   async snapshot(): Promise<LibrarySnapshot> {
-    const [collections, estimate, persisted] = await Promise.all([this.store.listCollections(), storageEstimate(), isPersisted()]);
-    const infos: CollectionInfo[] = collections.map((c) => ({ id: c.id, name: c.name, createdAt: c.createdAt, documents: c.documents }));
+    const [collections, estimate, persisted] = await Promise.all([
+      this.store.listCollections(this.model),
+      storageEstimate(),
+      isPersisted(),
+    ]);
+    const infos: CollectionInfo[] = collections.map((c) => ({
+      id: c.id,
+      name: c.name,
+      createdAt: c.createdAt,
+      documents: c.documents,
+      waiting: c.documents - (c.embedded ?? 0),
+    }));
     return {
       collections: infos,
       collectionId: this.collectionId,

@@ -24,6 +24,11 @@ export interface CollectionInfo {
   name: string;
   createdAt: number;
   documents: number;
+  /**
+   * Documents without vectors of the open embedding model: searchable by keyword only. Only the
+   * open collection is embedded, so another collection's wait until it is opened.
+   */
+  waiting: number;
 }
 
 /** A stored document as the library lists it: its stored record (src/store/schema.ts), as the page needs it. */
@@ -125,7 +130,11 @@ export type LibraryProtocol = {
   connectEmbedder: Method<{ port: MessagePort | null; reason?: string }, null>;
   /** Opens a collection and builds its indexes (fast: the 10k-chunk target is 500 ms from page load). */
   open: Method<OpenRequest, LibrarySnapshot>;
-  add: Method<{ doc: IngestedDocument; original?: Blob }, { status: 'added' | 'duplicate'; doc: LibraryDoc }>;
+  /**
+   * Stores a parsed document in `collectionId` (the one it was dropped into; omitted: the open
+   * one). Into another than the open one, it is indexed when that collection opens.
+   */
+  add: Method<{ doc: IngestedDocument; original?: Blob; collectionId?: string }, { status: 'added' | 'duplicate'; doc: LibraryDoc }>;
   /**
    * Replaces a stored document with the same file chunked again (see Store.replaceDocument): its
    * vectors go, so it is embedded again. Null when the document was deleted meanwhile.

@@ -32,9 +32,32 @@ export interface PaneState {
   messages: ChatMessage[];
   run: SideRun | null;
   running: boolean;
+  /**
+   * Why this side never got its turn (or never finished), when the comparison ended early: the
+   * model could not be loaded, retrieval failed, Stop was pressed. Shown instead of "Waiting…",
+   * which would otherwise stay forever.
+   */
+  notRun: string | null;
 }
 
-const emptyPane = (): PaneState => ({ text: '', messages: [], run: null, running: false });
+const emptyPane = (): PaneState => ({ text: '', messages: [], run: null, running: false, notRun: null });
+
+/** The step of a comparison under way when it ended. */
+type Step = 'loading' | 'retrieving' | 'answering';
+
+/** Why a side that has no run did not get one, in words, by the step the comparison ended in. */
+function notRunReason(step: Step, side: Side, error: SerializedError, started: boolean): string {
+  if (error.name === 'Cancelled')
+    return step === 'loading' ? 'Not run: stopped while the model was loading.' : "Not run: stopped before this side's turn.";
+  if (step === 'loading') return 'Not run: the model could not be loaded — see the error above.';
+  if (step === 'retrieving')
+    return side === 'grounded'
+      ? 'Not run: the passages could not be retrieved — see the error above.'
+      : 'Not run: the comparison stopped when finding passages failed — see the error above.';
+  return started
+    ? 'Not finished: the comparison failed — see the error above.'
+    : "Not run: the comparison failed before this side's turn — see the error above.";
+}
 
 export class CompareState {
   phase = $state<ComparePhase>('idle');
@@ -96,6 +119,7 @@ export class CompareState {
     this.shownFrom = null;
     this.plain = emptyPane();
     this.grounded = emptyPane();
+    let step: Step = 'loading';
     try {
       if (!this.engines.chatReady) {
         this.phase = 'loading';
@@ -103,7 +127,7 @@ export class CompareState {
       }
       const { engine, info } = await this.engines.chat({ signal: controller.signal, onProgress: (p) => (this.progress = p) });
       this.info = info;
-      this.phase = 'retrieving';
+      this.phase = step = 'retrieving';
       const params: GenerationParams = {
         maxTokens: opts.maxTokens ?? s.llm.maxTokens,
         temperature: opts.temperature ?? s.llm.temperature,
@@ -120,7 +144,7 @@ export class CompareState {
         {
           onRetrieved: (r) => {
             this.retrieval = r;
-            this.phase = 'answering';
+            this.phase = step = 'answering';
           },
           onStart: (side, messages) => Object.assign(this.pane(side), { messages, running: true }),
           onToken: (side, delta) => (this.pane(side).text += delta),
@@ -137,6 +161,13 @@ export class CompareState {
       if (error.name === 'DeviceLost') this.info = null;
       this.error = error;
       this.phase = error.name === 'Cancelled' ? 'idle' : 'error';
+      // A side without its run would say "Waiting…" for ever: it says why it did not run instead.
+      for (const side of ['plain', 'grounded'] as const) {
+        const pane = this.pane(side);
+        if (pane.run) continue;
+        pane.notRun = notRunReason(step, side, error, pane.running);
+        pane.running = false;
+      }
     } finally {
       if (this.controller === controller) this.controller = null;
     }
@@ -165,7 +196,7 @@ export class CompareState {
   /** Shows a past comparison as it was: question, passages, both answers and their prompts. */
   restore(record: ComparisonRecord): void {
     if (this.busy) return;
-    const pane = (run: SideRun): PaneState => ({ text: run.result?.text ?? '', messages: run.messages, run, running: false });
+    const pane = (run: SideRun): PaneState => ({ text: run.result?.text ?? '', messages: run.messages, run, running: false, notRun: null });
     this.error = null;
     this.passage = null;
     this.question = record.question;

@@ -8,6 +8,11 @@
  *
  * Keyword search never waits for this: a document is searchable by keyword as soon as it is
  * stored, and by meaning once its vectors are.
+ *
+ * Only the open collection is embedded: the library worker holds one collection's indexes, and the
+ * GPU goes to the collection the user is asking about. Another collection's documents wait until
+ * it is opened again; the library counts them for each collection (CollectionInfo.waiting), so
+ * the page can say so.
  */
 
 import { serializeError, type SerializedError } from '../core/errors';
@@ -21,16 +26,14 @@ export type EmbeddingPhase = 'idle' | 'loading' | 'embedding' | 'error' | 'pause
 
 export class EmbeddingState {
   phase = $state<EmbeddingPhase>('idle');
-  /**
-   * Model download while loading; while embedding, chunks embedded in this run out of all the run
-   * has seen (documents added meanwhile raise the total), with the current document as `item`.
-   */
-  progress = $state.raw<Progress | null>(null);
   error = $state.raw<SerializedError | null>(null);
+  /** The document being embedded (null between documents, and once its work is abandoned). */
   current = $state<string | null>(null);
+  /** Documents of the open collection waiting for vectors, the current one first while it is embedded. */
+  private queue = $state.raw<PendingEmbedding[]>([]);
   /** Documents still waiting (the current one included) and their chunks. */
-  queuedDocs = $state(0);
-  queuedChunks = $state(0);
+  readonly queuedDocs = $derived(this.queue.length);
+  readonly queuedChunks = $derived(this.queue.reduce((n, q) => n + q.chunks, 0));
   /** Throughput of the last finished document, chunks per second. */
   chunksPerSecond = $state<number | null>(null);
   /**
@@ -39,9 +42,30 @@ export class EmbeddingState {
    */
   offered = $state.raw<PendingEmbedding[]>([]);
 
-  private queue: PendingEmbedding[] = [];
   /** Chunks of the documents finished since the queue was last empty (the progress bar's start). */
-  private runDone = 0;
+  private runDone = $state(0);
+  /** Chunks of the current document embedded so far. */
+  private currentDone = $state(0);
+  /** The model download, while loading. */
+  private download = $state.raw<Progress | null>(null);
+  /**
+   * Model download while loading; while embedding, chunks embedded in this run out of all the run
+   * has seen (documents added meanwhile raise the total), with the current document as `item`.
+   * Derived from the queue, so replacing the queue (another collection opened) can never leave a
+   * bar counting the old one's chunks against the new one's total.
+   */
+  readonly progress = $derived.by((): Progress | null => {
+    if (this.phase === 'loading') return this.download;
+    if (this.phase !== 'embedding' || this.current === null) return null;
+    return {
+      stage: 'embed',
+      unit: 'chunks',
+      loaded: this.runDone + this.currentDone,
+      total: this.runDone + this.queuedChunks,
+      done: false,
+      item: this.current,
+    };
+  });
   /**
    * The work in progress is void (its document was deleted, or the library re-opened for another
    * collection or embedding model): whoever set this already updated the queue, so the loop just
@@ -72,11 +96,12 @@ export class EmbeddingState {
 
   /** Adds documents to the queue (once each) and starts working if idle. */
   enqueue(items: PendingEmbedding[]): void {
+    const queue = [...this.queue];
     for (const item of items) {
-      if (item.chunks === 0 || this.queue.some((q) => q.docId === item.docId)) continue;
-      this.queue.push(item);
+      if (item.chunks === 0 || queue.some((q) => q.docId === item.docId)) continue;
+      queue.push(item);
     }
-    this.count();
+    this.queue = queue;
     if (this.phase !== 'paused') void this.drain();
   }
 
@@ -106,7 +131,8 @@ export class EmbeddingState {
     this.runDone = 0;
     this.queue = [];
     this.offered = [];
-    this.count();
+    // Nothing of the new collection is under way yet: no bar until its own work starts.
+    if (this.phase === 'embedding' || this.phase === 'loading') this.phase = 'idle';
   }
 
   /** The user accepted re-embedding the offered documents with the current model. */
@@ -121,11 +147,13 @@ export class EmbeddingState {
     this.queue = this.queue.filter((q) => q.docId !== docId);
     this.offered = this.offered.filter((q) => q.docId !== docId);
     if (this.currentId === docId) this.skip();
-    this.count();
   }
 
   private skip(): void {
     this.skipCurrent = true;
+    // Its document is no longer counted in the queue: the bar stops counting its chunks too.
+    this.current = null;
+    this.currentDone = 0;
     this.controller?.abort();
   }
 
@@ -141,11 +169,6 @@ export class EmbeddingState {
     void this.drain();
   }
 
-  private count(): void {
-    this.queuedDocs = this.queue.length;
-    this.queuedChunks = this.queue.reduce((n, q) => n + q.chunks, 0);
-  }
-
   private async drain(): Promise<void> {
     if (this.running) return;
     this.running = true;
@@ -158,31 +181,31 @@ export class EmbeddingState {
         this.skipCurrent = false;
         try {
           if (!this.engines.embedReady) this.phase = 'loading';
-          const { info } = await this.engines.embedder({ signal, onProgress: (p) => (this.progress = p) });
+          const { info } = await this.engines.embedder({ signal, onProgress: (p) => (this.download = p) });
           const lib = await this.library.ready();
           await this.engines.link(lib);
+          // Abandoned while the model or the library was awaited (another collection opened).
+          if (this.skipCurrent) continue;
           this.phase = 'embedding';
           this.current = item.name;
-          const overall = (loaded: number): Progress => ({
-            stage: 'embed',
-            unit: 'chunks',
-            loaded: this.runDone + loaded,
-            total: this.runDone + this.queuedChunks,
-            done: false,
-            item: item.name,
-          });
-          this.progress = overall(0);
+          this.currentDone = 0;
           const out = await lib.embed(
             { docId: item.docId, model: info.model, batchSize: this.settings().embedding.batchSize },
-            { signal, onEvent: (p) => (this.progress = overall(Math.min(p.loaded, item.chunks))) },
+            {
+              signal,
+              // Reports of abandoned work can still arrive before its cancellation does: not ours.
+              onEvent: (p) => {
+                if (!signal.aborted) this.currentDone = Math.min(p.loaded, item.chunks);
+              },
+            },
           );
           if (out) this.chunksPerSecond = out.ms > 0 ? Math.round((out.chunks / out.ms) * 1000) : null;
           // Forgotten while it was being embedded (deleted, or rebuilt with other chunks): move on.
           if (this.skipCurrent) continue;
           // Deleted meanwhile (null), or stored: either way this document is done.
           this.runDone += item.chunks;
+          this.currentDone = 0;
           this.queue = this.queue.filter((q) => q.docId !== item.docId);
-          this.count();
           void this.library.refresh();
         } catch (err) {
           // Abandoned work may end in any error (Cancelled, or the library refusing vectors of the

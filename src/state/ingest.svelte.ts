@@ -4,6 +4,11 @@
  * receives progress and a summary per file, never the document's text. Stored documents join the
  * embedding queue. Drops that arrive while one is running wait their turn (one pool, one progress
  * bar); a password-protected PDF waits for its password.
+ *
+ * Each file belongs to the collection it was dropped into: it is stored there even if the user
+ * opens another meanwhile, and the list, its counts and its outcomes are the open collection's.
+ * A folder of hundreds of files ends in a summary by outcome ("567 added · 44 not added"), and the
+ * list can be narrowed to one outcome, so no failure hides among the successes.
  */
 
 import { AppError, type SerializedError } from '../core/errors';
@@ -20,8 +25,27 @@ import type { Spawners, Supervised } from './workers';
 
 export type EntryStatus = 'queued' | 'reading' | 'storing' | 'parsed' | 'duplicate' | 'needs-password' | 'error' | 'cancelled';
 
+/** How a file's turn ended (the statuses it can stay in). */
+export type Outcome = Exclude<EntryStatus, 'queued' | 'reading' | 'storing'>;
+
+/** The outcomes in the order the summary names them, each in words for `n` files. */
+const OUTCOMES: ReadonlyArray<readonly [Outcome, (n: number) => string]> = [
+  ['parsed', (n) => `${n} added`],
+  ['error', (n) => `${n} not added`],
+  ['needs-password', (n) => `${n} ${n === 1 ? 'needs' : 'need'} a password`],
+  ['duplicate', (n) => `${n} already added`],
+  ['cancelled', (n) => `${n} cancelled`],
+];
+
+const inProgress = (e: FileEntry): boolean => e.status === 'queued' || e.status === 'reading' || e.status === 'storing';
+
 export interface FileEntry {
   key: string;
+  /**
+   * The collection it was dropped into (null until the library has opened one, then the one it
+   * opened): the file is stored there and listed with it.
+   */
+  collectionId: string | null;
   name: string;
   size: number;
   status: EntryStatus;
@@ -72,16 +96,32 @@ export function connectedIngester(spawn: Spawners, library: LibraryState): Super
 }
 
 export class IngestQueue {
-  entries = $state<FileEntry[]>([]);
+  /** Every file dropped since the page opened, into any collection. */
+  private all = $state<FileEntry[]>([]);
   running = $state(false);
   /** Set once, on the first drop: whether the browser promised not to evict the library. */
   persist = $state<PersistOutcome | null>(null);
+  /** The one outcome the list is narrowed to (null: every file); see `listed`. */
+  filter = $state<Outcome | null>(null);
 
+  /** The files dropped into the open collection. */
+  readonly entries = $derived(this.all.filter((e) => this.inOpen(e)));
   readonly total = $derived(this.entries.length);
-  readonly finished = $derived(
-    this.entries.filter((e) => e.status !== 'queued' && e.status !== 'reading' && e.status !== 'storing').length,
-  );
+  readonly finished = $derived(this.entries.filter((e) => !inProgress(e)).length);
   readonly current = $derived(this.entries.find((e) => e.status === 'reading') ?? null);
+  /** How the open collection's files ended, by outcome, in words: only the outcomes some file had. */
+  readonly outcomes = $derived(
+    OUTCOMES.map(([outcome, words]) => {
+      const count = this.entries.filter((e) => e.status === outcome).length;
+      return { outcome, count, label: words(count) };
+    }).filter((o) => o.count > 0),
+  );
+  /** The filter in effect: none once no file has that outcome any more (the password was given, say). */
+  readonly activeFilter = $derived(this.outcomes.some((o) => o.outcome === this.filter) ? this.filter : null);
+  /** The files the list shows: the open collection's, narrowed to the filter's outcome. */
+  readonly listed = $derived(this.activeFilter ? this.entries.filter((e) => e.status === this.activeFilter) : this.entries);
+  /** Files still being added to other collections than the open one (a drop there goes on). */
+  readonly elsewhere = $derived(this.all.filter((e) => inProgress(e) && !this.inOpen(e)).length);
 
   private readonly pool: IngestPool;
   private controller: AbortController | null = null;
@@ -165,10 +205,10 @@ export class IngestQueue {
     this.controller?.abort();
   }
 
+  /** Clears the open collection's finished files from the list (other collections' stay). */
   clearFinished(): void {
-    this.entries = this.entries.filter(
-      (e) => e.status === 'queued' || e.status === 'reading' || e.status === 'storing' || e.status === 'needs-password',
-    );
+    this.all = this.all.filter((e) => !this.inOpen(e) || inProgress(e) || e.status === 'needs-password');
+    this.filter = null;
   }
 
   dispose(): void {
@@ -179,12 +219,17 @@ export class IngestQueue {
 
   private enqueue(file: Blob, name: string): PoolJob {
     const key = `f${nextKey++}`;
-    this.entries.push({ key, name, size: file.size, status: 'queued', progress: null });
+    this.all.push({ key, collectionId: this.library.collectionId, name, size: file.size, status: 'queued', progress: null });
     return { key, file, name };
   }
 
+  /** Whether a file was dropped into the open collection (or before any was open: into the one that opens). */
+  private inOpen(e: FileEntry): boolean {
+    return (e.collectionId ?? this.library.collectionId) === this.library.collectionId;
+  }
+
   private entry(key: string): FileEntry | undefined {
-    return this.entries.find((e) => e.key === key);
+    return this.all.find((e) => e.key === key);
   }
 
   private process(jobs: PoolJob[]): Promise<void> {
@@ -215,12 +260,22 @@ export class IngestQueue {
       return;
     }
     this.askPersistence();
+    // Files dropped before the library had opened a collection belong to the one it opened.
+    const targeted = jobs.map((job) => {
+      const entry = this.entry(job.key);
+      if (entry) entry.collectionId ??= this.library.collectionId;
+      return entry?.collectionId ? { ...job, collectionId: entry.collectionId } : job;
+    });
+    // One drop (or one unlocked file) goes into one collection. Its documents are known only while
+    // it is open; for a closed one, the store itself reports a duplicate.
+    const target = targeted[0]!.collectionId;
+    const known = (): string[] => (this.library.collectionId === target ? this.library.documents.map((d) => d.id) : []);
     const controller = (this.controller = new AbortController());
     this.running = true;
     try {
       await this.pool.run(
-        jobs,
-        poolOptions(this.settings(), 'add', () => this.library.documents.map((d) => d.id)),
+        targeted,
+        poolOptions(this.settings(), 'add', known),
         {
           start: (job) => this.set(job.key, { status: 'reading' }),
           progress: (job, p) => this.set(job.key, p.stage === 'index' ? { status: 'storing', progress: p } : { progress: p }),
@@ -268,6 +323,9 @@ export class IngestQueue {
     });
     // Not awaited: the next file is stored meanwhile, and refreshes coalesce.
     void this.library.refresh();
+    // Stored in a collection that is not open (the user opened another meanwhile): it is embedded
+    // when that one opens, and counted as waiting until then.
+    if (this.entry(key)?.collectionId !== this.library.collectionId) return;
     this.embedding.enqueue([{ docId: s.docId, name: s.name, chunks: s.chunks, otherModels: [] }]);
   }
 }

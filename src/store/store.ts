@@ -83,6 +83,8 @@ export interface CollectionUsage {
 
 export interface CollectionSummary extends CollectionRecord {
   documents: number;
+  /** Documents with vectors of the model asked about (see listCollections). */
+  embedded?: number;
 }
 
 export interface DocumentVectors {
@@ -644,15 +646,24 @@ export class Store {
   // ---- collections -----------------------------------------------------------------------
 
   /** Collections, oldest first, with their document counts. */
-  listCollections(): Promise<CollectionSummary[]> {
-    return this.tx(['collections', 'documents'], 'readonly', async (tx) => {
+  /**
+   * The collections with their document counts, oldest first; given a model, also how many of
+   * each collection's documents have its vectors (counted on the index: no vector is read).
+   */
+  listCollections(model?: string): Promise<CollectionSummary[]> {
+    return this.tx(['collections', 'documents', 'vectors'], 'readonly', async (tx) => {
       const collections = await tx.objectStore('collections').getAll();
       const byCollection = tx.objectStore('documents').index('byCollection');
-      const counts = await Promise.all(collections.map((c) => byCollection.count(c.id)));
+      const byModel = tx.objectStore('vectors').index('byModel');
+      const [counts, embedded] = await Promise.all([
+        Promise.all(collections.map((c) => byCollection.count(c.id))),
+        // One vectors record per document and model (see VectorRecord).
+        model === undefined ? null : Promise.all(collections.map((c) => byModel.count(modelRange(c.id, model)))),
+      ]);
       // Created in the same millisecond (the default and a first collection, in tests): default first.
       const rank = (c: CollectionRecord): number => (c.id === DEFAULT_COLLECTION.id ? 0 : 1);
       return collections
-        .map((c, i) => ({ ...c, documents: counts[i]! }))
+        .map((c, i) => ({ ...c, documents: counts[i]!, ...(embedded ? { embedded: embedded[i]! } : {}) }))
         .sort((a, b) => a.createdAt - b.createdAt || rank(a) - rank(b) || a.name.localeCompare(b.name) || (a.id < b.id ? -1 : 1));
     });
   }

@@ -131,6 +131,21 @@ describe('the comparison', () => {
     expect(errors).toEqual([]);
   });
 
+  it('a model that cannot be loaded: both panes say they did not run and why, instead of waiting', async () => {
+    const o = await chromium.open(baseUrl, '/', { ...SETTINGS, llm: { ...SETTINGS.llm, transformersModel: 'no-such-model' } });
+    const { page, errors } = o;
+    await page.getByTestId('library-summary').waitFor();
+    await page.getByTestId('compare-question').fill('Why does the tide rise?');
+    await page.getByTestId('compare-ask').click();
+    for (const pane of ['pane-plain', 'pane-grounded']) {
+      await expect.poll(() => page.getByTestId(pane).getAttribute('data-status'), { timeout: 60_000 }).toBe('not-run');
+      expect(await page.getByTestId(pane).getByTestId('answer').textContent()).toContain(
+        'Not run: the model could not be loaded — see the error above.',
+      );
+    }
+    expect(errors).toEqual([]);
+  });
+
   it('the sample documents give a first-time user a question whose answer only the documents hold', async () => {
     // The tiny GPT-2 reads 512 tokens at once: small chunks, so a passage fits with the question.
     const o = await chromium.open(baseUrl, '/', { ...SETTINGS, ingest: { chunkTokens: 64, overlapTokens: 8 } });

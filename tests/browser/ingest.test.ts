@@ -92,6 +92,16 @@ describe('dropping documents', () => {
       }
     }
     expect(await page.getByTestId('ingest-count').textContent()).toBe(`${files.length} / ${files.length} files`);
+    // What the drop did, by outcome; pressing one lists just those files.
+    const refused = files.filter((f) => f.expect !== 'parsed').length;
+    expect((await page.getByTestId('ingest-summary').innerText()).replace(/\s+/g, ' ')).toBe(
+      `${files.length - refused} added · ${refused} not added`,
+    );
+    await page.locator('[data-testid="ingest-filter"][data-outcome="error"]').click();
+    expect(await page.getByTestId('file-row').count()).toBe(refused);
+    expect(new Set(await page.getByTestId('file-row').evaluateAll((rows) => rows.map((r) => r.getAttribute('data-status'))))).toEqual(
+      new Set(['error']),
+    );
 
     const tasks = await longTasks();
     expect(Math.max(0, ...tasks), `long tasks (ms): ${tasks.join(', ')}`).toBeLessThanOrEqual(100);

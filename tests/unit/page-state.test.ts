@@ -12,6 +12,7 @@ import { createPageState, type PageState } from '../../src/state/page';
 import { EmbedCheck, GenerateCheck } from '../../src/state/selftest.svelte';
 import type { FileEntry } from '../../src/state/ingest.svelte';
 import { fixtureModels } from '../fixtures/models';
+import { threePagePdf } from '../fixtures/docs/pdf-writer';
 import { useNodeWorkers, type NodeWorkers } from './page-workers';
 
 const workers = useNodeWorkers();
@@ -20,16 +21,15 @@ afterEach(() => {
   for (const p of pages.splice(0)) p.dispose();
 });
 
-function settings(): Settings {
+function settings(chatModel = 'tiny-gpt2'): Settings {
   return withOverrides(DEFAULT_SETTINGS, {
     modelSource: fixtureModels(),
     embedding: { model: 'tiny-bert', device: 'wasm', dtype: 'fp32', batchSize: 4 },
-    llm: { engine: 'transformers', transformersModel: 'tiny-gpt2', transformersDevice: 'wasm', transformersDtype: 'fp32', maxTokens: 8 },
+    llm: { engine: 'transformers', transformersModel: chatModel, transformersDevice: 'wasm', transformersDtype: 'fp32', maxTokens: 8 },
   });
 }
 
-function page(w: NodeWorkers = workers()): { page: PageState; w: NodeWorkers } {
-  const s = settings();
+function page(w: NodeWorkers = workers(), s: Settings = settings()): { page: PageState; w: NodeWorkers } {
   const p = createPageState({ spawn: w.spawn, settings: () => s, gpu: () => null, origin: 'http://127.0.0.1' });
   pages.push(p);
   return { page: p, w };
@@ -138,6 +138,71 @@ describe('page state: the drop queue', () => {
   });
 });
 
+describe('page state: what a drop did, per collection', () => {
+  /** The drop's outcomes as the list's header says them. */
+  const summary = (p: PageState): string => p.ingest.outcomes.map((o) => o.label).join(' · ');
+  const listed = (p: PageState): string[] => p.ingest.listed.map((e) => e.name);
+
+  it('counts what was added, not added and needs a password; lists just those; a new collection lists only its own drops', async () => {
+    const { page: p } = page();
+    await p.library.open();
+    const first = p.library.collectionId!;
+    await p.ingest.add([
+      ...DOCS,
+      file('copy of tides.txt', 'The moon pulls the oceans, so the tide rises and falls twice a day along most coasts.'),
+      file('empty.txt', ''),
+      {
+        file: new File([Uint8Array.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0, 0, 0, 13])], 'picture.png'),
+        path: 'picture.png',
+      },
+      { file: new File([threePagePdf({ userPassword: 'open sesame' }) as Uint8Array<ArrayBuffer>], 'locked.pdf'), path: 'locked.pdf' },
+    ]);
+    expect(summary(p)).toBe('3 added · 2 not added · 1 needs a password · 1 already added');
+    p.ingest.filter = 'error';
+    expect(listed(p)).toEqual(['empty.txt', 'picture.png']);
+    p.ingest.filter = 'needs-password';
+    expect(listed(p)).toEqual(['locked.pdf']);
+    // Unlocked, nothing needs a password any more: the whole list is shown again.
+    await p.ingest.unlock(p.ingest.listed[0]!.key, 'open sesame');
+    expect(summary(p)).toBe('4 added · 2 not added · 1 already added');
+    expect(listed(p)).toHaveLength(7);
+
+    // A new collection starts with an empty list, and its drop counts its own files only.
+    await p.library.createCollection('Second');
+    expect(p.ingest.entries).toEqual([]);
+    expect(summary(p)).toBe('');
+    await p.ingest.add([DOCS[0]!, file('empty.txt', '')]);
+    expect({ finished: p.ingest.finished, total: p.ingest.total }).toEqual({ finished: 2, total: 2 });
+    expect(summary(p)).toBe('1 added · 1 not added');
+
+    // Back in the first collection: its own list, as it was.
+    await p.library.switchCollection(first);
+    expect(p.ingest.total).toBe(7);
+    expect(summary(p)).toBe('4 added · 2 not added · 1 already added');
+  });
+
+  it('files are stored in the collection they were dropped into, even when another is opened meanwhile', async () => {
+    const { page: p, w } = page();
+    await p.library.open();
+    const first = p.library.collectionId!;
+    const release = w.holdIngests();
+    const drop = p.ingest.add(DOCS);
+    await until('the files are being read', () => p.ingest.entries.some((e) => e.status === 'reading'));
+    await p.library.createCollection('Second');
+    // The drop into the first collection is not this one's.
+    expect(p.ingest.entries).toEqual([]);
+    release();
+    await drop;
+    expect(p.library.documents).toEqual([]);
+    expect(p.embedding.queuedDocs).toBe(0);
+
+    await p.library.switchCollection(first);
+    expect(statuses(p.ingest.entries)).toEqual({ 'tides.txt': 'parsed', 'bread.txt': 'parsed', 'trains.txt': 'parsed' });
+    expect(p.library.documents.map((d) => d.name).sort()).toEqual(['bread.txt', 'tides.txt', 'trains.txt']);
+    await until('they are embedded', () => allEmbedded(p, 3));
+  });
+});
+
 describe('page state: the library worker', () => {
   it('a library worker crash: the files being stored fail by name, the library opens again in a new worker, and work goes on', async () => {
     const { page: p, w } = page();
@@ -187,6 +252,28 @@ describe('page state: collections', () => {
     await until('every document is embedded', () => allEmbedded(p, 3));
     expect(p.library.snapshot!.embeddedChunks).toBe(3);
   });
+
+  it('switching mid-embedding leaves no stale progress, lists the first collection as having documents waiting, and embeds them back there', async () => {
+    const { page: p, w } = page();
+    await p.library.open();
+    const first = p.library.collectionId!;
+    const release = w.holdEmbeds();
+    await p.ingest.add(DOCS);
+    await until('the first document is being embedded', () => p.embedding.phase === 'embedding');
+    await p.library.createCollection('Second');
+    // Nothing is being embedded here, and no bar says otherwise.
+    expect(p.embedding.progress).toBeNull();
+    expect(p.embedding.current).toBeNull();
+    // The first collection's documents wait for it to be opened again, and the list says so.
+    expect(p.library.collections.find((c) => c.id === first)).toMatchObject({ documents: 3, waiting: 3 });
+    expect(p.library.collections.find((c) => c.id === p.library.collectionId)).toMatchObject({ documents: 0, waiting: 0 });
+    release();
+
+    await p.library.switchCollection(first);
+    await until('every document is embedded', () => allEmbedded(p, 3));
+    await p.library.refresh();
+    expect(p.library.collections.find((c) => c.id === first)).toMatchObject({ documents: 3, waiting: 0 });
+  });
 });
 
 describe('page state: one owner of the models', () => {
@@ -224,5 +311,34 @@ describe('page state: one owner of the models', () => {
     expect(w.loads.chat).toBe(1);
     expect(p.engines.loadsStarted.chat).toBe(1);
     expect(p.engines.chatReady).toBe(true);
+  });
+});
+
+describe('page state: the comparison', () => {
+  it('a model that cannot be loaded: each pane says it did not run and why, instead of waiting forever', async () => {
+    const { page: p } = page(workers(), settings('no-such-model'));
+    await p.library.open();
+    await p.ingest.add([DOCS[0]!]);
+    await p.compare.ask('When does the tide rise?');
+    expect(p.compare.phase).toBe('error');
+    expect(p.compare.error?.name).toBe('ModelLoadFailed');
+    for (const pane of [p.compare.plain, p.compare.grounded]) {
+      expect(pane).toMatchObject({ run: null, running: false });
+      expect(pane.notRun).toBe('Not run: the model could not be loaded — see the error above.');
+    }
+  });
+
+  it('retrieval that fails: the grounded pane says its passages could not be found, the plain one why it did not run', async () => {
+    const { page: p, w } = page();
+    await p.library.open();
+    await p.ingest.add([DOCS[0]!]);
+    await until('embedded', () => allEmbedded(p, 1));
+    // Another tab deletes the library: the search has nothing to read.
+    await w.deleteDatabase();
+    await p.compare.ask('When does the tide rise?');
+    expect(p.compare.phase).toBe('error');
+    expect(p.compare.error).not.toBeNull();
+    expect(p.compare.plain.notRun).toBe('Not run: the comparison stopped when finding passages failed — see the error above.');
+    expect(p.compare.grounded.notRun).toBe('Not run: the passages could not be retrieved — see the error above.');
   });
 });

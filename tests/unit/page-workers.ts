@@ -4,9 +4,11 @@
  * tiny models) behind a real MessageChannel, so the page-state classes run here exactly as in the
  * browser, worker-to-worker ports included. A test can crash a worker (its calls fail with
  * WorkerCrashed and its owner is told, as src/state/workers.ts does for a real one), hold the embed
- * workers' `embed` calls until it lets them go (to act while a document is being embedded), and
- * count the model loads the handlers really performed. A file whose name starts with "hang" is never
- * finished by the ingest handler, like a parser stuck in a loop.
+ * workers' `embed` calls, or the ingest workers' files, until it lets them go (to act while a
+ * document is being embedded or a drop is being read), count
+ * the model loads the handlers really performed, and delete the database as another tab can. A file
+ * whose name starts with "hang" is never finished by the ingest handler, like a parser stuck in a
+ * loop.
  */
 import { IDBFactory } from 'fake-indexeddb';
 import { afterEach } from 'vitest';
@@ -45,6 +47,10 @@ export interface NodeWorkers {
   crash(kind: WorkerKind): void;
   /** Holds every `embed` call (in any embed worker) until the returned function is called. */
   holdEmbeds(): () => void;
+  /** Holds every file in the ingest workers (before it is read) until the returned function is called. */
+  holdIngests(): () => void;
+  /** Deletes the library's database, as another tab can: the open store is closed under the page. */
+  deleteDatabase(): Promise<void>;
 }
 
 let count = 0;
@@ -67,6 +73,7 @@ export function useNodeWorkers(): () => NodeWorkers {
     const started: Record<WorkerKind, number> = { library: 0, ingester: 0, embedder: 0, chat: 0 };
     const loads = { embed: 0, chat: 0 };
     let held: Promise<void> = Promise.resolve();
+    let heldIngests: Promise<void> = Promise.resolve();
 
     function start<P extends Protocol, C extends { rpc: RpcClient<P> }>(
       kind: WorkerKind,
@@ -132,7 +139,11 @@ export function useNodeWorkers(): () => NodeWorkers {
       ingester: () => {
         const handlers = ingestHandlers();
         const ingest = handlers.ingest;
-        handlers.ingest = (req, ctx) => (req.name.startsWith('hang') ? new Promise(() => undefined) : ingest(req, ctx));
+        handlers.ingest = async (req, ctx) => {
+          if (req.name.startsWith('hang')) return new Promise(() => undefined);
+          await heldIngests;
+          return ingest(req, ctx);
+        };
         return start('ingester', handlers, (e) => new WorkerIngester(e));
       },
       embedder: (onCrash) => {
@@ -169,6 +180,17 @@ export function useNodeWorkers(): () => NodeWorkers {
         held = new Promise((r) => (release = r));
         return () => release();
       },
+      holdIngests: () => {
+        let release = (): void => undefined;
+        heldIngests = new Promise((r) => (release = r));
+        return () => release();
+      },
+      deleteDatabase: () =>
+        new Promise((resolve, reject) => {
+          const req = factory.deleteDatabase(name);
+          req.onsuccess = () => resolve();
+          req.onerror = () => reject(req.error);
+        }),
       crash: (kind) => {
         for (const w of running.filter((r) => r.kind === kind)) {
           running.splice(running.indexOf(w), 1);
