@@ -83,6 +83,15 @@ export class IngestQueue {
   );
   readonly current = $derived(this.entries.find((e) => e.status === 'reading') ?? null);
 
+  /**
+   * The open collection holds no document, so the sample documents may be offered: an empty drop
+   * list says nothing (it is empty after every reload). False while the library is still opening,
+   * so the offer does not flash up before a full library is listed.
+   */
+  get collectionEmpty(): boolean {
+    return this.library.snapshot !== null && this.library.documents.length === 0;
+  }
+
   private readonly pool: IngestPool;
   private controller: AbortController | null = null;
   private persistAsked = false;
