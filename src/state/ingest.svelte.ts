@@ -11,7 +11,7 @@ import type { Progress } from '../core/progress';
 import { IngestPool, type PoolJob, type PoolOptions } from '../ingest/pool';
 import type { WorkerIngester } from '../ingest/client';
 import type { StoredSummary } from '../ingest/protocol';
-import { requestPersistence } from '../platform/persistence';
+import { askToPersist, type PersistOutcome } from '../platform/persistence';
 import type { Settings } from '../settings/defaults';
 import type { EmbeddingState } from './embedding.svelte';
 import type { LibraryState } from './library.svelte';
@@ -36,8 +36,7 @@ export interface FileEntry {
   error?: SerializedError;
 }
 
-/** What the browser answered when asked to keep the library under storage pressure. */
-export type PersistOutcome = 'granted' | 'refused' | 'unsupported';
+export type { PersistOutcome };
 
 let nextKey = 1;
 
@@ -207,9 +206,8 @@ export class IngestQueue {
     // exists on pages only, not in workers). Chromium grants or refuses silently, Firefox asks the
     // user; the outcome is explained next to the storage numbers.
     this.persistAsked = true;
-    const supported = typeof navigator !== 'undefined' && typeof navigator.storage?.persist === 'function';
-    void requestPersistence().then((granted) => {
-      this.persist = granted ? 'granted' : supported ? 'refused' : 'unsupported';
+    void askToPersist().then((outcome) => {
+      this.persist = outcome;
       void this.library.refresh();
     });
   }

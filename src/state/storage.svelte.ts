@@ -7,7 +7,7 @@
 
 import { deleteCachedModel, listCachedModels, type CachedModel } from '../platform/model-cache';
 import { serializeError, type SerializedError } from '../core/errors';
-import { isPersisted, requestPersistence, storageEstimate, type StorageEstimate } from '../platform/persistence';
+import { askToPersist, isPersisted, storageEstimate, type PersistOutcome, type StorageEstimate } from '../platform/persistence';
 import type { CollectionUsage } from '../store/store';
 import type { LibraryState } from './library.svelte';
 import type { Settings } from '../settings/defaults';
@@ -15,6 +15,8 @@ import type { Settings } from '../settings/defaults';
 export class StorageState {
   estimate = $state.raw<StorageEstimate | null>(null);
   persisted = $state<boolean | null>(null);
+  /** The browser's answer when asked from here ("Ask to keep it"); null until then. */
+  persistAnswer = $state<PersistOutcome | null>(null);
   collections = $state.raw<CollectionUsage[]>([]);
   models = $state.raw<CachedModel[]>([]);
   error = $state.raw<SerializedError | null>(null);
@@ -56,7 +58,8 @@ export class StorageState {
 
   /** Asks the browser to keep ragscope's data when disk space runs low (the browser may decline). */
   async askPersistence(): Promise<void> {
-    this.persisted = await requestPersistence();
+    this.persistAnswer = await askToPersist();
+    this.persisted = this.persistAnswer === 'granted';
   }
 
   async deleteCollection(id: string): Promise<void> {

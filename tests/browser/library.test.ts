@@ -413,6 +413,22 @@ describe('the library', () => {
     await expect.poll(() => samples.isVisible(), { timeout: 10_000 }).toBe(true);
   });
 
+  it('says so, with what to do, when the browser refuses to keep the library', async () => {
+    const { context } = await profile();
+    // The browser's answer, made certain: Chromium decides from how much a site was used.
+    await context.addInitScript(() => {
+      StorageManager.prototype.persist = () => Promise.resolve(false);
+      StorageManager.prototype.persisted = () => Promise.resolve(false);
+    });
+    const { page, errors } = await openIn(context);
+    const card = page.getByTestId('storage-card');
+    await card.getByTestId('storage-persist').click();
+    const answer = card.getByTestId('storage-persist-answer');
+    await expect.poll(() => answer.count(), { timeout: 10_000 }).toBe(1);
+    expect(await answer.textContent()).toMatch(/The browser said no\..*bookmarking ragscope or installing it.*Export…/s);
+    expect(errors).toEqual([]);
+  });
+
   it('two tabs on the app: a document added in one is listed and searchable in the other', async () => {
     const { context } = await profile();
     const { page: a } = await openIn(context);
