@@ -28,18 +28,44 @@ export class StorageState {
   ) {}
 
   private soon: ReturnType<typeof setTimeout> | null = null;
+  private running: Promise<void> | null = null;
+  private again = false;
 
-  /** Refreshes once things settle: a folder drop changes the library hundreds of times. */
+  /**
+   * Refreshes within `ms` of a change, and at most once per `ms`: a folder drop, and the embedding
+   * after it, change the library several times a second for minutes. A timer restarted by every
+   * change would not fire until they stopped, leaving a new collection at "0 documents" meanwhile.
+   */
   refreshSoon(ms = 1000): void {
-    if (this.soon) clearTimeout(this.soon);
+    if (this.soon) return;
     this.soon = setTimeout(() => {
       this.soon = null;
       void this.refresh();
     }, ms);
   }
 
-  async refresh(): Promise<void> {
-    this.busy = true;
+  /**
+   * Reads everything again. A call while a read is under way is served by one more round after it:
+   * reads never overlap, so a slow one cannot land after, and replace, a newer one.
+   */
+  refresh(): Promise<void> {
+    this.again = true;
+    this.running ??= (async () => {
+      this.busy = true;
+      try {
+        while (this.again) {
+          this.again = false;
+          await this.read();
+        }
+      } finally {
+        this.busy = false;
+        this.running = null;
+      }
+    })();
+    return this.running;
+  }
+
+  private async read(): Promise<void> {
     try {
       const local = this.settings().modelSource.startsWith('/') ? this.settings().modelSource : '/models/';
       const [estimate, persisted, collections, models] = await Promise.all([
@@ -51,8 +77,6 @@ export class StorageState {
       Object.assign(this, { estimate, persisted, collections, models, error: null });
     } catch (e) {
       this.error = serializeError(e);
-    } finally {
-      this.busy = false;
     }
   }
 
