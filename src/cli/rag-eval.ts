@@ -127,7 +127,8 @@ export function settingsWith(sets: ReadonlyArray<[string, string]>, mode?: Searc
     node[leaf] = typeof was === 'number' ? Number(raw) : typeof was === 'boolean' ? raw === 'true' || (raw === 'false' ? false : raw) : raw;
   }
   if (mode) (draft.retrieval as Record<string, unknown>).mode = mode;
-  return validateSettings(draft);
+  // Named by key, as typed after --set.
+  return validateSettings(draft, 'key');
 }
 
 const fixed = (x: number, digits = 4): number => Math.round(x * 10 ** digits) / 10 ** digits;

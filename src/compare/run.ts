@@ -12,7 +12,7 @@
 
 import type { ChatEngine, ChatMessage, GenerationParams, GenerationResult } from '../generate/engine';
 import { groundedMessages, plainMessages, PROMPT_VERSION, type PromptPassage } from '../generate/prompts';
-import type { RetrievalOptions } from '../index/types';
+import type { RetrievalOptions, SearchMode } from '../index/types';
 import { AppError, isAppError, serializeError, type SerializedError } from '../core/errors';
 import type { SearchHit, SearchResult } from '../index/types';
 
@@ -58,6 +58,12 @@ export interface ComparisonResult {
   /** ms since the epoch. */
   startedAt: number;
   params: GenerationParams;
+  /**
+   * How passages were asked for: the mode (`retrieval.modeUsed` may be a fallback) and how many
+   * (fewer may have matched). With `params`, what the question was asked with, so an earlier one
+   * can be asked again the same way. Absent from comparisons kept before it was recorded.
+   */
+  asked?: { mode: SearchMode; k: number };
   promptVersion: number;
   retrieval: SearchResult;
   /** Retrieval's wall time as the page saw it (query embedding included), ms. */
@@ -168,5 +174,15 @@ export async function runComparison(
     }
     events.onDone?.(side, runs[side]);
   }
-  return { question, startedAt, params, promptVersion: PROMPT_VERSION, retrieval, retrievalMs, plain: runs.plain, grounded: runs.grounded };
+  return {
+    question,
+    startedAt,
+    params,
+    asked: { mode: req.retrieval.mode, k: req.retrieval.k },
+    promptVersion: PROMPT_VERSION,
+    retrieval,
+    retrievalMs,
+    plain: runs.plain,
+    grounded: runs.grounded,
+  };
 }

@@ -46,6 +46,17 @@ export interface OpenOptions {
   model: string;
 }
 
+/**
+ * What stood between two chunks that do not overlap, from the `end` of one to the `start` of the
+ * next (chunks keep offsets, not the blank itself). Parsers join blocks with one blank line and
+ * collapse other runs of blanks (src/ingest/parsers/blocks.ts), so two characters or more are a
+ * paragraph break; one is a space or a line break, shown as a space.
+ */
+function gap(end: number, start: number): string {
+  const n = start - end;
+  return n <= 0 ? '' : n === 1 ? ' ' : '\n\n';
+}
+
 function toLibraryDoc(d: DocumentSummary, model: string): LibraryDoc {
   const out: LibraryDoc = {
     id: d.id,
@@ -396,7 +407,8 @@ export class Library {
   /**
    * The chunk with what surrounds it: the part of the previous chunk before it and the part of the
    * next chunk after it, cut by their offsets into the document text, so overlapping chunks never
-   * show a sentence twice.
+   * show a sentence twice. Chunks are trimmed, so where two do not overlap the blank between them
+   * is in neither: `gap` puts it back, or the view would run "loose." and "The tide" together.
    */
   async context(docId: string, ordinal: number): Promise<PassageContext | null> {
     const ids = [ordinal - 1, ordinal, ordinal + 1].filter((i) => i >= 0).map((i) => chunkId(docId, i));
@@ -406,9 +418,9 @@ export class Library {
     const prev = chunks.get(chunkId(docId, ordinal - 1));
     const next = chunks.get(chunkId(docId, ordinal + 1));
     const out: PassageContext = {
-      before: prev ? prev.text.slice(0, Math.max(0, cur.start - prev.start)) : '',
+      before: prev ? prev.text.slice(0, Math.max(0, cur.start - prev.start)) + gap(prev.end, cur.start) : '',
       text: cur.text,
-      after: next ? next.text.slice(Math.max(0, cur.end - next.start)) : '',
+      after: next ? gap(cur.end, next.start) + next.text.slice(Math.max(0, cur.end - next.start)) : '',
     };
     if (cur.pages) out.pages = cur.pages;
     return out;

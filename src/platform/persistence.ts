@@ -43,6 +43,19 @@ export async function requestPersistence(): Promise<boolean> {
   }
 }
 
+/** What the browser answered when asked to keep this origin's data under storage pressure. */
+export type PersistOutcome = 'granted' | 'refused' | 'unsupported';
+
+/**
+ * Asks (see `requestPersistence`) and tells a refusal apart from a browser that offers no way to
+ * ask (an insecure page, an old browser), since what the user can do differs.
+ */
+export async function askToPersist(): Promise<PersistOutcome> {
+  const supported = typeof (storageManager() as { persist?: unknown } | undefined)?.persist === 'function';
+  if (!supported) return 'unsupported';
+  return (await requestPersistence()) ? 'granted' : 'refused';
+}
+
 /** Whether the browser already promised persistence (readable from workers too). */
 export async function isPersisted(): Promise<boolean> {
   const storage = storageManager();

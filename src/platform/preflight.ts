@@ -9,6 +9,18 @@ import type { StorageEstimate } from './persistence';
 
 export type CheckLevel = 'ok' | 'warn' | 'bad';
 
+/** Where saving the app for offline use stands (the service worker's lifecycle). */
+export type OfflineStatus =
+  /** No service worker: a browser without them (or with them off, as in some private windows). */
+  | 'unsupported'
+  /** The development server (`npm run dev`): it serves no service worker, so nothing is ever saved. */
+  | 'development'
+  /** Registering, or saving the app for offline use on a first visit. */
+  | 'saving'
+  /** The app is saved: it opens and works with the network off. */
+  | 'ready'
+  | 'error';
+
 export interface Check {
   id: 'secure' | 'webgpu' | 'f16' | 'buffers' | 'storage' | 'offline';
   level: CheckLevel;
@@ -23,8 +35,7 @@ export interface PreflightFacts {
   /** null while the probe runs. */
   gpu: GpuStatus | null;
   storage: StorageEstimate | null;
-  /** The app is saved for offline use (service worker ready). */
-  offlineReady: boolean;
+  offline: OfflineStatus;
   /** Bytes a first visit needs for the default models (see FIRST_USE_BYTES). */
   needBytes?: number;
 }
@@ -123,22 +134,45 @@ export function preflight(f: PreflightFacts): Check[] {
       detail: 'The browser does not say how much storage ragscope may use.',
     });
   }
-  checks.push(
-    f.offlineReady
-      ? {
-          id: 'offline',
-          level: 'ok',
-          title: 'Works offline',
-          detail: 'The app is saved on this device; models work offline once downloaded.',
-        }
-      : {
-          id: 'offline',
-          level: 'warn',
-          title: 'Not saved for offline use yet',
-          detail: 'The app saves itself on the first visit over https or localhost; until then it needs its server.',
-        },
-  );
+  checks.push(offlineCheck(f.offline));
   return checks;
+}
+
+function offlineCheck(status: OfflineStatus): Check {
+  switch (status) {
+    case 'ready':
+      return {
+        id: 'offline',
+        level: 'ok',
+        title: 'Works offline',
+        detail: 'The app is saved on this device; models work offline once downloaded.',
+      };
+    case 'development':
+      // Promising a save here would be wrong: the development server never offers one.
+      return {
+        id: 'offline',
+        level: 'warn',
+        title: 'Not saved for offline use (development server)',
+        detail: 'npm run dev serves no service worker, so the app is not saved on this device and needs this server running.',
+        fix: 'To try offline use, build and serve the app: npm run build, then npm run preview.',
+      };
+    case 'unsupported':
+    case 'error':
+      return {
+        id: 'offline',
+        level: 'warn',
+        title: 'Not saved for offline use',
+        detail:
+          'This browser did not let ragscope save itself (service workers are off here, as in some private windows); it works while its server is reachable.',
+      };
+    case 'saving':
+      return {
+        id: 'offline',
+        level: 'warn',
+        title: 'Not saved for offline use yet',
+        detail: 'The app saves itself on the first visit over https or localhost; until then it needs its server.',
+      };
+  }
 }
 
 export interface ModelFit {

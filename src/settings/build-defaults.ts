@@ -24,7 +24,8 @@ export function parseBuildDefaults(json: string | undefined): Settings {
   if (typeof overrides !== 'object' || overrides === null || Array.isArray(overrides)) {
     throw new Error('RAGSCOPE_DEFAULTS must be a JSON object of settings, e.g. {"modelSource":"/models/"}');
   }
-  return withOverrides(DEFAULT_SETTINGS, overrides as DeepPartial<Settings>);
+  // Named by key: whoever wrote RAGSCOPE_DEFAULTS wrote keys, not the form's labels.
+  return withOverrides(DEFAULT_SETTINGS, overrides as DeepPartial<Settings>, 'key');
 }
 
 /** This build's defaults, or the plain ones with the reason when the build's value is not valid. */

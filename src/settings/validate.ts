@@ -4,16 +4,34 @@
  * `restoreSettings` rebuilds a full Settings object key by key from the defaults, so a saved blob
  * from an older version (missing keys, renamed keys, wrong types) never breaks the app: each bad
  * or missing value falls back to its default and is reported as a problem the UI can show.
+ * Problems name a setting by the label the Settings form shows (labels.ts), so a message points
+ * at a field the user can find.
  */
 
 import { AppError } from '../core/errors';
 import { ONNX_DTYPES } from '../core/devices';
 import type { WebLlmCacheBackend } from '../generate/webllm-download';
 import { DEFAULT_SETTINGS, LIMITS, type DevicePreference, type LlmEngineKind, type RetrievalSettings, type Settings } from './defaults';
+import { SETTING_LABELS, type SettingKey } from './labels';
 
 export interface SettingsProblem {
+  /** The setting's key (labels.ts' SettingKey), or what else was read: the saved blob, the build's defaults. */
   key: string;
+  /** What the Settings form calls it (labels.ts), or what the user knows the rest by. */
+  label: string;
+  /** Follows the setting's name: "must be a whole number from 64 to 1024". */
   message: string;
+}
+
+/**
+ * How a problem names its setting: by its label in the app, where people see labels; by its key
+ * for the command line (`--set ingest.chunkTokens=512`) and RAGSCOPE_DEFAULTS, where they typed keys.
+ */
+export type NameBy = 'label' | 'key';
+
+/** One problem as a sentence fragment: "Chunk overlap (tokens) must be at most half the chunk size (32)". */
+export function problemText(p: SettingsProblem, nameBy: NameBy = 'label'): string {
+  return `${nameBy === 'label' ? p.label : p.key} ${p.message}`;
 }
 
 const DEVICES: readonly DevicePreference[] = ['auto', 'webgpu', 'wasm'];
@@ -27,30 +45,37 @@ function isObject(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
 
-/** A model source is '', a same-origin path starting with '/', or an absolute http(s) URL. */
+/**
+ * A model source is '', a same-origin path starting with '/', or an absolute http(s) URL. The
+ * problem follows the setting's name, like every other (see SettingsProblem).
+ */
 export function modelSourceProblem(source: string): string | null {
   if (source === '') return null;
-  if (source.startsWith('/')) return source.endsWith('/') ? null : 'A local model path must end with "/", e.g. /models/.';
+  if (source.startsWith('/')) return source.endsWith('/') ? null : 'must end with "/" when it is a path on this app, e.g. /models/';
   try {
     const url = new URL(source);
-    if (url.protocol !== 'http:' && url.protocol !== 'https:') return 'A model mirror must be an http:// or https:// address.';
+    if (url.protocol !== 'http:' && url.protocol !== 'https:') return 'must be an http:// or https:// address when it is a mirror';
     return null;
   } catch {
-    return 'Use an address like https://mirror.example/models/ or a path like /models/, or leave it empty for the public hubs.';
+    return 'must be an address like https://mirror.example/models/, a path like /models/, or empty for the public hubs';
   }
 }
 
 class Restorer {
   readonly problems: SettingsProblem[] = [];
 
-  pick<T>(key: string, value: unknown, fallback: T, ok: (v: unknown) => v is T, why: string): T {
+  problem(key: SettingKey, message: string): void {
+    this.problems.push({ key, label: SETTING_LABELS[key], message });
+  }
+
+  pick<T>(key: SettingKey, value: unknown, fallback: T, ok: (v: unknown) => v is T, why: string): T {
     if (value === undefined) return fallback;
     if (ok(value)) return value;
-    this.problems.push({ key, message: why });
+    this.problem(key, why);
     return fallback;
   }
 
-  text(key: string, value: unknown, fallback: string, nonEmpty = true): string {
+  text(key: SettingKey, value: unknown, fallback: string, nonEmpty = true): string {
     return this.pick(
       key,
       value,
@@ -60,15 +85,15 @@ class Restorer {
     );
   }
 
-  oneOf<T extends string>(key: string, value: unknown, fallback: T, allowed: readonly T[]): T {
+  oneOf<T extends string>(key: SettingKey, value: unknown, fallback: T, allowed: readonly T[]): T {
     return this.pick(key, value, fallback, (v): v is T => allowed.includes(v as T), `must be one of ${allowed.join(', ')}`);
   }
 
-  flag(key: string, value: unknown, fallback: boolean): boolean {
+  flag(key: SettingKey, value: unknown, fallback: boolean): boolean {
     return this.pick(key, value, fallback, (v): v is boolean => typeof v === 'boolean', 'must be true or false');
   }
 
-  number(key: string, value: unknown, fallback: number, b: Bounds, integer = false): number {
+  number(key: SettingKey, value: unknown, fallback: number, b: Bounds, integer = false): number {
     return this.pick(
       key,
       value,
@@ -94,14 +119,14 @@ export function restoreSettings(
   let modelSource = r.text('modelSource', s.modelSource, d.modelSource, false).trim();
   const sourceProblem = modelSourceProblem(modelSource);
   if (sourceProblem) {
-    r.problems.push({ key: 'modelSource', message: sourceProblem });
+    r.problem('modelSource', sourceProblem);
     modelSource = d.modelSource;
   }
 
   const chunkTokens = r.number('ingest.chunkTokens', g.chunkTokens, d.ingest.chunkTokens, LIMITS.chunkTokens, true);
   let overlapTokens = r.number('ingest.overlapTokens', g.overlapTokens, d.ingest.overlapTokens, LIMITS.overlapTokens, true);
   if (overlapTokens > chunkTokens / 2) {
-    r.problems.push({ key: 'ingest.overlapTokens', message: `must be at most half the chunk size (${Math.floor(chunkTokens / 2)})` });
+    r.problem('ingest.overlapTokens', `must be at most half the chunk size (${Math.floor(chunkTokens / 2)})`);
     overlapTokens = Math.min(d.ingest.overlapTokens, Math.floor(chunkTokens / 2));
   }
 
@@ -157,25 +182,28 @@ export function restoreSettings(
 }
 
 /** Strict form for values the user just entered: any problem is an `InvalidSettings` error. */
-export function validateSettings(candidate: unknown): Settings {
+export function validateSettings(candidate: unknown, nameBy: NameBy = 'label'): Settings {
   const { settings, problems } = restoreSettings(candidate);
   if (problems.length > 0) {
-    const list = problems.map((p) => `${p.key} ${p.message}`).join('; ');
+    const list = problems.map((p) => problemText(p, nameBy)).join('; ');
     throw new AppError('InvalidSettings', `Some settings are not valid: ${list}.`, { count: problems.length });
   }
   return settings;
 }
 
 /** Deep-merges per-run overrides over a base, then validates the result once. */
-export function withOverrides(base: Settings, overrides: DeepPartial<Settings>): Settings {
-  return validateSettings({
-    ...base,
-    ...overrides,
-    ingest: { ...base.ingest, ...overrides.ingest },
-    embedding: { ...base.embedding, ...overrides.embedding },
-    retrieval: { ...base.retrieval, ...overrides.retrieval },
-    llm: { ...base.llm, ...overrides.llm },
-  });
+export function withOverrides(base: Settings, overrides: DeepPartial<Settings>, nameBy: NameBy = 'label'): Settings {
+  return validateSettings(
+    {
+      ...base,
+      ...overrides,
+      ingest: { ...base.ingest, ...overrides.ingest },
+      embedding: { ...base.embedding, ...overrides.embedding },
+      retrieval: { ...base.retrieval, ...overrides.retrieval },
+      llm: { ...base.llm, ...overrides.llm },
+    },
+    nameBy,
+  );
 }
 
 export type DeepPartial<T> = { [K in keyof T]?: T[K] extends object ? DeepPartial<T[K]> : T[K] };

@@ -67,6 +67,8 @@ export class CompareState {
   error = $state.raw<SerializedError | null>(null);
   /** The question being typed (the sample set suggests one). */
   draft = $state('');
+  /** The per-question settings next to the question box, as chosen there (unset ones follow Settings). */
+  options = $state<AskOptions>({});
   /** The question the panes answer. */
   question = $state('');
   /** When the last question was asked here (ms since the epoch), model loading included. */
@@ -193,7 +195,10 @@ export class CompareState {
     }
   }
 
-  /** Shows a past comparison as it was: question, passages, both answers and their prompts. */
+  /**
+   * Shows a past comparison as it was: question, passages, both answers and their prompts, and
+   * the per-question settings it was asked with, so that asking it again asks the same.
+   */
   restore(record: ComparisonRecord): void {
     if (this.busy) return;
     const pane = (run: SideRun): PaneState => ({ text: run.result?.text ?? '', messages: run.messages, run, running: false, notRun: null });
@@ -201,6 +206,12 @@ export class CompareState {
     this.passage = null;
     this.question = record.question;
     this.draft = record.question;
+    this.options = {
+      ...this.options,
+      ...(record.asked ? { mode: record.asked.mode, k: record.asked.k } : {}),
+      temperature: record.params.temperature,
+      maxTokens: record.params.maxTokens,
+    };
     this.retrieval = record.retrieval;
     this.plain = pane(record.plain);
     this.grounded = pane(record.grounded);

@@ -16,7 +16,7 @@ import type { Progress } from '../core/progress';
 import { IngestPool, type PoolJob, type PoolOptions } from '../ingest/pool';
 import type { WorkerIngester } from '../ingest/client';
 import type { StoredSummary } from '../ingest/protocol';
-import { requestPersistence } from '../platform/persistence';
+import { askToPersist, type PersistOutcome } from '../platform/persistence';
 import type { Settings } from '../settings/defaults';
 import type { EmbeddingState } from './embedding.svelte';
 import type { LibraryState } from './library.svelte';
@@ -60,8 +60,7 @@ export interface FileEntry {
   error?: SerializedError;
 }
 
-/** What the browser answered when asked to keep the library under storage pressure. */
-export type PersistOutcome = 'granted' | 'refused' | 'unsupported';
+export type { PersistOutcome };
 
 let nextKey = 1;
 
@@ -122,6 +121,15 @@ export class IngestQueue {
   readonly listed = $derived(this.activeFilter ? this.entries.filter((e) => e.status === this.activeFilter) : this.entries);
   /** Files still being added to other collections than the open one (a drop there goes on). */
   readonly elsewhere = $derived(this.all.filter((e) => inProgress(e) && !this.inOpen(e)).length);
+
+  /**
+   * The open collection holds no document, so the sample documents may be offered: an empty drop
+   * list says nothing (it is empty after every reload). False while the library is still opening,
+   * so the offer does not flash up before a full library is listed.
+   */
+  get collectionEmpty(): boolean {
+    return this.library.snapshot !== null && this.library.documents.length === 0;
+  }
 
   private readonly pool: IngestPool;
   private controller: AbortController | null = null;
@@ -243,9 +251,8 @@ export class IngestQueue {
     // exists on pages only, not in workers). Chromium grants or refuses silently, Firefox asks the
     // user; the outcome is explained next to the storage numbers.
     this.persistAsked = true;
-    const supported = typeof navigator !== 'undefined' && typeof navigator.storage?.persist === 'function';
-    void requestPersistence().then((granted) => {
-      this.persist = granted ? 'granted' : supported ? 'refused' : 'unsupported';
+    void askToPersist().then((outcome) => {
+      this.persist = outcome;
       void this.library.refresh();
     });
   }

@@ -5,18 +5,18 @@
  */
 
 import { registerSW } from 'virtual:pwa-register';
+import type { OfflineStatus } from '../platform/preflight';
 
-export type OfflineStatus =
-  /** No service worker (a development server, or a browser without them). */
-  | 'unsupported'
-  /** Registering, or saving the app for offline use on a first visit. */
-  | 'saving'
-  /** The app is saved: it opens and works with the network off. */
-  | 'ready'
-  | 'error';
+export type { OfflineStatus };
+
+/**
+ * The development server (`npm run dev`), which has no service worker. MODE, not DEV: a build made
+ * under a test runner (NODE_ENV=test) has DEV set, and does have its service worker.
+ */
+const DEVELOPMENT = import.meta.env.MODE === 'development';
 
 export class OfflineState {
-  status = $state<OfflineStatus>('unsupported');
+  status = $state<OfflineStatus>(DEVELOPMENT ? 'development' : 'unsupported');
   /** A new version is downloaded and waits for the user (it never replaces an open tab by itself). */
   updateReady = $state(false);
   /** Another tab accepted an update: this one still runs the old files and should be reloaded. */
@@ -34,8 +34,8 @@ export class OfflineState {
     addEventListener('offline', () => (this.online = false));
     this.installed = matchMedia('(display-mode: standalone)').matches;
     // Service workers need a build (vite-plugin-pwa emits the worker; `npm run dev` has none) and a
-    // secure context. MODE, not DEV: a build made under a test runner (NODE_ENV=test) has DEV set.
-    if (import.meta.env.MODE === 'development' || !('serviceWorker' in navigator)) return;
+    // secure context.
+    if (DEVELOPMENT || !('serviceWorker' in navigator)) return;
     this.status = 'saving';
     const hadController = navigator.serviceWorker.controller !== null;
     navigator.serviceWorker.addEventListener('controllerchange', () => {

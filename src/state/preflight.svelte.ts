@@ -11,7 +11,7 @@ export class PreflightState {
       secureContext: typeof isSecureContext === 'undefined' ? true : isSecureContext,
       gpu: this.gpu(),
       storage: this.storage.estimate,
-      offlineReady: this.offline.status === 'ready',
+      offline: this.offline.status,
     }),
   );
   /** Problems that stop something from working: shown at the top of the page too. */

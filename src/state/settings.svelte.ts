@@ -20,13 +20,22 @@ export class SettingsState {
     const built = buildDefaults();
     this.defaults = built.settings;
     if (built.problem)
-      this.problems = [{ key: 'build defaults (RAGSCOPE_DEFAULTS)', message: `are not valid and were ignored: ${built.problem}` }];
+      this.problems = [
+        {
+          key: 'RAGSCOPE_DEFAULTS',
+          label: 'This build’s default settings (RAGSCOPE_DEFAULTS)',
+          message: `are not valid and were ignored: ${built.problem}`,
+        },
+      ];
     let saved: unknown = undefined;
     try {
       const raw = this.storage?.getItem(SETTINGS_KEY);
       saved = raw ? JSON.parse(raw) : undefined;
     } catch {
-      this.problems = [...this.problems, { key: 'settings', message: 'could not be read and were reset to defaults' }];
+      this.problems = [
+        ...this.problems,
+        { key: 'settings', label: 'The saved settings', message: 'could not be read and were reset to defaults' },
+      ];
     }
     const restored = restoreSettings(saved, this.defaults);
     this.current = restored.settings;

@@ -7,7 +7,7 @@
 
 import { deleteCachedModel, listCachedModels, type CachedModel } from '../platform/model-cache';
 import { serializeError, type SerializedError } from '../core/errors';
-import { isPersisted, requestPersistence, storageEstimate, type StorageEstimate } from '../platform/persistence';
+import { askToPersist, isPersisted, storageEstimate, type PersistOutcome, type StorageEstimate } from '../platform/persistence';
 import type { CollectionUsage } from '../store/store';
 import type { LibraryState } from './library.svelte';
 import type { Settings } from '../settings/defaults';
@@ -15,6 +15,8 @@ import type { Settings } from '../settings/defaults';
 export class StorageState {
   estimate = $state.raw<StorageEstimate | null>(null);
   persisted = $state<boolean | null>(null);
+  /** The browser's answer when asked from here ("Ask to keep it"); null until then. */
+  persistAnswer = $state<PersistOutcome | null>(null);
   collections = $state.raw<CollectionUsage[]>([]);
   models = $state.raw<CachedModel[]>([]);
   error = $state.raw<SerializedError | null>(null);
@@ -26,18 +28,44 @@ export class StorageState {
   ) {}
 
   private soon: ReturnType<typeof setTimeout> | null = null;
+  private running: Promise<void> | null = null;
+  private again = false;
 
-  /** Refreshes once things settle: a folder drop changes the library hundreds of times. */
+  /**
+   * Refreshes within `ms` of a change, and at most once per `ms`: a folder drop, and the embedding
+   * after it, change the library several times a second for minutes. A timer restarted by every
+   * change would not fire until they stopped, leaving a new collection at "0 documents" meanwhile.
+   */
   refreshSoon(ms = 1000): void {
-    if (this.soon) clearTimeout(this.soon);
+    if (this.soon) return;
     this.soon = setTimeout(() => {
       this.soon = null;
       void this.refresh();
     }, ms);
   }
 
-  async refresh(): Promise<void> {
-    this.busy = true;
+  /**
+   * Reads everything again. A call while a read is under way is served by one more round after it:
+   * reads never overlap, so a slow one cannot land after, and replace, a newer one.
+   */
+  refresh(): Promise<void> {
+    this.again = true;
+    this.running ??= (async () => {
+      this.busy = true;
+      try {
+        while (this.again) {
+          this.again = false;
+          await this.read();
+        }
+      } finally {
+        this.busy = false;
+        this.running = null;
+      }
+    })();
+    return this.running;
+  }
+
+  private async read(): Promise<void> {
     try {
       const local = this.settings().modelSource.startsWith('/') ? this.settings().modelSource : '/models/';
       const [estimate, persisted, collections, models] = await Promise.all([
@@ -49,14 +77,13 @@ export class StorageState {
       Object.assign(this, { estimate, persisted, collections, models, error: null });
     } catch (e) {
       this.error = serializeError(e);
-    } finally {
-      this.busy = false;
     }
   }
 
   /** Asks the browser to keep ragscope's data when disk space runs low (the browser may decline). */
   async askPersistence(): Promise<void> {
-    this.persisted = await requestPersistence();
+    this.persistAnswer = await askToPersist();
+    this.persisted = this.persistAnswer === 'granted';
   }
 
   async deleteCollection(id: string): Promise<void> {

@@ -9,6 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { networkRequests, useChromium, type OpenedPage } from './app';
 import { dropFixtures, lockedPdf, type DropFile } from './drop';
+import { makePdf } from '../fixtures/docs/pdf-writer';
 
 const baseUrl = inject('baseUrl');
 const chromium = useChromium();
@@ -147,6 +148,19 @@ describe('dropping documents', () => {
     await r.getByTestId('pdf-password').press('Enter');
     await expect.poll(() => r.getAttribute('data-status'), { timeout: 10_000 }).toBe('parsed');
     expect(await r.getByTestId('file-detail').textContent()).toContain('3 pages');
+  });
+
+  it('counts one page and one chunk in the singular, in the drop list and in the library', async () => {
+    const page = await open();
+    const pdf = makePdf({ title: 'Memo', pages: [{ heading: 'Memo', paragraphs: ['The gauge was checked on Monday.'] }] });
+    await page.getByTestId('file-input').setInputFiles({ name: 'memo.pdf', mimeType: 'application/pdf', buffer: Buffer.from(pdf) });
+    await rowsSettled(page, 1);
+    const detail = (await row(page, 'memo.pdf').getByTestId('file-detail').textContent())!.replace(/\s+/g, ' ').trim();
+    expect(detail).toMatch(/^PDF · 1 page · \d+ characters · 1 chunk$/);
+    const stored = page.locator('[data-testid="doc-row"][data-name="memo.pdf"]');
+    await expect.poll(() => stored.count(), { timeout: 30_000 }).toBe(1);
+    expect((await stored.textContent())!.replace(/\s+/g, ' ')).toContain('PDF · 1 page ·');
+    expect(await stored.getByTestId('doc-chunks').textContent()).toBe('1 chunk');
   });
 
   it('reads a whole folder, sub-folders included, and skips hidden files', async () => {

@@ -393,6 +393,45 @@ describe('the library', () => {
     expect(errors).toEqual([]);
   });
 
+  it('offers the sample documents only while the open collection is empty, not whenever the drop list is', async () => {
+    const { context } = await profile();
+    const { page } = await openIn(context);
+    const samples = page.getByTestId('try-samples');
+    await expect.poll(() => samples.isVisible(), { timeout: 10_000 }).toBe(true);
+    await drop(page, FILES);
+    await waitForDocs(page, 3, false);
+    await page.getByRole('button', { name: 'Clear list' }).click();
+    await expect.poll(() => page.getByTestId('file-row').count(), { timeout: 10_000 }).toBe(0);
+    expect(await samples.count()).toBe(0);
+    // A reload empties the drop list too; the library still holds the documents.
+    await page.reload();
+    await page.getByTestId('library-summary').waitFor();
+    await waitForDocs(page, 3, false);
+    expect(await samples.count()).toBe(0);
+    // A new, empty collection: a first visit again, as far as this one knows.
+    await page.getByTestId('collection-new').click();
+    await page.getByTestId('collection-name').fill('Empty');
+    await page.getByRole('button', { name: 'Create' }).click();
+    await expect.poll(() => samples.isVisible(), { timeout: 10_000 }).toBe(true);
+  });
+
+  it('says so, with what to do, when the browser refuses to keep the library', async () => {
+    const { context } = await profile();
+    // The browser's answer, made certain: Chromium decides from how much a site was used.
+    await context.addInitScript(() => {
+      StorageManager.prototype.persist = () => Promise.resolve(false);
+      StorageManager.prototype.persisted = () => Promise.resolve(false);
+    });
+    const { page, errors } = await openIn(context);
+    await show(page, 'machine');
+    const card = page.getByTestId('storage-card');
+    await card.getByTestId('storage-persist').click();
+    const answer = card.getByTestId('storage-persist-answer');
+    await expect.poll(() => answer.count(), { timeout: 10_000 }).toBe(1);
+    expect(await answer.textContent()).toMatch(/The browser said no\..*bookmarking ragscope or installing it.*Export…/s);
+    expect(errors).toEqual([]);
+  });
+
   it('two tabs on the app: a document added in one is listed and searchable in the other', async () => {
     const { context } = await profile();
     const { page: a } = await openIn(context);

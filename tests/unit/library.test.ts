@@ -307,6 +307,29 @@ describe('library worker', () => {
     expect(await lib.original(doc.id)).toBeNull();
   });
 
+  it('keeps a space or a paragraph break between a passage and chunks next to it that do not overlap it', async () => {
+    const lib = start(database());
+    await lib.open({ model: MODEL });
+    const paragraph = (p: number): string =>
+      Array.from({ length: 6 }, (_, i) => `Paragraph ${p} sentence ${i} says the tide gauge ${p * 10 + i} was loose.`).join(' ');
+    const text = Array.from({ length: 12 }, (_, p) => paragraph(p)).join('\n\n');
+    // No overlap: where a chunk ends, the next begins after the blank between them.
+    const r = await ingestFile(new Blob([text]), { name: 'gauges.txt', maxBytes: 1e6, chunking: { chunkTokens: 64, overlapTokens: 0 } });
+    if (r.kind !== 'parsed') throw new Error('expected a parsed document');
+    const doc = r.doc;
+    await lib.add(doc);
+    const chunks = doc.chunks;
+    // The premise: chunks end at sentence ends inside a paragraph and at paragraph ends.
+    const gaps = chunks.slice(1).map((c, i) => doc.text.slice(chunks[i]!.end, c.start));
+    expect(new Set(gaps)).toEqual(new Set([' ', '\n\n']));
+
+    for (let n = 1; n < chunks.length - 1; n++) {
+      const ctx = (await lib.context(doc.id, n))!;
+      // What the passage view shows reads as the document does: no "loose.Paragraph" anywhere.
+      expect(ctx.before + ctx.text + ctx.after, `chunk ${n}`).toBe(doc.text.slice(chunks[n - 1]!.start, chunks[n + 1]!.end));
+    }
+  });
+
   it('embeds a stored document through the embed worker it is connected to, with the texts as indexed', async () => {
     const lib = start(database());
     await lib.open({ model: MODEL });

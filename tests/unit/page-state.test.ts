@@ -342,3 +342,27 @@ describe('page state: the comparison', () => {
     expect(p.compare.grounded.notRun).toBe('Not run: the passages could not be retrieved — see the error above.');
   });
 });
+
+describe('page state: earlier questions', () => {
+  it('restoring an earlier question brings back what it was asked with (max tokens, temperature, passages), so asking again asks the same', async () => {
+    const { page: p } = page();
+    await p.library.open();
+    await p.ingest.add([DOCS[0]!, DOCS[1]!]);
+    await until('embedded', () => allEmbedded(p, 2));
+    const asked = { mode: 'keyword', k: 1, temperature: 0.5, maxTokens: 3 } as const;
+    await p.compare.ask('When does the tide rise?', asked);
+    // Another question with the settings' own values since (what the box shows after Settings changed, say).
+    p.compare.options = {};
+    await p.compare.ask('Why does bread rise?');
+    expect(p.compare.last!.params.maxTokens).toBe(8);
+
+    p.compare.restore(p.compare.history.find((c) => c.question === 'When does the tide rise?')!);
+    expect(p.compare.options).toEqual(asked);
+    // Asked again from the question box, which asks with what it shows.
+    await p.compare.ask(p.compare.draft, p.compare.options);
+    expect(p.compare.phase).toBe('done');
+    expect(p.compare.last!.params).toMatchObject({ maxTokens: 3, temperature: 0.5 });
+    expect(p.compare.last!.asked).toEqual({ mode: 'keyword', k: 1 });
+    expect(p.compare.retrieval!.hits).toHaveLength(1);
+  });
+});

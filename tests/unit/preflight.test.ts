@@ -11,7 +11,7 @@ const HW = {
   maxStorageBufferBindingSize: 2 * GB,
   maxBufferSize: 4 * GB,
 };
-const ok = { secureContext: true, gpu: HW, storage: { usage: 0, quota: 50 * GB }, offlineReady: true };
+const ok = { secureContext: true, gpu: HW, storage: { usage: 0, quota: 50 * GB }, offline: 'ready' } as const;
 const by = (checks: Check[], id: Check['id']): Check | undefined => checks.find((c) => c.id === id);
 
 describe('preflight', () => {
@@ -33,7 +33,7 @@ describe('preflight', () => {
       ...ok,
       secureContext: false,
       gpu: { available: false, reason: 'WebGPU is only offered to secure pages.', fix: 'Open the app at http://localhost.' },
-      offlineReady: false,
+      offline: 'saving',
     });
     expect(by(checks, 'secure')).toMatchObject({ level: 'bad', fix: expect.stringMatching(/https.*localhost/) });
     expect(by(checks, 'webgpu')).toMatchObject({ level: 'bad', fix: 'Open the app at http://localhost.' });
@@ -53,6 +53,17 @@ describe('preflight', () => {
     expect(by(checks, 'buffers')).toMatchObject({ level: 'warn', detail: expect.stringMatching(/^128 MB/) });
     expect(by(checks, 'storage')).toMatchObject({ level: 'bad', detail: expect.stringMatching(/Only 1\.0 GB/) });
     expect(FIRST_USE_BYTES).toBeGreaterThan(GB);
+  });
+
+  it('on the development server the offline check says there is no service worker, instead of promising a save', () => {
+    const offline = by(preflight({ ...ok, offline: 'development' }), 'offline')!;
+    expect(offline.level).toBe('warn');
+    expect(`${offline.title} ${offline.detail}`).toMatch(/development server/);
+    expect(offline.detail).toMatch(/no service worker/);
+    expect(offline.detail).not.toMatch(/saves itself/);
+    expect(offline.fix).toMatch(/npm run build.*npm run preview/);
+    // A first visit to a build still is promised its save.
+    expect(by(preflight({ ...ok, offline: 'saving' }), 'offline')!.detail).toMatch(/saves itself on the first visit/);
   });
 
   it('recommends small-GPU models that run and fit the free storage, smallest to strongest', () => {

@@ -46,8 +46,20 @@ describe('settings', () => {
 
   it('refuses invalid edits with a named error listing every problem', () => {
     expect(() => validateSettings({ ...DEFAULT_SETTINGS, embedding: { ...DEFAULT_SETTINGS.embedding, model: ' ' } })).toThrow(
-      expect.objectContaining({ name: 'InvalidSettings', message: expect.stringContaining('embedding.model') }),
+      expect.objectContaining({ name: 'InvalidSettings', message: expect.stringContaining('Embedding model') }),
     );
+  });
+
+  it('names an invalid setting by the label the Settings form shows, not by its key', () => {
+    const tooMuchOverlap = { ...DEFAULT_SETTINGS, ingest: { ...DEFAULT_SETTINGS.ingest, chunkTokens: 64, overlapTokens: 40 } };
+    expect(() => validateSettings(tooMuchOverlap)).toThrow(
+      expect.objectContaining({
+        name: 'InvalidSettings',
+        message: 'Some settings are not valid: Chunk overlap (tokens) must be at most half the chunk size (32).',
+      }),
+    );
+    // The command line and RAGSCOPE_DEFAULTS, where the key was typed, still name the key.
+    expect(() => validateSettings(tooMuchOverlap, 'key')).toThrow(/ingest\.overlapTokens must be at most half the chunk size \(32\)/);
   });
 
   it('applies per-run overrides over saved settings', () => {
