@@ -25,6 +25,7 @@ import { probeWebGPU, type GpuStatus } from '../platform/webgpu';
 import { MemoLoad } from '../platform/memo-load';
 import { applyModelSource, modelLoadError, resolveBackend, resolveDtype } from '../platform/transformers-env';
 import { describeModelSource } from '../platform/model-source';
+import { contextTooLong } from './context-window';
 import {
   GenerationClock,
   type ChatEngine,
@@ -136,11 +137,7 @@ export class TransformersChatEngine implements ChatEngine {
     // Past its last position embedding a model does not degrade, it crashes (ONNX Runtime's
     // "indices element out of data bounds"): refuse by name, with the numbers, before running.
     if (window !== null && promptTokens + params.maxTokens > window) {
-      throw new AppError(
-        'ContextTooLong',
-        `The prompt is ${promptTokens} tokens and the answer may take ${params.maxTokens} more, but this model reads at most ${window} tokens at once. Ask with fewer passages or fewer max tokens.`,
-        { promptTokens, maxTokens: params.maxTokens, contextWindow: window },
-      );
+      throw contextTooLong({ promptTokens, maxTokens: params.maxTokens, contextWindow: window });
     }
 
     const stopper = new InterruptableStoppingCriteria();
