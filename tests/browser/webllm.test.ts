@@ -140,7 +140,7 @@ describe('web-llm from a mirror', () => {
     expect(errors).toEqual([]);
   });
 
-  it('keeps a download that found no network on screen with its named error, and Try again finishes it', async () => {
+  it('keeps a download that found no network on screen with its named error, counts the failed requests apart, and Try again finishes it', async () => {
     // A mirror that is down: its address refuses connections, as with the network off.
     const down = await serveMirror({ pauseMs: 0 });
     const { port } = new URL(down.url);
@@ -164,6 +164,27 @@ describe('web-llm from a mirror', () => {
     expect(await error.getAttribute('data-error-name')).toBe('ModelDownloadFailed');
     expect(await error.textContent()).toMatch(new RegExp(`${MIRROR_MODEL}.*the network did not answer. Try again`));
     expect(await row.getByTestId('webllm-stored').textContent()).toBe('—');
+
+    // The Network card counts the refused requests as failed, never as cached or transferred.
+    const mirrorRow = page.locator(`[data-testid="net-destination"][data-origin="${new URL(down.url).origin}"]`);
+    await expect
+      .poll(
+        () =>
+          mirrorRow
+            .getByTestId('net-failed')
+            .textContent({ timeout: 1_000 })
+            .catch(() => ''),
+        { timeout: 10_000 },
+      )
+      .toMatch(/^\d+ failed \(network error\)$/);
+    expect(await mirrorRow.textContent()).not.toMatch(/cache/i);
+    expect(await mirrorRow.getByTestId('net-cached').count()).toBe(0);
+    expect(await mirrorRow.getByTestId('net-transferred').count()).toBe(0);
+    await page.getByTestId('net-requests').locator('summary').click();
+    const failed = page.locator('[data-testid="net-request"][data-outcome="failed"]');
+    expect(await failed.first().textContent()).toMatch(new RegExp(`127\\.0\\.0\\.1:${port}/.*failed: network error`));
+
+    await page.getByTestId('network-card').screenshot({ path: 'tests/.output/network-card.png' });
 
     // The mirror is back: Try again fetches the model.
     const back = await serveMirror({ port: Number(port), pauseMs: 0 });
