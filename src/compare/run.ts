@@ -12,6 +12,7 @@
 
 import type { ChatEngine, ChatMessage, GenerationParams, GenerationResult } from '../generate/engine';
 import { groundedMessages, plainMessages, PROMPT_VERSION, type PromptPassage } from '../generate/prompts';
+import { contextTooLong, type PromptParts } from '../generate/context-window';
 import type { RetrievalOptions, SearchMode } from '../index/types';
 import { AppError, isAppError, serializeError, type SerializedError } from '../core/errors';
 import type { SearchHit, SearchResult } from '../index/types';
@@ -121,6 +122,12 @@ export async function runComparison(
     if (firstChars !== null && chosen[0]) chosen[0] = shorten(chosen[0], firstChars);
     return groundedMessages(question, chosen);
   };
+  /** How many passages a prompt holds and about how many of its tokens they take (their share of its characters). */
+  const parts = (messages: ChatMessage[], used: number, promptTokens: number): PromptParts => {
+    const chars = passages.slice(0, used).reduce((n, p, i) => n + (i === 0 && firstChars !== null ? firstChars : p.text.length), 0);
+    const total = messages.reduce((n, m) => n + m.content.length, 0);
+    return { passages: used, passageTokens: Math.round((chars / Math.max(1, total)) * promptTokens) };
+  };
   const runs = {} as Record<Side, SideRun>;
   for (const side of ['plain', 'grounded'] as const) {
     let used = side === 'grounded' ? passages.length : 0;
@@ -158,8 +165,11 @@ export async function runComparison(
           // This tokenizer's characters per token, measured on the prompt just refused.
           const charsPerToken = messages.reduce((n, m) => n + m.content.length, 0) / Math.max(1, promptTokens);
           const cut = Math.ceil((Math.max(0, over) + CUT_MARGIN_TOKENS) * charsPerToken);
-          const next = current - cut;
-          if (next >= MIN_PASSAGE_CHARS) {
+          // The estimate runs over when the passage takes more tokens per character than the rest
+          // of the prompt (numbers, codes, another script): try the shortest useful passage before
+          // giving up on it.
+          const next = Math.max(MIN_PASSAGE_CHARS, current - cut);
+          if (next < current) {
             cuts++;
             firstChars = next;
             messages = prompt(side, used);
@@ -167,8 +177,11 @@ export async function runComparison(
             continue;
           }
         }
+        // Nothing left to drop or cut: the engine could not know what the prompt held, so its
+        // advice is written again for what the user can still change.
+        const error = isAppError(e, 'ContextTooLong') ? contextTooLong(e.data, parts(messages, used, e.data.promptTokens), e.causeText) : e;
         // One side failing (a lost GPU device, say) still shows the other side's answer.
-        runs[side] = tag({ messages, status: 'failed', result: null, error: serializeError(e) });
+        runs[side] = tag({ messages, status: 'failed', result: null, error: serializeError(error) });
       }
       break;
     }

@@ -7,6 +7,7 @@
  */
 
 import {
+  AutoConfig,
   AutoModelForCausalLM,
   AutoTokenizer,
   InterruptableStoppingCriteria,
@@ -23,6 +24,8 @@ import { DownloadTally } from '../core/progress';
 import { probeWebGPU, type GpuStatus } from '../platform/webgpu';
 import { MemoLoad } from '../platform/memo-load';
 import { applyModelSource, modelLoadError, resolveBackend, resolveDtype } from '../platform/transformers-env';
+import { describeModelSource } from '../platform/model-source';
+import { contextTooLong } from './context-window';
 import {
   GenerationClock,
   type ChatEngine,
@@ -57,6 +60,20 @@ export function plainTranscript(messages: ChatMessage[]): string {
   return `${messages.map((m) => `${label[m.role]}: ${m.content}`).join('\n\n')}\n\nAssistant:`;
 }
 
+/**
+ * The model's config is there but its tokenizer is not: transformers.js then fails reading
+ * `tokenizer_class` of an undefined config (a TypeError every browser's wording names), not with
+ * "could not locate". A network failure, also a TypeError in browsers, is left to modelLoadError.
+ */
+function tokenizerMissing(req: ChatLoadRequest, e: TypeError): AppError {
+  return new AppError(
+    'ModelNotFound',
+    `The tokenizer of "${req.model}" (tokenizer_config.json and tokenizer.json) was not found at ${describeModelSource(req.source)}. Copy the model's tokenizer files next to its config.json, or choose another model in Settings.`,
+    { model: req.model },
+    errorText(e),
+  );
+}
+
 export class TransformersChatEngine implements ChatEngine {
   private readonly loaded = new MemoLoad<Loaded>((l) => l.model.dispose());
   private gpu: GpuStatus | null = null;
@@ -84,9 +101,15 @@ export class TransformersChatEngine implements ChatEngine {
       if (info.status === 'progress') opts.onProgress?.(tally.update(info.file, info.loaded, info.total));
     };
     try {
+      // The config first: a model that is not there fails here with the library's "could not
+      // locate" (ModelNotFound). The tokenizer alone would not say so: transformers.js treats a
+      // missing tokenizer_config.json as "no tokenizer files" and then reads a field of nothing.
+      const config = await AutoConfig.from_pretrained(req.model, { progress_callback });
       const [tokenizer, model] = await Promise.all([
-        AutoTokenizer.from_pretrained(req.model, { progress_callback }),
-        AutoModelForCausalLM.from_pretrained(req.model, { device: backend, dtype, progress_callback }),
+        AutoTokenizer.from_pretrained(req.model, { progress_callback }).catch((e: unknown) => {
+          throw e instanceof TypeError && /tokenizer_class/.test(e.message) ? tokenizerMissing(req, e) : e;
+        }),
+        AutoModelForCausalLM.from_pretrained(req.model, { config, device: backend, dtype, progress_callback }),
       ]);
       opts.onProgress?.(tally.finish());
       const info: ChatModelInfo = {
@@ -114,11 +137,7 @@ export class TransformersChatEngine implements ChatEngine {
     // Past its last position embedding a model does not degrade, it crashes (ONNX Runtime's
     // "indices element out of data bounds"): refuse by name, with the numbers, before running.
     if (window !== null && promptTokens + params.maxTokens > window) {
-      throw new AppError(
-        'ContextTooLong',
-        `The prompt is ${promptTokens} tokens and the answer may take ${params.maxTokens} more, but this model reads at most ${window} tokens at once. Ask with fewer passages or fewer max tokens.`,
-        { promptTokens, maxTokens: params.maxTokens, contextWindow: window },
-      );
+      throw contextTooLong({ promptTokens, maxTokens: params.maxTokens, contextWindow: window });
     }
 
     const stopper = new InterruptableStoppingCriteria();

@@ -16,6 +16,7 @@ import {
   type ModelRecord,
 } from '@mlc-ai/web-llm';
 import { artifactStore, downloadModel } from './webllm-download';
+import { contextTooLong } from './context-window';
 import { AppError, errorText, type ErrorNameFor } from '../core/errors';
 import type { Progress } from '../core/progress';
 import { describeModelSource, type ModelSource } from '../platform/model-source';
@@ -269,12 +270,7 @@ export class WebLlmChatEngine implements ChatEngine {
         // web-llm refuses a prompt longer than the window; the compare run then drops or shortens
         // passages, leaving room for the answer too (hence maxTokens in the numbers).
         const [promptTokens, contextWindow] = [Number(over[1]), Number(over[2])];
-        throw new AppError(
-          'ContextTooLong',
-          `The prompt is ${promptTokens} tokens, but this model reads at most ${contextWindow} tokens at once. Ask with fewer passages or fewer max tokens.`,
-          { promptTokens, maxTokens: params.maxTokens, contextWindow },
-          errorText(e),
-        );
+        throw contextTooLong({ promptTokens, maxTokens: params.maxTokens, contextWindow }, undefined, errorText(e));
       }
       const mapped = webllmError(e, this.loadedModel ?? 'the model', { kind: 'hub' });
       if (mapped.name === 'DeviceLost') {

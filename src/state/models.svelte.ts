@@ -7,7 +7,7 @@
 
 import type { WebLlmModelEntry, WebLlmModelRequest } from '../generate/webllm-catalog';
 import { parseModelSource } from '../platform/model-source';
-import { serializeError, type SerializedError } from '../core/errors';
+import { isAppError, serializeError, type SerializedError } from '../core/errors';
 import type { Progress } from '../core/progress';
 import type { Settings } from '../settings/defaults';
 import type { Engines } from './engines.svelte';
@@ -15,7 +15,13 @@ import type { Engines } from './engines.svelte';
 export class WebLlmModelsState {
   entries = $state.raw<WebLlmModelEntry[] | null>(null);
   loading = $state(false);
-  error = $state.raw<SerializedError | null>(null);
+  /** Why the list could not be read. */
+  listError = $state.raw<SerializedError | null>(null);
+  /**
+   * The last download or delete that failed, and what to try again. Kept apart from the list's
+   * error: each action reads the list again when it ends, and that must not hide why it failed.
+   */
+  failed = $state.raw<{ action: 'download' | 'remove'; id: string; error: SerializedError } | null>(null);
   /** The model being downloaded or deleted right now. */
   busyId = $state<string | null>(null);
   progress = $state.raw<Progress | null>(null);
@@ -39,8 +45,11 @@ export class WebLlmModelsState {
     return { model, source: parseModelSource(s.modelSource, this.origin), cache: s.llm.webllmCache };
   }
 
-  private fail(e: unknown): void {
-    this.error = serializeError(e);
+  /** Runs the failed download or delete again. */
+  retry(): Promise<void> {
+    const f = this.failed;
+    if (!f) return Promise.resolve();
+    return f.action === 'download' ? this.download(f.id) : this.remove(f.id);
   }
 
   async refresh(): Promise<void> {
@@ -48,9 +57,9 @@ export class WebLlmModelsState {
     try {
       const { source, cache } = this.request();
       this.entries = await this.client().webllmModels({ source, cache });
-      this.error = null;
+      this.listError = null;
     } catch (e) {
-      this.fail(e);
+      this.listError = serializeError(e);
     } finally {
       this.loading = false;
     }
@@ -61,13 +70,14 @@ export class WebLlmModelsState {
     const controller = (this.controller = new AbortController());
     this.busyId = id;
     this.progress = null;
-    this.error = null;
+    this.failed = null;
     this.done = null;
     try {
       const r = await this.client().webllmDownload(this.request(id), { signal: controller.signal, onProgress: (p) => (this.progress = p) });
       this.done = r.fetchedFiles === 0 ? `${id} was already on this device.` : `${id} is on this device now; it works without internet.`;
     } catch (e) {
-      this.fail(e);
+      // Cancel is the user's own doing, not a failure to show.
+      if (!isAppError(e, 'Cancelled')) this.failed = { action: 'download', id, error: serializeError(e) };
     } finally {
       this.busyId = null;
       this.controller = null;
@@ -83,13 +93,13 @@ export class WebLlmModelsState {
   async remove(id: string): Promise<void> {
     if (this.busyId) return;
     this.busyId = id;
-    this.error = null;
+    this.failed = null;
     this.done = null;
     try {
       await this.client().webllmDelete(this.request(id));
       this.done = `${id} was deleted from this device.`;
     } catch (e) {
-      this.fail(e);
+      this.failed = { action: 'remove', id, error: serializeError(e) };
     } finally {
       this.busyId = null;
       await this.refresh();

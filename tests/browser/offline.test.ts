@@ -69,6 +69,11 @@ describe('privacy and offline', () => {
     await page.getByTestId('prompts').locator('summary').click();
     expect(await page.getByTestId('prompt-grounded').textContent()).toContain('archive room floods');
     expect(await page.getByTestId('pane-grounded').getByTestId('answer').textContent()).not.toBe('');
+    // The Network card tells it too: after the reload, every request was answered from this device.
+    const app = page.locator(`[data-testid="net-destination"][data-origin="${origin}"]`);
+    expect(await app.getByTestId('net-cached').textContent()).toMatch(/^\d+ from cache$/);
+    expect(await app.getByTestId('net-transferred').count()).toBe(0);
+    expect(await app.getByTestId('net-failed').count()).toBe(0);
     expect(errors).toEqual([]);
   });
 });

@@ -139,4 +139,75 @@ describe('web-llm from a mirror', () => {
     expect(left.filter((u) => u.startsWith(mirror.folder))).toEqual([]);
     expect(errors).toEqual([]);
   });
+
+  it('keeps a download that found no network on screen with its named error, counts the failed requests apart, and Try again finishes it', async () => {
+    // A mirror that is down: its address refuses connections, as with the network off.
+    const down = await serveMirror({ pauseMs: 0 });
+    const { port } = new URL(down.url);
+    await down.close();
+    const o = await chromium.open(baseUrl, '/', { modelSource: down.url, llm: { webllmModel: MIRROR_MODEL } });
+    const { page, errors } = o;
+    await show(page, 'settings');
+    const row = page.locator(`[data-testid="webllm-model"][data-model="${MIRROR_MODEL}"]`);
+    await row.waitFor({ timeout: 60_000 });
+    await row.getByTestId('webllm-download').click();
+
+    const models = page.getByTestId('webllm-models');
+    const error = models.getByTestId('error');
+    await expect
+      .poll(async () => (await error.isVisible()) && (await row.getByTestId('webllm-download').isEnabled()), { timeout: 60_000 })
+      .toBe(true);
+    // The model list is read again after every download; that used to wipe the error away a moment
+    // after it appeared. Give it that moment (the list is read from this device's cache).
+    await page.waitForTimeout(1500);
+    expect(await error.isVisible()).toBe(true);
+    expect(await error.getAttribute('data-error-name')).toBe('ModelDownloadFailed');
+    expect(await error.textContent()).toMatch(new RegExp(`${MIRROR_MODEL}.*the network did not answer. Try again`));
+    expect(await row.getByTestId('webllm-stored').textContent()).toBe('—');
+
+    // The Network card (This machine) counts the refused requests as failed, never as cached or transferred.
+    await show(page, 'machine');
+    const mirrorRow = page.locator(`[data-testid="net-destination"][data-origin="${new URL(down.url).origin}"]`);
+    await expect
+      .poll(
+        () =>
+          mirrorRow
+            .getByTestId('net-failed')
+            .textContent({ timeout: 1_000 })
+            .catch(() => ''),
+        { timeout: 10_000 },
+      )
+      .toMatch(/^\d+ failed \(network error\)$/);
+    expect(await mirrorRow.textContent()).not.toMatch(/cache/i);
+    expect(await mirrorRow.getByTestId('net-cached').count()).toBe(0);
+    expect(await mirrorRow.getByTestId('net-transferred').count()).toBe(0);
+    await page.getByTestId('net-requests').locator('summary').click();
+    const failed = page.locator('[data-testid="net-request"][data-outcome="failed"]');
+    expect(await failed.first().textContent()).toMatch(new RegExp(`127\\.0\\.0\\.1:${port}/.*failed: network error`));
+
+    await page.getByTestId('network-card').screenshot({ path: 'tests/.output/network-card.png' });
+    await show(page, 'settings');
+
+    // The mirror is back: Try again fetches the model.
+    const back = await serveMirror({ port: Number(port), pauseMs: 0 });
+    try {
+      await models.getByTestId('webllm-retry').click();
+      await expect
+        .poll(
+          () =>
+            models
+              .getByTestId('webllm-status')
+              .textContent()
+              .catch(() => ''),
+          { timeout: 60_000 },
+        )
+        .toMatch(/works without internet/);
+      expect(await error.count()).toBe(0);
+      expect(await row.getByTestId('webllm-stored').textContent()).toMatch(/^[\d.]+ [kM]B$/);
+      expect(back.completed.length).toBe(back.files.size);
+    } finally {
+      await back.close();
+    }
+    expect(errors).toEqual([]);
+  });
 });

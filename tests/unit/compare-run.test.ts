@@ -12,6 +12,7 @@ import { KeywordIndex } from '../../src/index/keyword';
 import { retrieve } from '../../src/index/retrieve';
 import type { SearchHit, SearchResult } from '../../src/library/protocol';
 import { isAppError } from '../../src/core/errors';
+import { contextTooLongAdvice } from '../../src/generate/context-window';
 import { chunkId } from '../../src/core/ids';
 import { fixtureModels } from '../fixtures/models';
 
@@ -56,6 +57,18 @@ function recording(engine: ChatEngine): { engine: ChatEngine; calls: Array<{ mes
 
 const PARAMS: GenerationParams = { maxTokens: 12, temperature: 0, topP: 1, seed: 42 };
 const REQ: CompareRequest = { question: 'Why does the tide rise?', retrieval: { mode: 'keyword', k: 2 }, params: PARAMS };
+
+/** One long passage of codes ("tide12"), each several tokens to the tiny GPT-2's tokenizer. */
+const CODES: SearchHit = {
+  chunkId: 'codes:0',
+  rank: 1,
+  score: 9,
+  docId: 'codes',
+  docName: 'codes.md',
+  ordinal: 0,
+  text: Array.from({ length: 700 }, (_, i) => `tide${i % 50}`).join(' '),
+  headingPath: [],
+};
 
 let engine: TransformersChatEngine;
 beforeAll(async () => {
@@ -201,8 +214,73 @@ describe('comparison run', () => {
     expect(err.message).toMatch(/reads at most 512 tokens/);
   });
 
+  it('when one passage cut short still does not fit with 12 max tokens, says so and advises smaller chunks or a longer-window model', async () => {
+    // A passage of codes takes more tokens per character than the prompt around it, so the first
+    // estimate of the cut overshoots: the shortest useful passage is still tried before giving up.
+    const out = await runComparison(
+      { ...REQ, question: 'Why does the tide rise at Kestrel Point '.repeat(6).trim() + '?', retrieval: { mode: 'keyword', k: 1 } },
+      { engine, search: () => Promise.resolve({ hits: [CODES], modeUsed: 'keyword', ms: 0, retrieveMs: 0 }) },
+    );
+    expect(out.plain.status).toBe('done');
+    expect(out.grounded.status).toBe('failed');
+    expect(out.grounded.passagesUsed).toBe(1);
+    expect(out.grounded.firstPassageChars).toBe(200);
+    const error = out.grounded.error!;
+    expect(error.name).toBe('ContextTooLong');
+    expect(error.message).toMatch(/answer may take 12 more, but this model reads at most 512 tokens/);
+    expect(error.message).toMatch(/smaller chunks \(Settings → Documents → Chunk size.*longer context window/);
+    expect(error.message).not.toMatch(/fewer passages|max tokens/i);
+  });
+
+  it('when one passage and the many max tokens asked for do not fit, advises a max tokens that does, and that answers', async () => {
+    const question = { ...REQ, retrieval: { mode: 'keyword' as const, k: 1 } };
+    const deps: CompareDeps = { engine, search: () => Promise.resolve({ hits: [CODES], modeUsed: 'keyword', ms: 0, retrieveMs: 0 }) };
+    const out = await runComparison({ ...question, params: { ...PARAMS, maxTokens: 400 } }, deps);
+    expect(out.grounded.status).toBe('failed');
+    expect(out.grounded.passagesUsed).toBe(1);
+    const advised = /set max tokens to (\d+) or fewer \(Settings → Language model\)/i.exec(out.grounded.error!.message);
+    expect(advised, out.grounded.error!.message).not.toBeNull();
+    expect(out.grounded.error!.message).not.toMatch(/fewer passages/);
+    const again = await runComparison({ ...question, params: { ...PARAMS, maxTokens: Number(advised![1]) } }, deps);
+    expect(again.grounded.status).toBe('done');
+    expect(again.grounded.passagesUsed).toBe(1);
+  });
+
   it('refuses an empty question by name', async () => {
     const err = await runComparison({ ...REQ, question: '   ' }, { engine, search }).catch((e: unknown) => e);
     expect(isAppError(err, 'InvalidRequest')).toBe(true);
+  });
+});
+
+describe('what a prompt that does not fit advises', () => {
+  const window = (promptTokens: number, maxTokens: number) => ({ promptTokens, maxTokens, contextWindow: 1024 });
+
+  it('several passages: fewer passages first', () => {
+    const advice = contextTooLongAdvice(window(1100, 256), { passages: 4, passageTokens: 900 });
+    expect(advice).toMatch(/^Ask with fewer passages \(Settings → Retrieval → Passages per question\)/);
+    expect(advice).toMatch(/longer context window\.$/);
+  });
+
+  it('one passage and many max tokens: max tokens that leave room, not fewer passages', () => {
+    const advice = contextTooLongAdvice(window(600, 1024), { passages: 1, passageTokens: 400 });
+    expect(advice).toMatch(/^Set max tokens to 424 or fewer \(Settings → Language model\)/);
+    expect(advice).not.toMatch(/fewer passages/);
+  });
+
+  it('one passage and few max tokens: only smaller chunks or a model with a longer window', () => {
+    const advice = contextTooLongAdvice(window(1030, 12), { passages: 1, passageTokens: 900 });
+    expect(advice).toBe(
+      'Use smaller chunks (Settings → Documents → Chunk size, then rebuild the documents), or choose a model with a longer context window.',
+    );
+  });
+
+  it('a question too long for the window: a shorter question, whatever the passages', () => {
+    expect(contextTooLongAdvice(window(1030, 12), { passages: 1, passageTokens: 60 })).toBe(
+      'Ask a shorter question, or choose a model with a longer context window.',
+    );
+    // The model-only side carries no passages at all.
+    expect(contextTooLongAdvice(window(1100, 12), { passages: 0, passageTokens: 0 })).toBe(
+      'Ask a shorter question, or choose a model with a longer context window.',
+    );
   });
 });

@@ -3,6 +3,9 @@
  * handler), with the real transformers.js runtime on the generated tiny models.
  */
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { cpSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { serve } from '../../src/core/rpc';
 import { embedHandlers } from '../../src/embed/handler';
 import { WorkerEmbedder } from '../../src/embed/client';
@@ -225,5 +228,28 @@ describe('LLM worker handler (transformers.js engine)', () => {
   it('says EngineNotLoaded before a load', async () => {
     const engine = llmWorker();
     await expect(engine.generate(ASK, GREEDY)).rejects.toMatchObject({ name: 'EngineNotLoaded' });
+  });
+
+  it('says ModelNotFound, naming the model and what to do, for a chat model that is not in the model folder', async () => {
+    const engine = llmWorker();
+    await expect(engine.load({ ...gpt2(), model: 'absent-chat-model' })).rejects.toMatchObject({
+      name: 'ModelNotFound',
+      message: expect.stringMatching(/"absent-chat-model" was not found at .*Check the model name and the model source in Settings/),
+      data: { model: 'absent-chat-model' },
+    });
+    // A failed load is not memoised: the right model loads afterwards.
+    await expect(engine.load(gpt2())).resolves.toMatchObject({ model: 'tiny-gpt2' });
+  });
+
+  it('says ModelNotFound, naming the tokenizer files, for a chat model folder without its tokenizer', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'ragscope-models-'));
+    cpSync(join(MODELS, 'tiny-gpt2'), join(dir, 'no-tokenizer'), { recursive: true });
+    rmSync(join(dir, 'no-tokenizer', 'tokenizer_config.json'));
+    open.push(() => rmSync(dir, { recursive: true, force: true }));
+    const engine = llmWorker();
+    await expect(engine.load({ ...gpt2(), model: 'no-tokenizer', source: { kind: 'local', path: dir } })).rejects.toMatchObject({
+      name: 'ModelNotFound',
+      message: expect.stringMatching(/tokenizer of "no-tokenizer" .* was not found at .*Copy the model's tokenizer files/),
+    });
   });
 });
