@@ -321,7 +321,7 @@ describe('page state: the comparison', () => {
     await p.ingest.add([DOCS[0]!]);
     await p.compare.ask('When does the tide rise?');
     expect(p.compare.phase).toBe('error');
-    expect(p.compare.error?.name).toBe('ModelLoadFailed');
+    expect(p.compare.error?.name).toBe('ModelNotFound');
     for (const pane of [p.compare.plain, p.compare.grounded]) {
       expect(pane).toMatchObject({ run: null, running: false });
       expect(pane.notRun).toBe('Not run: the model could not be loaded — see the error above.');
