@@ -34,14 +34,14 @@ export function contextTooLongAdvice(n: Numbers, parts?: PromptParts): string {
   const room = n.contextWindow - n.promptTokens;
   const tips: string[] = [];
   if (!parts) {
-    if (room >= MIN_ANSWER_TOKENS) tips.push(`set max tokens to ${room} or fewer (Settings → Language model)`);
+    if (room >= MIN_ANSWER_TOKENS) tips.push(`set Max tokens to ${room} or fewer (next to the question)`);
     tips.push('shorten the prompt');
   } else {
     // What stays whatever the passages: the instructions and the question.
     const rest = n.promptTokens - parts.passageTokens;
     const shortest = parts.passages > 0 ? MIN_PASSAGE_TOKENS : 0;
-    if (parts.passages > 1) tips.push('ask with fewer passages (Settings → Retrieval → Passages per question)');
-    if (room >= MIN_ANSWER_TOKENS) tips.push(`set max tokens to ${room} or fewer (Settings → Language model)`);
+    if (parts.passages > 1) tips.push('ask with fewer passages (Top, next to the question)');
+    if (room >= MIN_ANSWER_TOKENS) tips.push(`set Max tokens to ${room} or fewer (next to the question)`);
     if (parts.passages === 1 && rest + shortest + n.maxTokens <= n.contextWindow) tips.push(SMALLER_CHUNKS);
     // Even the shortest passage and a short answer do not fit beside the question: it is the question.
     if (rest + shortest + Math.min(n.maxTokens, MIN_ANSWER_TOKENS) > n.contextWindow) tips.push('ask a shorter question');

@@ -1,7 +1,8 @@
 /**
  * Which view the main area shows, and whether the page is in Present mode. The view lives in the
  * URL hash (`#/ask`, `#/search`, ...), so Back, Forward and a reload keep it; Present mode (large
- * type, no library side, for a projector) is remembered in localStorage.
+ * type, no library side, for a projector) and whether single-key shortcuts are on are remembered in
+ * localStorage.
  */
 
 export type View = 'ask' | 'search' | 'machine' | 'settings';
@@ -24,6 +25,7 @@ export const VIEWS: readonly ViewInfo[] = [
 export const PRESENT_KEY = 'p';
 
 const PRESENT_STORAGE = 'ragscope.present';
+const SHORTCUTS_STORAGE = 'ragscope.shortcuts';
 
 export function viewOf(hash: string): View {
   const id = hash.replace(/^#\/?/, '');
@@ -32,7 +34,12 @@ export function viewOf(hash: string): View {
 
 export class ViewState {
   current = $state<View>(viewOf(location.hash));
-  present = $state(readPresent());
+  present = $state(readFlag(PRESENT_STORAGE, false));
+  /**
+   * Single-key shortcuts (1–4, P) can be turned off (WCAG 2.1.4): for speech input, or anyone who
+   * presses keys by accident. Remembered.
+   */
+  shortcuts = $state(readFlag(SHORTCUTS_STORAGE, true));
 
   constructor() {
     addEventListener('hashchange', () => (this.current = viewOf(location.hash)));
@@ -48,11 +55,12 @@ export class ViewState {
 
   togglePresent(): void {
     this.present = !this.present;
-    try {
-      localStorage.setItem(PRESENT_STORAGE, this.present ? '1' : '0');
-    } catch {
-      // Storage refused (private mode): the toggle still works for this visit.
-    }
+    writeFlag(PRESENT_STORAGE, this.present);
+  }
+
+  setShortcuts(on: boolean): void {
+    this.shortcuts = on;
+    writeFlag(SHORTCUTS_STORAGE, on);
   }
 
   /**
@@ -60,7 +68,7 @@ export class ViewState {
    * modifier held, so they never take a key from a field or a browser shortcut.
    */
   onKey(e: KeyboardEvent): void {
-    if (e.altKey || e.ctrlKey || e.metaKey || e.defaultPrevented) return;
+    if (!this.shortcuts || e.altKey || e.ctrlKey || e.metaKey || e.defaultPrevented) return;
     const t = e.target as HTMLElement | null;
     if (t && (t.isContentEditable || /^(INPUT|TEXTAREA|SELECT)$/.test(t.tagName))) return;
     const view = VIEWS.find((v) => v.key === e.key);
@@ -71,10 +79,19 @@ export class ViewState {
   }
 }
 
-function readPresent(): boolean {
+function readFlag(key: string, fallback: boolean): boolean {
   try {
-    return localStorage.getItem(PRESENT_STORAGE) === '1';
+    const v = localStorage.getItem(key);
+    return v === null ? fallback : v === '1';
   } catch {
-    return false;
+    return fallback;
+  }
+}
+
+function writeFlag(key: string, on: boolean): void {
+  try {
+    localStorage.setItem(key, on ? '1' : '0');
+  } catch {
+    // Storage refused (private mode): the choice still holds for this visit.
   }
 }

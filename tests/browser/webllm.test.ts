@@ -203,7 +203,8 @@ describe('web-llm from a mirror', () => {
         )
         .toMatch(/works without internet/);
       expect(await error.count()).toBe(0);
-      expect(await row.getByTestId('webllm-stored').textContent()).toMatch(/^[\d.]+ [kM]B$/);
+      // The list is read again after the download: the row shows its size once that read is back.
+      await expect.poll(() => row.getByTestId('webllm-stored').textContent(), { timeout: 10_000 }).toMatch(/^[\d.]+ [kM]B$/);
       expect(back.completed.length).toBe(back.files.size);
     } finally {
       await back.close();

@@ -124,7 +124,18 @@ describe('the workbench', () => {
     await page.reload();
     await page.getByTestId('compare-question').waitFor();
     expect(await page.getByTestId('present-toggle').getAttribute('aria-pressed')).toBe('true');
-    // The key P turns it off again (focus not in a field).
+    // A file dropped while presenting: the side opens again, so the drop is seen to land.
+    const dt = await page.evaluateHandle(() => {
+      const d = new DataTransfer();
+      d.items.add(new File(['The lighthouse lamp was relit at dusk.'], 'late-note.txt', { type: 'text/plain' }));
+      return d;
+    });
+    for (const type of ['dragenter', 'dragover', 'drop']) await page.dispatchEvent('body', type, { dataTransfer: dt });
+    await expect.poll(() => page.getByTestId('present-toggle').getAttribute('aria-pressed'), { timeout: 10_000 }).toBe('false');
+    await expect.poll(() => page.locator('[data-testid="doc-row"][data-name="late-note.txt"]').isVisible(), { timeout: 30_000 }).toBe(true);
+    // The key P turns it on and off (focus not in a field).
+    await page.locator('body').press('p');
+    await expect.poll(() => page.getByTestId('present-toggle').getAttribute('aria-pressed'), { timeout: 10_000 }).toBe('true');
     await page.locator('body').press('p');
     await expect.poll(() => page.getByTestId('present-toggle').getAttribute('aria-pressed'), { timeout: 10_000 }).toBe('false');
   });
@@ -145,6 +156,22 @@ describe('the workbench', () => {
     await page.getByTestId('compare-question').fill('');
     await page.getByTestId('compare-question').press('2');
     expect(await page.getByTestId('view-ask').isVisible()).toBe(true);
+    // A key pressed on a button of the view it hides: focus moves to the new view, not to the page.
+    await show(page, 'settings');
+    await page.getByTestId('settings-save').focus();
+    await page.keyboard.press('1');
+    await expect.poll(() => page.getByTestId('view-ask').isVisible(), { timeout: 10_000 }).toBe(true);
+    expect(await page.evaluate(() => document.activeElement?.getAttribute('data-testid'))).toBe('view-ask');
+    // Single-key shortcuts can be turned off (and stay off after a reload).
+    await show(page, 'settings');
+    await page.getByTestId('shortcuts').uncheck();
+    await page.reload();
+    await page.getByTestId('shortcuts').waitFor();
+    expect(await page.getByTestId('shortcuts').isChecked()).toBe(false);
+    await page.locator('body').press('2');
+    expect(await page.getByTestId('view-settings').isVisible()).toBe(true);
+    await page.getByTestId('shortcuts').check();
+    await show(page, 'ask');
     // On a fresh page, the skip link is the first stop.
     await page.reload();
     await page.getByTestId('compare-question').waitFor();

@@ -238,7 +238,7 @@ describe('comparison run', () => {
     const out = await runComparison({ ...question, params: { ...PARAMS, maxTokens: 400 } }, deps);
     expect(out.grounded.status).toBe('failed');
     expect(out.grounded.passagesUsed).toBe(1);
-    const advised = /set max tokens to (\d+) or fewer \(Settings → Language model\)/i.exec(out.grounded.error!.message);
+    const advised = /set max tokens to (\d+) or fewer \(next to the question\)/i.exec(out.grounded.error!.message);
     expect(advised, out.grounded.error!.message).not.toBeNull();
     expect(out.grounded.error!.message).not.toMatch(/fewer passages/);
     const again = await runComparison({ ...question, params: { ...PARAMS, maxTokens: Number(advised![1]) } }, deps);
@@ -257,13 +257,13 @@ describe('what a prompt that does not fit advises', () => {
 
   it('several passages: fewer passages first', () => {
     const advice = contextTooLongAdvice(window(1100, 256), { passages: 4, passageTokens: 900 });
-    expect(advice).toMatch(/^Ask with fewer passages \(Settings → Retrieval → Passages per question\)/);
+    expect(advice).toMatch(/^Ask with fewer passages \(Top, next to the question\)/);
     expect(advice).toMatch(/longer context window\.$/);
   });
 
   it('one passage and many max tokens: max tokens that leave room, not fewer passages', () => {
     const advice = contextTooLongAdvice(window(600, 1024), { passages: 1, passageTokens: 400 });
-    expect(advice).toMatch(/^Set max tokens to 424 or fewer \(Settings → Language model\)/);
+    expect(advice).toMatch(/^Set Max tokens to 424 or fewer \(next to the question\)/);
     expect(advice).not.toMatch(/fewer passages/);
   });
 
