@@ -10,6 +10,7 @@ import { describe, expect, inject, it } from 'vitest';
 import type { BrowserContext, Page } from 'playwright-core';
 import { show, TINY_MODELS, useChromium } from './app';
 import { SETTINGS_KEY } from '../../src/state/settings.svelte';
+import { lockedPdf } from './drop';
 
 const baseUrl = inject('baseUrl');
 const chromium = useChromium();
@@ -27,6 +28,7 @@ async function open(
   viewport: { width: number; height: number },
   colorScheme: Scheme,
   present = false,
+  settings: unknown = SETTINGS,
 ): Promise<{ page: Page; context: BrowserContext }> {
   // bypassCSP: axe-core is injected as an inline script, which the app's policy (rightly) refuses.
   const context = await chromium.context({ viewport, colorScheme, bypassCSP: true });
@@ -35,7 +37,7 @@ async function open(
       localStorage.setItem(key, value);
       if (p) localStorage.setItem('ragscope.present', '1');
     },
-    [SETTINGS_KEY, JSON.stringify(SETTINGS), present] as const,
+    [SETTINGS_KEY, JSON.stringify(settings), present] as const,
   );
   const page = await context.newPage();
   await page.goto(new URL('/', baseUrl).href);
@@ -228,5 +230,27 @@ describe('the workbench', () => {
         expect(found).toEqual({ 'first screen': [], 'ask, answered, trace and prompts open': [], search: [], machine: [], settings: [] });
       });
     }
+  }
+
+  for (const scheme of ['light', 'dark'] as const) {
+    it(`axe-core finds no violation where things fail either: refused files, a password form, panes that did not run, a named error (${scheme})`, async () => {
+      const broken = { ...SETTINGS, llm: { ...SETTINGS.llm, transformersModel: 'no-such-model' } };
+      const { page } = await open(LAPTOP, scheme, false, broken);
+      const locked = lockedPdf();
+      await page.getByTestId('file-input').setInputFiles([
+        { name: 'notes.txt', mimeType: 'text/plain', buffer: Buffer.from('The tide gauge was read at noon.') },
+        { name: 'empty.txt', mimeType: 'text/plain', buffer: Buffer.alloc(0) },
+        { name: 'photo.png', mimeType: 'image/png', buffer: Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0, 0, 0, 0]) },
+        { name: locked.name, mimeType: locked.type, buffer: Buffer.from(locked.base64, 'base64') },
+      ]);
+      await expect.poll(() => page.getByTestId('pdf-password').count(), { timeout: 60_000 }).toBe(1);
+      await expect.poll(() => page.locator('[data-testid="file-row"][data-status="error"]').count(), { timeout: 60_000 }).toBe(2);
+      await page.getByTestId('compare-question').fill('When was the tide gauge read?');
+      await page.getByTestId('compare-ask').click();
+      await expect.poll(() => page.getByTestId('pane-plain').getAttribute('data-status'), { timeout: 60_000 }).toBe('not-run');
+      const found = await violations(page);
+      await page.screenshot({ path: `${OUT}/workbench-failures-laptop-${scheme}.png` });
+      expect(found).toEqual([]);
+    });
   }
 });
