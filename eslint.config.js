@@ -23,7 +23,7 @@ const DOMAIN = {
   embed: ['core', 'platform'],
   generate: ['core', 'platform'],
   compare: ['core', 'generate', 'index'],
-  eval: ['core', 'embed', 'index', 'ingest'],
+  eval: ['core', 'embed', 'generate', 'index', 'ingest'],
   store: ['compare', 'core', 'generate', 'index', 'ingest', 'platform'],
   bundle: ['core', 'index', 'ingest', 'store'],
   library: ['bundle', 'core', 'embed', 'index', 'ingest', 'platform', 'store'],

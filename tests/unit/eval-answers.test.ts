@@ -4,6 +4,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { answerTokens, keyFactScore, scoreComparison, tokenF1 } from '../../src/eval/answers';
+import { groundAnswer, sentencesOf, SUPPORT_SIMILARITY } from '../../src/eval/grounding';
 
 describe('token F1', () => {
   it('normalises case, punctuation, articles and how numbers are written', () => {
@@ -74,5 +75,45 @@ describe('a comparison scored', () => {
     expect(s.grounded.f1).toBeCloseTo(2 / 3, 10);
     expect(s.f1Gain).toBeCloseTo(2 / 3, 10);
     expect(s.factsGain).toBe(1);
+  });
+});
+
+describe('grounding of a grounded answer', () => {
+  // Vectors whose cosine similarities are known by construction (a stand-in for the embedder).
+  const v = (...x: number[]): Float32Array => Float32Array.from(x);
+  const passages = ['The tide rises twice a day along the coast.', 'Sourdough bread rises slowly because wild yeast ferments.'];
+  const passageVectors = [v(1, 0, 0), v(0, 1, 0)];
+
+  it('splits an answer into sentences, keeping each citation with its sentence', () => {
+    expect(sentencesOf('The tide rises twice daily [1]. Bread needs yeast [2][1]! Yes.')).toEqual([
+      'The tide rises twice daily [1].',
+      'Bread needs yeast [2][1]!',
+      'Yes.',
+    ]);
+  });
+
+  it('marks sentences supported by a similar passage or by the words of a passage they cite, and counts citations without support', () => {
+    const sentences = [
+      'The tide rises twice daily [1].', // similar to passage 1 (cos ≈ 0.994)
+      'Bread is made from barley flour [1].', // similar to nothing; passage 1 lacks its words
+      'Yes.', // too short to judge
+      'Sourdough rises slowly [2].', // similar to nothing, but passage 2 holds all its words
+      'The moon causes it [7].', // cites a passage the prompt did not have
+    ];
+    const vectors = [v(0.9, 0.1, 0), v(0, 0, 1), v(0, 0, 1), v(0, 0, 1), v(0, 0.5, 0.866)];
+    const g = groundAnswer(sentences, vectors, passages, passageVectors);
+    expect(g.sentences.map((s) => [s.supported, s.by, s.unsupportedCitations])).toEqual([
+      [true, 1, []],
+      [false, null, [1]],
+      [null, null, []],
+      [true, 2, []],
+      [false, null, [7]],
+    ]);
+    expect(g.sentences[0]!.similarity).toBeCloseTo(0.9 / Math.sqrt(0.82), 6);
+    // Judged: 4 sentences, 2 supported; 4 citations, 2 of them without support.
+    expect(g.supportedShare).toBe(0.5);
+    expect([g.citations, g.unsupportedCitations]).toEqual([4, 2]);
+    // At the threshold counts as support; just below does not (cos 0.5 with passage 2 for the last).
+    expect(SUPPORT_SIMILARITY).toBeGreaterThan(0.5);
   });
 });
