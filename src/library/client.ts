@@ -34,9 +34,6 @@ export class WorkerLibrary {
   replace(doc: IngestedDocument) {
     return this.rpc.call('replace', { doc });
   }
-  pending() {
-    return this.rpc.call('pending', null);
-  }
   /** Moves (does not copy) the vectors' buffer to the worker. */
   putVectors(docId: string, model: string, dim: number, vectors: Float32Array) {
     return this.rpc.call('putVectors', { docId, model, dim, vectors }, { transfer: [vectors.buffer] });

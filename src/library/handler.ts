@@ -162,7 +162,6 @@ export function libraryService(opts: LibraryHandlerOptions = {}): LibraryService
         : l.addElsewhere(req.collectionId, req.doc, req.original);
     },
     replace: async (req) => (await current()).replace(req.doc),
-    pending: async () => (await current()).pending(),
     putVectors: async (req) => (await current()).putVectors(req.docId, req.model, req.dim, req.vectors),
     remove: async (req) => {
       await (await current()).remove(req.docId);

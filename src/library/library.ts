@@ -35,6 +35,7 @@ import type {
 } from './protocol';
 import { DEFAULT_COLLECTION, documentFields, type DocumentSummary, type Store } from '../store';
 import { isPersisted, storageEstimate } from '../platform/persistence';
+import { pendingEmbeddings } from './pending';
 
 /** Settings key remembering the collection the user last opened, so a reload comes back to it. */
 export const LAST_COLLECTION_KEY = 'library.lastCollection';
@@ -310,18 +311,9 @@ export class Library {
     return existed;
   }
 
-  /**
-   * Documents still needing vectors of the open model, oldest first: new ones, ones a reload
-   * interrupted, or all of them after the embedding model changed. Counts only; `embed` reads the
-   * texts when their turn comes.
-   */
+  /** Documents still needing vectors of the open model (see pendingEmbeddings). */
   pending(): PendingEmbedding[] {
-    const out: PendingEmbedding[] = [];
-    for (const d of this.docs.values()) {
-      if (d.embedded || d.chunkCount === 0) continue;
-      out.push({ docId: d.id, name: d.name, chunks: d.chunkCount, otherModels: d.otherModels });
-    }
-    return out;
+    return pendingEmbeddings(this.docs.values());
   }
 
   /**

@@ -140,7 +140,6 @@ export type LibraryProtocol = {
    * vectors go, so it is embedded again. Null when the document was deleted meanwhile.
    */
   replace: Method<{ doc: IngestedDocument }, LibraryDoc | null>;
-  pending: Method<null, PendingEmbedding[]>;
   /** Stores vectors made elsewhere (tools, tests); the app embeds through `embed`. */
   putVectors: Method<{ docId: string; model: string; dim: number; vectors: Float32Array }, LibraryDoc | null>;
   /**

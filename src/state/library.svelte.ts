@@ -12,6 +12,7 @@
 import { AppError, serializeError, type SerializedError } from '../core/errors';
 import { LIBRARY_READY_MARK, type LibraryEvent, type LibrarySnapshot, type PendingEmbedding } from '../library/protocol';
 import type { WorkerLibrary } from '../library/client';
+import { pendingEmbeddings } from '../library/pending';
 import type { Settings } from '../settings/defaults';
 import { formatBytes } from '../ingest/sizes';
 import type { Spawners, Supervised } from './workers';
@@ -127,9 +128,8 @@ export class LibraryState {
           performance.mark?.(LIBRARY_READY_MARK, { detail: { chunks: snap.chunks, embeddedChunks: snap.embeddedChunks } });
         }
         this.watch();
-        const pending = await lib.pending();
         // A later open (another collection, quickly) brings its own pending documents.
-        if (mine === this.opens) this.emit({ type: 'opened', pending });
+        if (mine === this.opens) this.emit({ type: 'opened', pending: pendingEmbeddings(snap.documents) });
       } catch (e) {
         this.storeError = serializeError(e);
       }

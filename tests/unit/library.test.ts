@@ -14,6 +14,7 @@ import type { LibraryEvent } from '../../src/library/protocol';
 import { isAppError } from '../../src/core/errors';
 import { chunkId, parseChunkId } from '../../src/core/ids';
 import { useLibraries } from './library-harness';
+import { pendingEmbeddings } from '../../src/library/pending';
 import { MessageChannel } from 'node:worker_threads';
 import { serve } from '../../src/core/rpc';
 import { embedHandlers } from '../../src/embed/handler';
@@ -125,12 +126,12 @@ describe('library worker', () => {
       before.hits.map((h) => [h.chunkId, h.score, h.keyword, h.dense]),
     );
 
-    const pending = await second.pending();
+    const pending = pendingEmbeddings((await second.snapshot()).documents);
     expect(pending).toEqual([{ docId: bread.id, name: 'bread.md', chunks: bread.chunks.length, otherModels: [] }]);
 
     // Another embedding model: nothing has its vectors; documents embedded with the old one say so.
     await second.open({ model: 'other-model' });
-    const offered = await second.pending();
+    const offered = pendingEmbeddings((await second.snapshot()).documents);
     expect(offered.map((p) => [p.name, p.otherModels])).toEqual([
       ['tides.md', [MODEL]],
       ['bread.md', []],
@@ -166,7 +167,9 @@ describe('library worker', () => {
     const hits = (await lib.search({ query: 'lamp burned 39 hours', mode: 'keyword', k: 50 })).hits;
     expect(hits.map((h) => h.chunkId).every((id) => parseChunkId(id).ordinal < smaller.doc.chunks.length)).toBe(true);
     expect(hits[0]!.text).toContain('log 39:');
-    expect((await lib.pending()).map((p) => [p.docId, p.chunks])).toEqual([[big.id, smaller.doc.chunks.length]]);
+    expect(pendingEmbeddings((await lib.snapshot()).documents).map((p) => [p.docId, p.chunks])).toEqual([
+      [big.id, smaller.doc.chunks.length],
+    ]);
 
     // Reopened (a reload): the stamp comes back from the store, as the profile does (tests/store-cases.ts).
     const again = start(db);
@@ -350,7 +353,7 @@ describe('library worker', () => {
     const out = await lib.embed({ docId: doc.id, model: MODEL, batchSize: 4 }, { onEvent: (p) => progress.push(p.loaded) });
     expect(out).toMatchObject({ chunks: doc.chunks.length, dim: 32, doc: { id: doc.id, embedded: true } });
     expect(progress.at(-1)).toBe(doc.chunks.length);
-    expect(await lib.pending()).toEqual([]);
+    expect(pendingEmbeddings((await lib.snapshot()).documents)).toEqual([]);
     // The stored vectors are the passages embedded as they were indexed (with their context).
     const direct = await embedder.embed({ texts: doc.chunks.map(indexedText), kind: 'passage', batchSize: 4 });
     const q = await queryVector('moon tide');
@@ -365,7 +368,7 @@ describe('library worker', () => {
     const waiting = lib.embed({ docId: again.id, model: MODEL, batchSize: 1 });
     await lib.connectEmbedder(null, 'The embedding worker stopped unexpectedly.');
     await expect(waiting).rejects.toSatisfy((e) => isAppError(e, 'WorkerCrashed'));
-    expect((await lib.pending()).map((p) => p.name)).toEqual(['bread.md']);
+    expect(pendingEmbeddings((await lib.snapshot()).documents).map((p) => p.name)).toEqual(['bread.md']);
   });
 
   it('calls before open fail with a named error', async () => {

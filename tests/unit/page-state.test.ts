@@ -228,15 +228,21 @@ describe('page state: the library worker', () => {
   });
 });
 
+/** Drops DOCS, holds the embedding of the first one, then opens a new collection: the switch mid-embedding. */
+async function switchMidEmbedding(): Promise<{ p: PageState; first: string; release: () => void }> {
+  const { page: p, w } = page();
+  await p.library.open();
+  const first = p.library.collectionId!;
+  const release = w.holdEmbeds();
+  await p.ingest.add(DOCS);
+  await until('the first document is being embedded', () => p.embedding.phase === 'embedding');
+  await p.library.createCollection('Second');
+  return { p, first, release };
+}
+
 describe('page state: collections', () => {
   it('switching collection while embedding stops that work at once, and switching back resumes it', async () => {
-    const { page: p, w } = page();
-    await p.library.open();
-    const first = p.library.collectionId!;
-    const release = w.holdEmbeds();
-    await p.ingest.add(DOCS);
-    await until('the first document is being embedded', () => p.embedding.phase === 'embedding');
-    await p.library.createCollection('Second');
+    const { p, first, release } = await switchMidEmbedding();
     expect(p.library.collectionId).not.toBe(first);
     expect(p.library.documents).toEqual([]);
     // Nothing of the first collection is queued or offered for the second.
@@ -254,13 +260,7 @@ describe('page state: collections', () => {
   });
 
   it('switching mid-embedding leaves no stale progress, lists the first collection as having documents waiting, and embeds them back there', async () => {
-    const { page: p, w } = page();
-    await p.library.open();
-    const first = p.library.collectionId!;
-    const release = w.holdEmbeds();
-    await p.ingest.add(DOCS);
-    await until('the first document is being embedded', () => p.embedding.phase === 'embedding');
-    await p.library.createCollection('Second');
+    const { p, first, release } = await switchMidEmbedding();
     // Nothing is being embedded here, and no bar says otherwise.
     expect(p.embedding.progress).toBeNull();
     expect(p.embedding.current).toBeNull();
