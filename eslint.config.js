@@ -23,13 +23,13 @@ const DOMAIN = {
   embed: ['core', 'platform'],
   generate: ['core', 'platform'],
   compare: ['core', 'generate', 'index'],
-  eval: ['core', 'embed', 'generate', 'index', 'ingest'],
-  store: ['compare', 'core', 'generate', 'index', 'ingest', 'platform'],
-  bundle: ['core', 'index', 'ingest', 'store'],
-  library: ['bundle', 'core', 'embed', 'index', 'ingest', 'platform', 'store'],
+  eval: ['compare', 'core', 'embed', 'generate', 'index', 'ingest'],
+  store: ['compare', 'core', 'eval', 'generate', 'index', 'ingest', 'platform'],
+  bundle: ['core', 'eval', 'index', 'ingest', 'store'],
+  library: ['bundle', 'core', 'embed', 'eval', 'index', 'ingest', 'platform', 'store'],
   settings: ['core', 'embed', 'generate', 'index', 'ingest', 'platform'],
   kit: ['core', 'generate', 'platform'],
-  cli: ['bundle', 'core', 'embed', 'eval', 'generate', 'index', 'ingest', 'kit', 'library', 'platform', 'settings', 'store'],
+  cli: ['bundle', 'compare', 'core', 'embed', 'eval', 'generate', 'index', 'ingest', 'kit', 'library', 'platform', 'settings', 'store'],
 };
 const domain = Object.keys(DOMAIN);
 const LAYERS = {

@@ -82,3 +82,35 @@ export function groundedMessages(question: string, passages: readonly PromptPass
     { role: 'user', content: `${body}\n\nQuestion: ${question.trim()}` },
   ];
 }
+
+/**
+ * The optional judge pass of the Evaluate view: the local model asked whether an answer agrees
+ * with the reference. Shown under its own label and never mixed into the computed scores — a
+ * 1B model is a weak judge, and the point of the view is evidence a user can check.
+ * Bump when the wording changes: runs record which judge prompt they used.
+ */
+export const JUDGE_PROMPT_VERSION = 1;
+
+export const JUDGE_SYSTEM =
+  'You grade answers. Compare the answer with the reference answer. Reply with one word: CORRECT if the answer states the facts of the reference (other wording is fine), INCORRECT otherwise.';
+
+export function judgeMessages(question: string, reference: string, answer: string): ChatMessage[] {
+  const user = [
+    `Question: ${question.trim()}`,
+    `<reference>\n${escapeText(reference.trim())}\n</reference>`,
+    `<answer>\n${escapeText(answer.trim() || '(no answer)')}\n</answer>`,
+    'Is the answer correct? Reply CORRECT or INCORRECT.',
+  ].join('\n\n');
+  return [
+    { role: 'system', content: JUDGE_SYSTEM },
+    { role: 'user', content: user },
+  ];
+}
+
+/** The judge's verdict from its reply: true (CORRECT/yes), false (INCORRECT/no) or null (neither). */
+export function judgeVerdict(reply: string): boolean | null {
+  const first = /[a-z]+/i.exec(reply)?.[0]?.toLowerCase() ?? '';
+  if (first === 'correct' || first === 'yes') return true;
+  if (first === 'incorrect' || first === 'no' || first === 'wrong') return false;
+  return null;
+}
