@@ -14,6 +14,7 @@ import type { SearchRequest, SearchResult } from '../index/types';
 // What a search asks and returns is retrieval's vocabulary (src/index/types.ts); the worker speaks it.
 export type { SearchHit, SearchRequest, SearchResult, TraceCandidate } from '../index/types';
 import type { ComparisonRecord, DocumentRecord } from '../store/schema';
+import type { EvalQuestion, EvalResultRecord, EvalRunRecord, QuestionSetRecord, RetrievalScore } from '../eval/runs';
 import type { CollectionUsage } from '../store/store';
 
 /** The performance mark the page sets once the library is first open and searchable (the bench reads it). */
@@ -108,6 +109,24 @@ export interface OriginalFile {
  */
 export type LibraryEvent = { type: 'changed' } | { type: 'closed'; message: string };
 
+/** A retrieved passage as retrieval scoring needs it. */
+export interface RankedPassage {
+  docId: string;
+  docName: string;
+  ordinal: number;
+  text: string;
+  pages?: number[];
+}
+
+/** A stored passage drawn for question generation. */
+export interface SampledPassage {
+  docId: string;
+  docName: string;
+  ordinal: number;
+  text: string;
+  pages?: number[];
+}
+
 /** What embedding one document did (see `embed`): its vectors are stored and in the dense index. */
 export interface EmbedSummary {
   doc: LibraryDoc;
@@ -171,6 +190,32 @@ export type LibraryProtocol = {
   comparisons: Method<{ limit: number }, ComparisonRecord[]>;
   saveComparison: Method<ComparisonRecord, null>;
   deleteComparison: Method<{ id: string }, null>;
+  /** The open collection's question sets (Evaluate view), newest first. */
+  questionSets: Method<null, QuestionSetRecord[]>;
+  /** Adds or replaces a question set (its collectionId must be an existing collection). */
+  saveQuestionSet: Method<QuestionSetRecord, null>;
+  /** Deletes a question set with its runs and their results. */
+  deleteQuestionSet: Method<{ id: string }, null>;
+  /** The open collection's runs (without their results), newest first. */
+  evalRuns: Method<null, EvalRunRecord[]>;
+  /** One run with its results in question order (null when it was deleted). */
+  evalRun: Method<{ id: string }, { run: EvalRunRecord; results: EvalResultRecord[] } | null>;
+  /** Adds or updates a run's record (status, settings); its results are untouched. */
+  saveEvalRun: Method<EvalRunRecord, null>;
+  /** Stores one question's result and the run as it now stands, in one transaction. */
+  saveEvalResult: Method<{ result: EvalResultRecord; run: EvalRunRecord }, null>;
+  deleteEvalRun: Method<{ id: string }, null>;
+  /**
+   * Retrieval scored by the evidence rule (src/eval/evidence.ts, via RagEvaluator) for question
+   * `index` of `questions`, over the open collection's passages: the worker keeps the evaluator
+   * of the last question list until the collection changes. `ranked` is what was retrieved, best first.
+   */
+  scoreRetrieval: Method<{ questions: EvalQuestion[]; index: number; ranked: RankedPassage[] }, Omit<RetrievalScore, 'by'>>;
+  /**
+   * Passages spread over the open collection's documents for question generation (see
+   * src/eval/generate-questions.ts `samplePassages`): `count` of them, chosen with `seed`.
+   */
+  samplePassages: Method<{ count: number; seed: number; minChars: number }, SampledPassage[]>;
   /** Never resolves on its own: streams LibraryEvents until cancelled. */
   watch: Method<null, null, LibraryEvent>;
 };
