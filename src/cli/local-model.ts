@@ -1,12 +1,16 @@
 /**
  * Loads transformers.js model folders from disk for the Node CLIs (eval, rag-eval): the folder's
  * name is the model id and its parent the local model path, as transformers.js resolves
- * `<localModelPath>/<model id>/...`. Runs on the CPU in fp32.
+ * `<localModelPath>/<model id>/...`. Runs on the CPU in fp32 (a chat model may ask for another
+ * weight file, e.g. q4 for onnx/model_q4.onnx).
  */
 
 import path from 'node:path';
 import { TransformersEmbedder } from '../embed/transformers';
 import type { EmbedderInfo } from '../embed/embedder';
+import type { OnnxDtype } from '../core/devices';
+import type { ChatModelInfo } from '../generate/engine';
+import { TransformersChatEngine } from '../generate/transformers-engine';
 import { TransformersReranker, type RerankerInfo } from '../embed/reranker';
 import type { ModelSource } from '../platform/model-source';
 import type { GpuStatus } from '../platform/webgpu';
@@ -32,4 +36,18 @@ export async function loadLocalReranker(folder: string): Promise<{ reranker: Tra
   const reranker = new TransformersReranker(noGpu);
   const info = await reranker.loadReranker(req);
   return { reranker, model: req.model, info };
+}
+
+/**
+ * A text-generation model folder (config.json, tokenizer files, onnx/model.onnx for fp32), loaded
+ * into the transformers.js chat engine the app runs without WebGPU. `dtype` picks the weight file.
+ */
+export async function loadLocalChat(
+  folder: string,
+  dtype: Exclude<OnnxDtype, 'auto'> = 'fp32',
+): Promise<{ engine: TransformersChatEngine; model: string; info: ChatModelInfo }> {
+  const req = localRequest(folder);
+  const engine = new TransformersChatEngine(noGpu);
+  const info = await engine.load({ engine: 'transformers', ...req, dtype });
+  return { engine, model: req.model, info };
 }
