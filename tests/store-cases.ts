@@ -6,6 +6,7 @@
  */
 
 import { SCHEMA_VERSION, Store, type ComparisonRecord, type NewDocument, type StoreChange, type StoreOptions } from '../src/store';
+import type { EvalResultRecord, EvalRunRecord, QuestionSetRecord } from '../src/eval/runs';
 import type { KeywordEntry } from '../src/index/types';
 import type { Chunk } from '../src/ingest/types';
 import { chunkId } from '../src/core/ids';
@@ -153,6 +154,48 @@ function vectorsFor(docId: string, n: number, dim = DIM, seed = 0): Float32Array
   return v;
 }
 
+/** A question set of `n` questions; the store reads only its ids, name and question count. */
+function questionSet(id: string, collectionId: string, createdAt: number, n = 2): QuestionSetRecord {
+  return {
+    id,
+    collectionId,
+    name: `Set ${id}`,
+    createdAt,
+    updatedAt: createdAt,
+    origin: 'typed',
+    questions: Array.from({ length: n }, (_, i) => ({
+      id: `q${i + 1}`,
+      question: `Question ${i + 1} of ${id}?`,
+      answer: `Answer ${i + 1}`,
+      sources: [],
+      type: '',
+      chunkType: '',
+    })),
+  };
+}
+
+function evalRun(id: string, set: QuestionSetRecord, createdAt: number): EvalRunRecord {
+  return {
+    id,
+    collectionId: set.collectionId,
+    setId: set.id,
+    setName: set.name,
+    label: `hybrid · top 5 · ${id}`,
+    createdAt,
+    updatedAt: createdAt,
+    status: 'running',
+    total: set.questions.length,
+    done: 0,
+    elapsedMs: 0,
+    settings: { judge: false, embedModel: MODEL, promptVersion: 1 } as unknown as EvalRunRecord['settings'],
+  };
+}
+
+/** A result as the store sees it: keyed by run and index, the rest kept as it is. */
+function evalResult(runId: string, index: number, note = ''): EvalResultRecord {
+  return { runId, index, ms: 10 + index, question: { id: `q${index + 1}`, note } } as unknown as EvalResultRecord;
+}
+
 async function add(store: Store, collectionId: string, f: Fixture): Promise<'added' | 'duplicate'> {
   return store.addDocument(collectionId, f.doc, f.chunks, f.keyword);
 }
@@ -182,6 +225,21 @@ function rawOpen(factory: IDBFactory, name: string, version: number, keepOpen = 
     };
     req.onerror = () => reject(req.error);
   });
+}
+
+/** Records in one object store, read on a connection of its own: what the Store's API cannot show (orphans). */
+async function rawCount(env: CaseEnv, storeName: string): Promise<number> {
+  const db = await rawOpen(env.indexedDB, env.name, SCHEMA_VERSION, true);
+  assert(db !== 'blocked', 'raw open');
+  try {
+    return await new Promise<number>((resolve, reject) => {
+      const req = db.transaction(storeName, 'readonly').objectStore(storeName).count();
+      req.onsuccess = () => resolve(req.result);
+      req.onerror = () => reject(req.error);
+    });
+  } finally {
+    db.close();
+  }
 }
 
 // ---- cases ----------------------------------------------------------------------------------
@@ -567,6 +625,258 @@ export const storeCases: Record<string, StoreCase> = {
       'a fresh default',
     );
     eq(await store.chunksOf('default', 'doc-d'), [], 'its documents went with it');
+  },
+
+  async 'question sets and runs: per collection, newest first, results in question order, done counted by the store'(env) {
+    const store = await env.open();
+    const other = await env.open();
+    const heard: StoreChange[] = [];
+    other.onChange((c) => heard.push(c));
+    const papers = await store.createCollection('Papers');
+    const older = questionSet('set-old', 'default', 1000, 3);
+    const newer = questionSet('set-new', 'default', 2000);
+    const elsewhere = questionSet('set-papers', papers.id, 1500);
+    for (const set of [older, newer, elsewhere]) await store.putQuestionSet(set);
+    eq(
+      (await store.listQuestionSets('default')).map((s) => s.id),
+      ['set-new', 'set-old'],
+      'sets newest first, of this collection only',
+    );
+    eq((await store.listQuestionSets('default'))[1], older, 'a set kept whole');
+    // Replacing a set (renamed, edited) keeps its place: the list is by creation.
+    await store.putQuestionSet({ ...older, name: 'Renamed', updatedAt: 3000 });
+    eq(
+      (await store.listQuestionSets('default')).map((s) => s.name),
+      ['Set set-new', 'Renamed'],
+      'after replacing',
+    );
+    eq(
+      (await store.listQuestionSets(papers.id)).map((s) => s.id),
+      ['set-papers'],
+      'the other collection’s sets',
+    );
+
+    const first = evalRun('run-1', older, 1000);
+    const second = evalRun('run-2', older, 2000);
+    // The caller's done count is not trusted: the store counts what it holds.
+    eq((await store.putEvalRun({ ...first, done: 5 })).done, 0, 'a new run has nothing done');
+    await store.putEvalRun(second);
+    await store.putEvalRun(evalRun('run-p', elsewhere, 3000));
+    eq(
+      (await store.listEvalRuns('default')).map((r) => r.id),
+      ['run-2', 'run-1'],
+      'runs newest first, of this collection only',
+    );
+    // Results arrive in any order (a resumed run) and come back in question order.
+    for (const i of [2, 0]) {
+      const stored = await store.saveEvalResult(evalResult('run-1', i), { ...first, done: 99, elapsedMs: 100 });
+      eq(stored.elapsedMs, 100, 'the run as the caller has it');
+    }
+    const got = await store.getEvalRun('run-1');
+    eq(
+      got?.results.map((r) => r.index),
+      [0, 2],
+      'results in question order',
+    );
+    eq(got?.results[1], evalResult('run-1', 2), 'a result kept whole');
+    eq(got?.run.done, 2, 'done is the number of results stored');
+    // Storing a question again replaces its result; done does not grow.
+    eq((await store.saveEvalResult(evalResult('run-1', 2, 'again'), first)).done, 2, 'done after a re-run question');
+    eq((await store.getEvalRun('run-1'))?.results[1], evalResult('run-1', 2, 'again'), 'replaced');
+    // Updating the run's record (paused) leaves its results and their count alone.
+    await store.putEvalRun({ ...first, status: 'paused', done: 0 });
+    eq(
+      { status: (await store.getEvalRun('run-1'))?.run.status, done: (await store.getEvalRun('run-1'))?.run.done },
+      { status: 'paused', done: 2 },
+      'after putEvalRun',
+    );
+    eq((await store.getEvalRun('run-2'))?.results, [], 'another run has none');
+    eq(await store.getEvalRun('nope'), null, 'a missing run');
+    await waitFor(() => heard.some((c) => c.type === 'evaluation-changed'), 'an evaluation change to reach the other store');
+    eq(
+      heard.find((c) => c.type === 'evaluation-changed'),
+      { type: 'evaluation-changed', collectionId: 'default', docId: null },
+      'the change',
+    );
+  },
+
+  async 'refuses a set without questions or for a missing collection, and a run or result that has nowhere to go'(env) {
+    const store = await env.open();
+    const papers = await store.createCollection('Papers');
+    const empty = { ...questionSet('set-empty', 'default', 1000), questions: [] };
+    const e = await rejects(store.putQuestionSet(empty), 'InvalidRequest', 'a set without questions');
+    assert(/no questions/.test(e.message), e.message);
+    await rejects(store.putQuestionSet({ ...questionSet('set-x', 'default', 1000), name: '  ' }), 'InvalidRequest', 'a set without a name');
+    await rejects(store.putQuestionSet(questionSet('set-gone', 'no-such-collection', 1000)), 'InvalidRequest', 'a missing collection');
+    const set = questionSet('set-1', 'default', 1000);
+    await store.putQuestionSet(set);
+    await rejects(store.putQuestionSet({ ...set, collectionId: papers.id }), 'InvalidRequest', 'moving a set to another collection');
+    eq(
+      (await store.listQuestionSets('default')).map((s) => s.id),
+      ['set-1'],
+      'only the good set is stored',
+    );
+    eq(await store.listQuestionSets(papers.id), [], 'nothing moved');
+
+    await rejects(
+      store.putEvalRun(evalRun('run-x', questionSet('set-none', 'default', 1000), 1000)),
+      'InvalidRequest',
+      'a run of a missing set',
+    );
+    await rejects(
+      store.putEvalRun({ ...evalRun('run-y', set, 1000), collectionId: papers.id }),
+      'InvalidRequest',
+      'a run in another collection than its set',
+    );
+    eq(await store.listEvalRuns('default'), [], 'no run stored');
+    const run = await store.putEvalRun(evalRun('run-1', set, 1000));
+    await rejects(store.saveEvalResult(evalResult('run-other', 0), run), 'InvalidRequest', 'a result of another run');
+    await rejects(store.saveEvalResult(evalResult('run-1', 2), run), 'InvalidRequest', 'a question past the end of the set');
+    eq((await store.getEvalRun('run-1'))?.results, [], 'no result stored');
+  },
+
+  async 'a result and its run are one write: refused whole for a deleted run, undone whole when the run cannot be stored'(env) {
+    const store = await env.open();
+    const set = questionSet('set-1', 'default', 1000, 4);
+    await store.putQuestionSet(set);
+    const run = await store.putEvalRun(evalRun('run-1', set, 1000));
+    await store.saveEvalResult(evalResult('run-1', 0), { ...run, elapsedMs: 10 });
+    // The run's record cannot be cloned: the result written before it in the same transaction goes too.
+    const poisoned = { ...run, elapsedMs: 20, oops: () => 1 } as unknown as EvalRunRecord;
+    await rejects(store.saveEvalResult(evalResult('run-1', 1), poisoned), 'DataCloneError', 'an uncloneable run');
+    const after = await store.getEvalRun('run-1');
+    eq(
+      after?.results.map((r) => r.index),
+      [0],
+      'the result of the failed write is not kept',
+    );
+    eq({ done: after?.run.done, elapsedMs: after?.run.elapsedMs }, { done: 1, elapsedMs: 10 }, 'the run as it was');
+
+    // Deleted while a question was under way (another tab): the result is refused, nothing comes back.
+    eq(await store.deleteEvalRun('run-1'), true, 'deleteEvalRun');
+    const e = await rejects(store.saveEvalResult(evalResult('run-1', 1), run), 'InvalidRequest', 'a result of a deleted run');
+    assert(/no longer exists/.test(e.message), e.message);
+    eq(await store.getEvalRun('run-1'), null, 'the run stays deleted');
+    eq(await store.listEvalRuns('default'), [], 'nothing listed');
+  },
+
+  async 'deleting a run, a set or a collection takes everything that hangs off it, and nothing else'(env) {
+    const store = await env.open();
+    const papers = await store.createCollection('Papers');
+    const a = questionSet('set-a', 'default', 1000, 3);
+    const b = questionSet('set-b', 'default', 2000, 3);
+    const p = questionSet('set-p', papers.id, 3000, 3);
+    for (const set of [a, b, p]) await store.putQuestionSet(set);
+    const runs = [evalRun('a-1', a, 1), evalRun('a-2', a, 2), evalRun('b-1', b, 3), evalRun('p-1', p, 4)];
+    for (const run of runs) {
+      await store.putEvalRun(run);
+      for (const i of [0, 1, 2]) await store.saveEvalResult(evalResult(run.id, i), run);
+    }
+    const results = async (id: string): Promise<number> => (await store.getEvalRun(id))?.results.length ?? -1;
+    eq(await rawCount(env, 'evalResults'), 12, 'results stored');
+
+    eq(await store.deleteEvalRun('a-2'), true, 'delete a run');
+    eq(await store.deleteEvalRun('a-2'), false, 'deleting it again');
+    eq(await results('a-2'), -1, 'the run is gone');
+    eq(await results('a-1'), 3, 'its sibling keeps its results');
+    eq(await rawCount(env, 'evalResults'), 9, 'results left after deleting a run');
+
+    // A run id that sorts just after another's must keep its results: the range is the run's only.
+    const prefix = evalRun('a-1x', a, 5);
+    await store.putEvalRun(prefix);
+    await store.saveEvalResult(evalResult('a-1x', 0), prefix);
+    eq(await store.deleteEvalRun('a-1'), true, 'delete a-1');
+    eq(await results('a-1x'), 1, 'a-1x keeps its result');
+
+    eq(await store.deleteQuestionSet('set-a'), true, 'delete a set');
+    eq(await store.deleteQuestionSet('set-a'), false, 'deleting it again');
+    eq(await results('a-1x'), -1, 'its runs went with it');
+    eq(
+      (await store.listQuestionSets('default')).map((s) => s.id),
+      ['set-b'],
+      'the other set stays',
+    );
+    eq(
+      (await store.listEvalRuns('default')).map((r) => r.id),
+      ['b-1'],
+      'with its run',
+    );
+    eq(await results('b-1'), 3, 'and its results');
+    eq(await rawCount(env, 'evalResults'), 6, 'results left after deleting a set');
+
+    eq(await store.deleteCollection(papers.id), true, 'delete a collection');
+    eq(await store.listQuestionSets(papers.id), [], 'its sets are gone');
+    eq(await store.listEvalRuns(papers.id), [], 'its runs are gone');
+    eq(await results('p-1'), -1, 'its results are gone');
+    eq(await results('b-1'), 3, 'the other collection keeps its runs');
+    eq(await rawCount(env, 'evalResults'), 3, 'results left after deleting a collection');
+
+    // The last collection: its sets go with it, the fresh default has none.
+    eq(await store.deleteCollection('default'), true, 'delete the last collection');
+    eq(await store.listQuestionSets('default'), [], 'the fresh default has no sets');
+    eq(await store.listEvalRuns('default'), [], 'nor runs');
+    eq(await results('b-1'), -1, 'nor results');
+    eq(
+      [await rawCount(env, 'questionSets'), await rawCount(env, 'evalRuns'), await rawCount(env, 'evalResults')],
+      [0, 0, 0],
+      'nothing of the evaluations is left',
+    );
+  },
+
+  async 'a version 1 database upgrades keeping everything, and the evaluation stores work'(env) {
+    const V1_STORES = ['chunks', 'collections', 'comparisons', 'documents', 'keyword', 'originals', 'settings', 'vectors'];
+    // Made as the first release made it: the version 1 block of the upgrade alone.
+    const old = await env.open({ version: 1 });
+    const papers = await old.createCollection('Papers');
+    const f = fixture('doc-v1', 3, { original: new Blob(['v1 bytes']) });
+    eq(await add(old, papers.id, f), 'added', 'a document in version 1');
+    await old.putVectors(papers.id, 'doc-v1', MODEL, DIM, vectorsFor('doc-v1', 3));
+    const comparison = { id: 'c1', createdAt: 1000, question: 'Kept?' } as unknown as ComparisonRecord;
+    await old.addComparison(comparison);
+    await old.setSetting('k', 7);
+    const before = await old.loadIndex(papers.id, MODEL);
+    old.close();
+    const raw = await rawOpen(env.indexedDB, env.name, 1, true);
+    assert(raw !== 'blocked', 'raw open at version 1');
+    eq([...raw.objectStoreNames].sort(), V1_STORES, 'the version 1 stores, exactly');
+    raw.close();
+
+    const store = await env.open();
+    eq(
+      (await store.listCollections()).map((c) => [c.name, c.documents]),
+      [
+        ['My documents', 0],
+        ['Papers', 1],
+      ],
+      'collections',
+    );
+    eq(await store.loadIndex(papers.id, MODEL), before, 'keyword entries and vectors');
+    eq(await store.chunksOf(papers.id, 'doc-v1'), f.chunks, 'chunks');
+    eq(await (await store.getOriginal(papers.id, 'doc-v1'))?.text(), 'v1 bytes', 'original');
+    eq(await store.listComparisons(), [comparison], 'comparisons');
+    eq(await store.getSetting('k'), 7, 'settings');
+
+    const set = questionSet('set-1', papers.id, 1000);
+    await store.putQuestionSet(set);
+    const run = await store.putEvalRun(evalRun('run-1', set, 1000));
+    await store.saveEvalResult(evalResult('run-1', 1), run);
+    eq((await store.getEvalRun('run-1'))?.run.done, 1, 'a run with a result');
+    eq(
+      (await store.listQuestionSets(papers.id)).map((s) => s.id),
+      ['set-1'],
+      'a question set',
+    );
+    eq(await store.deleteCollection(papers.id), true, 'deleting the upgraded collection');
+    eq(await store.getEvalRun('run-1'), null, 'took its run');
+    store.close();
+    const upgraded = await rawOpen(env.indexedDB, env.name, SCHEMA_VERSION, true);
+    assert(upgraded !== 'blocked', 'raw open at the current version');
+    eq(
+      [...upgraded.objectStoreNames].sort(),
+      [...V1_STORES, 'evalResults', 'evalRuns', 'questionSets'].sort(),
+      'the stores after the upgrade',
+    );
+    upgraded.close();
   },
 
   async 'settings: get, set, overwrite, remove'(env) {

@@ -9,13 +9,21 @@
  *                   settings, counts, and the SHA-256 and size of every other file;
  *   documents.json  per document: its record, its chunks with provenance, its keyword entries;
  *   vectors.f32     every chunk's vector, little-endian float32, documents in documents.json order;
- *   originals/<id>  the dropped files, when asked for (a document's id is its content's SHA-256).
+ *   originals/<id>  the dropped files, when asked for (a document's id is its content's SHA-256);
+ *   questions.json  the collection's question sets (Evaluate view), when it has any (version 2).
+ *
+ * Versions: 1 is documents, vectors and originals; 2 adds questions.json. A bundle is written at
+ * the lowest version that holds what it carries, so one without question sets is a version 1 file
+ * every earlier ragscope reads. One with them is version 2 on purpose: a version 1 reader accepts
+ * any file its manifest lists and would import the documents while silently dropping the sets;
+ * a version it does not know it refuses by name, telling the user to update.
  *
  * Reading checks everything before anything is written: the archive opens, the manifest is ours
  * and not newer than this code, every listed file is present with its hash (so a truncated or
  * edited file is refused), nothing unlisted rides along, every chunk sits where its id says, the
  * vectors have exactly one row per chunk, an original hashes to its document's id, and the
- * vectors were made by the embedding model this app asks questions with.
+ * vectors were made by the embedding model this app asks questions with; question sets are
+ * well formed and a generated question's passage is one of the bundle's documents.
  */
 
 import JSZip from 'jszip';
@@ -25,11 +33,18 @@ import { sha256Hex } from '../core/hash';
 import type { Chunk } from '../ingest/types';
 import type { KeywordEntry } from '../index/types';
 import type { DocumentRecord } from '../store/schema';
+import type { EvalQuestion, GeneratorInfo, QuestionSetOrigin, QuestionSetRecord } from '../eval/runs';
 import type { NewDocument, Store } from '../store';
 
 export const BUNDLE_FORMAT = 'ragscope-collection';
-/** Bumped when the layout changes; a reader refuses a newer version by name. */
-export const BUNDLE_VERSION = 1;
+/**
+ * The newest layout this code reads and writes; bumped when the layout changes, and a reader
+ * refuses a newer version by name. Every older version is still read (see the module comment).
+ */
+export const BUNDLE_VERSION = 2;
+/** The version of a bundle without question sets: the layout before questions.json. */
+const VERSION_WITHOUT_QUESTIONS = 1;
+const QUESTIONS_FILE = 'questions.json';
 
 export interface BundleManifest {
   format: typeof BUNDLE_FORMAT;
@@ -50,6 +65,9 @@ export interface BundledDocument {
   keyword: KeywordEntry[];
 }
 
+/** A question set as a bundle carries it: its collection is the bundle's, its id is made anew on import. */
+export type BundledQuestionSet = Omit<QuestionSetRecord, 'id' | 'collectionId'>;
+
 export interface ExportOptions {
   /** The embedding model whose vectors to include (the library's current one); null for none. */
   model: string | null;
@@ -64,6 +82,8 @@ export interface ReadBundle {
   /** Per document (same order), its rows; empty when the bundle has no vectors. */
   vectors: Float32Array[];
   originals: Map<string, Uint8Array>;
+  /** The collection's question sets (none in a version 1 bundle). */
+  questionSets: BundledQuestionSet[];
 }
 
 function invalid(message: string, data?: ErrorData<'InvalidBundle'>): AppError {
@@ -117,9 +137,14 @@ export async function exportCollection(
       if (blob) await add(`originals/${d.record.id}`, new Uint8Array(await blob.arrayBuffer()));
     }
   }
+  const sets = await store.listQuestionSets(collectionId);
+  if (sets.length > 0) {
+    const bundled = sets.map(({ id: _id, collectionId: _collection, ...rest }): BundledQuestionSet => rest);
+    await add(QUESTIONS_FILE, new TextEncoder().encode(JSON.stringify(bundled)));
+  }
   const manifest: BundleManifest = {
     format: BUNDLE_FORMAT,
-    version: BUNDLE_VERSION,
+    version: sets.length > 0 ? BUNDLE_VERSION : VERSION_WITHOUT_QUESTIONS,
     exportedAt: opts.now ?? Date.now(),
     collection: { name: collection.name },
     embedding: withVectors ? { model: index.vectors!.model, dim: index.vectors!.dim } : null,
@@ -280,7 +305,87 @@ export async function readBundle(bytes: Uint8Array, expectModel: string | null):
     }
     originals.set(id, data);
   }
-  return { manifest, documents, vectors, originals };
+  const questionsBytes = contents.get(QUESTIONS_FILE);
+  const questionSets = questionsBytes ? readQuestionSets(questionsBytes, new Set(documents.map((d) => d.record.id))) : [];
+  return { manifest, documents, vectors, originals, questionSets };
+}
+
+const ORIGINS: readonly QuestionSetOrigin[] = ['imported', 'typed', 'generated'];
+
+/**
+ * The question sets of questions.json, checked field by field and rebuilt from the known fields
+ * only (whatever else the file holds is not stored). A generated question's passage must be one of
+ * the bundle's documents (`docIds`): the bundle carries its collection whole.
+ */
+function readQuestionSets(bytes: Uint8Array, docIds: ReadonlySet<string>): BundledQuestionSet[] {
+  const bad = (why: string): AppError =>
+    invalid(`The collection file is damaged: its question sets (${QUESTIONS_FILE}) ${why}. Nothing was imported.`, {
+      file: QUESTIONS_FILE,
+    });
+  let raw: unknown;
+  try {
+    raw = JSON.parse(new TextDecoder().decode(bytes));
+  } catch {
+    throw bad('are not JSON');
+  }
+  if (!Array.isArray(raw)) throw bad('are not a list');
+  const isString = (v: unknown): v is string => typeof v === 'string';
+  const isCount = (v: unknown): v is number => Number.isInteger(v) && (v as number) >= 0;
+  return raw.map((set: unknown, i): BundledQuestionSet => {
+    const where = `set ${i + 1}`;
+    if (!isObject(set)) throw bad(`hold something that is not a set (${where})`);
+    const { name, createdAt, updatedAt, origin, file, generator, questions } = set;
+    if (!isString(name) || !name.trim()) throw bad(`hold a set without a name (${where})`);
+    if (!Number.isFinite(createdAt) || !Number.isFinite(updatedAt)) throw bad(`hold a set without its dates (“${name}”)`);
+    if (!ORIGINS.includes(origin as QuestionSetOrigin)) throw bad(`hold a set of unknown origin (“${name}”)`);
+    if (file !== undefined && !isString(file)) throw bad(`hold a set whose file name is not text (“${name}”)`);
+    if (!Array.isArray(questions) || questions.length === 0) throw bad(`hold a set without questions (“${name}”)`);
+    const out: BundledQuestionSet = {
+      name,
+      createdAt: createdAt as number,
+      updatedAt: updatedAt as number,
+      origin: origin as QuestionSetOrigin,
+      questions: questions.map((q: unknown, j): EvalQuestion => {
+        const at = `question ${j + 1} of “${name}”`;
+        if (!isObject(q)) throw bad(`hold something that is not a question (${at})`);
+        const { id, question, answer, sources, type, chunkType, gold } = q;
+        if (!isString(id) || !isString(question) || !question.trim() || !isString(answer) || !isString(type) || !isString(chunkType)) {
+          throw bad(`hold a question with a missing field (${at})`);
+        }
+        if (!Array.isArray(sources) || !sources.every(isString)) throw bad(`hold a question whose sources are not a list of names (${at})`);
+        const rebuilt: EvalQuestion = { id, question, answer, sources: [...sources], type, chunkType };
+        if (gold !== undefined) {
+          if (!isObject(gold) || !isString(gold.docId) || !isString(gold.docName) || !isCount(gold.ordinal) || !isString(gold.text)) {
+            throw bad(`hold a question whose passage is malformed (${at})`);
+          }
+          if (!docIds.has(gold.docId)) throw bad(`hold a question made from a document the file does not carry (${at})`);
+          rebuilt.gold = { docId: gold.docId, docName: gold.docName, ordinal: gold.ordinal, text: gold.text };
+        }
+        return rebuilt;
+      }),
+    };
+    if (file !== undefined) out.file = file;
+    if (generator !== undefined) {
+      const g = generator as Partial<Record<keyof GeneratorInfo, unknown>>;
+      if (
+        !isObject(generator) ||
+        !isString(g.model) ||
+        !Number.isFinite(g.promptVersion) ||
+        !isCount(g.sampled) ||
+        !isObject(g.dropped) ||
+        !Object.values(g.dropped).every(isCount)
+      ) {
+        throw bad(`hold a set whose generator is malformed (“${name}”)`);
+      }
+      out.generator = {
+        model: g.model,
+        promptVersion: g.promptVersion as number,
+        sampled: g.sampled,
+        dropped: { ...(g.dropped as Record<string, number>) },
+      };
+    }
+    return out;
+  });
 }
 
 /** A name not yet taken: "Name", else "Name (imported)", "Name (imported 2)", … */
@@ -293,8 +398,9 @@ function freeName(name: string, taken: Set<string>): string {
 }
 
 /**
- * Checks a bundle, then writes it as a new collection. A failure while writing (storage full)
- * deletes the half-made collection, so the library is as it was.
+ * Checks a bundle, then writes it as a new collection with its question sets. A failure while
+ * writing (storage full) deletes the half-made collection (and so its sets), so the library is as
+ * it was.
  */
 export async function importBundle(
   store: Store,
@@ -314,6 +420,8 @@ export async function importBundle(
       if (b.manifest.embedding)
         await store.putVectors(collection.id, d.record.id, b.manifest.embedding.model, b.manifest.embedding.dim, b.vectors[i]!);
     }
+    // New ids: the same bundle imported twice makes two collections, each with sets of its own.
+    for (const set of b.questionSets) await store.putQuestionSet({ ...set, id: crypto.randomUUID(), collectionId: collection.id });
   } catch (e) {
     await store.deleteCollection(collection.id).catch(() => undefined);
     throw e;

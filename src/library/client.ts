@@ -1,10 +1,11 @@
 /** The page's side of the library worker: one typed method per protocol entry. */
 
 import { RpcClient, type CallOptions, type Endpoint } from '../core/rpc';
-import type { LibraryEvent, LibraryProtocol, OpenRequest, SearchRequest } from './protocol';
+import type { LibraryEvent, LibraryProtocol, OpenRequest, RankedPassage, SearchRequest } from './protocol';
 import type { IngestedDocument } from '../ingest/ingest';
 import type { ComparisonRecord } from '../store/schema';
 import type { Progress } from '../core/progress';
+import type { EvalQuestion, EvalResultRecord, EvalRunRecord, QuestionSetRecord } from '../eval/runs';
 
 export class WorkerLibrary {
   readonly rpc: RpcClient<LibraryProtocol>;
@@ -58,6 +59,43 @@ export class WorkerLibrary {
   }
   deleteComparison(id: string) {
     return this.rpc.call('deleteComparison', { id });
+  }
+  /** The open collection's question sets, newest first. */
+  questionSets() {
+    return this.rpc.call('questionSets', null);
+  }
+  saveQuestionSet(record: QuestionSetRecord) {
+    return this.rpc.call('saveQuestionSet', record);
+  }
+  /** Deletes the set with its runs and their results. */
+  deleteQuestionSet(id: string) {
+    return this.rpc.call('deleteQuestionSet', { id });
+  }
+  /** The open collection's runs (without results), newest first. */
+  evalRuns() {
+    return this.rpc.call('evalRuns', null);
+  }
+  /** A run with its results in question order; null when it was deleted. */
+  evalRun(id: string) {
+    return this.rpc.call('evalRun', { id });
+  }
+  saveEvalRun(run: EvalRunRecord) {
+    return this.rpc.call('saveEvalRun', run);
+  }
+  /** One question's result with the run as it now stands, in one write; fails (InvalidRequest) when the run was deleted. */
+  saveEvalResult(result: EvalResultRecord, run: EvalRunRecord) {
+    return this.rpc.call('saveEvalResult', { result, run });
+  }
+  deleteEvalRun(id: string) {
+    return this.rpc.call('deleteEvalRun', { id });
+  }
+  /** Retrieval of question `index` of `questions` scored by the evidence rule over the open collection. */
+  scoreRetrieval(questions: EvalQuestion[], index: number, ranked: RankedPassage[]) {
+    return this.rpc.call('scoreRetrieval', { questions, index, ranked });
+  }
+  /** Passages spread over the open collection's documents, for question generation. */
+  samplePassages(count: number, seed: number, minChars: number) {
+    return this.rpc.call('samplePassages', { count, seed, minChars });
   }
   snapshot() {
     return this.rpc.call('snapshot', null);

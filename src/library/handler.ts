@@ -80,8 +80,8 @@ export function libraryService(opts: LibraryHandlerOptions = {}): LibraryService
 
   /** Another tab or worker committed a change: rebuild once the burst has passed, then tell pages. */
   function onChange(change: StoreChange): void {
-    // Settings (the last opened collection) change nothing that is indexed or listed.
-    if (change.type === 'settings-changed' || pendingReload) return;
+    // Settings (the last opened collection) and evaluations change nothing that is indexed or listed.
+    if (change.type === 'settings-changed' || change.type === 'evaluation-changed' || pendingReload) return;
     pendingReload = setTimeout(() => {
       pendingReload = null;
       void applyChanges();
@@ -204,6 +204,39 @@ export function libraryService(opts: LibraryHandlerOptions = {}): LibraryService
       await (await store()).deleteComparison(req.id);
       return null;
     },
+    // The Evaluate view: lists are of the open collection; a write names its own collection (or
+    // run), which the store checks exists, so a write racing a collection switch lands where it belongs.
+    questionSets: async () => {
+      const l = await current();
+      return l.store.listQuestionSets(l.collectionId);
+    },
+    saveQuestionSet: async (req) => {
+      await (await store()).putQuestionSet(req);
+      return null;
+    },
+    deleteQuestionSet: async (req) => {
+      await (await store()).deleteQuestionSet(req.id);
+      return null;
+    },
+    evalRuns: async () => {
+      const l = await current();
+      return l.store.listEvalRuns(l.collectionId);
+    },
+    evalRun: async (req) => (await store()).getEvalRun(req.id),
+    saveEvalRun: async (req) => {
+      await (await store()).putEvalRun(req);
+      return null;
+    },
+    saveEvalResult: async (req) => {
+      await (await store()).saveEvalResult(req.result, req.run);
+      return null;
+    },
+    deleteEvalRun: async (req) => {
+      await (await store()).deleteEvalRun(req.id);
+      return null;
+    },
+    scoreRetrieval: async (req) => (await current()).scoreRetrieval(req.questions, req.index, req.ranked),
+    samplePassages: async (req) => (await current()).samplePassages(req),
     watch: (_req, ctx) =>
       new Promise<null>((resolve) => {
         const w = (e: LibraryEvent): void => ctx.emit(e);

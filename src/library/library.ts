@@ -7,6 +7,10 @@
  * committed, so a search never sees a document the store does not hold, and a failed write
  * (quota, a closed connection) leaves both untouched. Changes committed by other tabs arrive on
  * the store's channel; `reload()` rebuilds from the store (one transaction, a consistent snapshot).
+ *
+ * For the Evaluate view it also scores retrieval by the evidence rule over the collection's own
+ * passages (an evaluator kept per question list until the collection changes) and draws passages
+ * to generate questions from.
  */
 
 import { DenseIndex } from '../index/dense';
@@ -28,6 +32,8 @@ import type {
   OriginalFile,
   PassageContext,
   PendingEmbedding,
+  RankedPassage,
+  SampledPassage,
   SearchRequest,
   SearchResult,
   SearchHit,
@@ -36,6 +42,10 @@ import type {
 import { DEFAULT_COLLECTION, documentFields, type DocumentSummary, type Store } from '../store';
 import { isPersisted, storageEstimate } from '../platform/persistence';
 import { pendingEmbeddings } from './pending';
+import { RagEvaluator, type CorpusPassage } from '../eval/rag';
+import type { EvalQuestion, RetrievalScore } from '../eval/runs';
+import { samplePassageRefs } from '../eval/sample';
+import type { Chunk } from '../ingest/types';
 
 /** Settings key remembering the collection the user last opened, so a reload comes back to it. */
 export const LAST_COLLECTION_KEY = 'library.lastCollection';
@@ -100,6 +110,17 @@ export class Library {
    * must not put the deleted document back into memory after the delete took it out.
    */
   private chain: Promise<unknown> = Promise.resolve();
+  /**
+   * Bumped whenever the collection's documents or chunks change in memory (a rebuild, an add, a
+   * replace, a delete): what was computed from the passages before (the evaluator) is stale.
+   */
+  private generation = 0;
+  /**
+   * The evaluator of the last question list asked about (scoreRetrieval), with the generation its
+   * passages were read at. Building one reads and analyses every passage of the collection, so a
+   * run of hundreds of questions builds it once, not per question.
+   */
+  private evaluator: { key: string; generation: number; built: Promise<RagEvaluator> } | null = null;
 
   private constructor(
     readonly store: Store,
@@ -166,6 +187,7 @@ export class Library {
     this.dense = dense;
     this.docs = docs;
     this.profiles = profiles;
+    this.generation++;
     this.lastLoad = { readMs: read - started, buildMs: performance.now() - read };
   }
 
@@ -218,6 +240,7 @@ export class Library {
     }
     this.keyword.add(entries);
     this.profiles.set(doc.id, doc.profile);
+    this.generation++;
     const listed = toLibraryDoc(
       {
         ...fields,
@@ -249,6 +272,7 @@ export class Library {
       this.dense?.remove(ids);
       this.keyword.add(entries);
       this.profiles.set(doc.id, doc.profile);
+      this.generation++;
       const updated = toLibraryDoc(
         {
           ...fields,
@@ -308,6 +332,7 @@ export class Library {
     this.dense?.remove(ids);
     this.docs.delete(docId);
     this.profiles.remove(docId);
+    this.generation++;
     return existed;
   }
 
@@ -422,6 +447,106 @@ export class Library {
     const doc = this.docs.get(docId);
     const file = doc ? await this.store.getOriginal(this.collectionId, docId) : null;
     return doc && file ? { file, name: doc.name, format: doc.format } : null;
+  }
+
+  // ---- evaluation ------------------------------------------------------------------------
+
+  /**
+   * The collection's passages as stored (their own text, without indexing context), named by
+   * document. Chunks of a document this Library does not list yet (stored by another tab, before
+   * its change arrived) are left out: search cannot return them either.
+   */
+  private async passages(): Promise<Array<Chunk & { docName: string }>> {
+    const chunks = await this.store.collectionChunks(this.collectionId);
+    const out: Array<Chunk & { docName: string }> = [];
+    for (const c of chunks) {
+      const doc = this.docs.get(c.docId);
+      if (doc) out.push({ ...c, docName: doc.name });
+    }
+    return out;
+  }
+
+  /** The evaluator for this question list over the collection as it stands, built once per list and change. */
+  private evaluatorFor(questions: readonly EvalQuestion[]): Promise<RagEvaluator> {
+    // Only what the evidence rule reads: a gold passage or a new id does not change it.
+    const key = JSON.stringify(questions.map((q) => [q.question, q.answer, q.sources]));
+    const cached = this.evaluator;
+    if (cached && cached.key === key && cached.generation === this.generation) return cached.built;
+    // A change while the passages are read bumps the generation: this one then serves the calls
+    // already waiting for it, and the next call builds afresh.
+    const generation = this.generation;
+    const built = this.passages().then((chunks) => {
+      const names = [...this.docs.values()].map((d) => d.name);
+      return new RagEvaluator(
+        questions,
+        names,
+        chunks.map((c): CorpusPassage => ({ id: chunkId(c.docId, c.ordinal), doc: c.docName, pages: c.pages, text: c.text })),
+      );
+    });
+    this.evaluator = { key, generation, built };
+    built.catch(() => {
+      if (this.evaluator?.built === built) this.evaluator = null;
+    });
+    return built;
+  }
+
+  /**
+   * Retrieval scored by the evidence rule (src/eval/evidence.ts) for question `index` of
+   * `questions`, over the open collection's passages: where the first passage holding evidence
+   * sits in `ranked` (best first), where the first passage from a document the question names
+   * sits, and how many passages of the whole collection hold evidence.
+   */
+  async scoreRetrieval(
+    questions: readonly EvalQuestion[],
+    index: number,
+    ranked: readonly RankedPassage[],
+  ): Promise<Omit<RetrievalScore, 'by'>> {
+    if (!Number.isInteger(index) || index < 0 || index >= questions.length) {
+      throw new AppError('InvalidRequest', `There is no question ${index + 1} in a list of ${questions.length}.`);
+    }
+    const evaluator = await this.evaluatorFor(questions);
+    const r = evaluator.score(
+      index,
+      ranked.map((p) => ({ id: chunkId(p.docId, p.ordinal), doc: p.docName, pages: p.pages, text: p.text })),
+    );
+    return {
+      evidenceRank: r.evidenceRank,
+      sourceRank: r.sourceRank,
+      named: r.named,
+      evidenceInCollection: r.evidenceInCollection,
+      declined: r.declined,
+    };
+  }
+
+  /**
+   * `count` passages spread over the collection's documents to generate questions from (round
+   * robin over the documents, see src/eval/sample.ts), skipping passages shorter than `minChars`
+   * characters (too little to ask about); the same collection and seed give the same passages.
+   */
+  async samplePassages(req: { count: number; seed: number; minChars: number }): Promise<SampledPassage[]> {
+    if (!Number.isInteger(req.count) || req.count < 0 || !Number.isFinite(req.seed) || !(req.minChars >= 0)) {
+      throw new AppError('InvalidRequest', 'Passages to sample need a whole count, a seed and a minimum length of 0 or more.');
+    }
+    // In document then ordinal order (collectionChunks), so list[i] is chunk ordinal i.
+    const byDoc = new Map<string, Array<Chunk & { docName: string }>>();
+    for (const c of await this.passages()) {
+      const list = byDoc.get(c.docId);
+      if (list) list.push(c);
+      else byDoc.set(c.docId, [c]);
+    }
+    const docs = [...byDoc].map(([id, list]) => ({ id, chunkCount: list.length }));
+    const refs = samplePassageRefs(
+      docs,
+      req.count,
+      req.seed,
+      (r) => (byDoc.get(r.docId)?.[r.ordinal]?.text.trim().length ?? 0) >= req.minChars,
+    );
+    return refs.map((r) => {
+      const c = byDoc.get(r.docId)![r.ordinal]!;
+      const out: SampledPassage = { docId: c.docId, docName: c.docName, ordinal: c.ordinal, text: c.text };
+      if (c.pages) out.pages = c.pages;
+      return out;
+    });
   }
 
   async snapshot(): Promise<LibrarySnapshot> {

@@ -192,7 +192,7 @@ export type LibraryProtocol = {
   deleteComparison: Method<{ id: string }, null>;
   /** The open collection's question sets (Evaluate view), newest first. */
   questionSets: Method<null, QuestionSetRecord[]>;
-  /** Adds or replaces a question set (its collectionId must be an existing collection). */
+  /** Adds or replaces a question set (its collectionId must be an existing collection; it must have questions). */
   saveQuestionSet: Method<QuestionSetRecord, null>;
   /** Deletes a question set with its runs and their results. */
   deleteQuestionSet: Method<{ id: string }, null>;
@@ -200,9 +200,18 @@ export type LibraryProtocol = {
   evalRuns: Method<null, EvalRunRecord[]>;
   /** One run with its results in question order (null when it was deleted). */
   evalRun: Method<{ id: string }, { run: EvalRunRecord; results: EvalResultRecord[] } | null>;
-  /** Adds or updates a run's record (status, settings); its results are untouched. */
+  /**
+   * Adds or updates a run's record (status, settings); its results are untouched and `done` is
+   * counted from them. Fails (InvalidRequest) when the run's set or collection was deleted. A run
+   * deleted meanwhile cannot be told from a new one: after saveEvalResult refused a result because
+   * the run is gone, do not save the run again (it would come back, empty).
+   */
   saveEvalRun: Method<EvalRunRecord, null>;
-  /** Stores one question's result and the run as it now stands, in one transaction. */
+  /**
+   * Stores one question's result and the run as it now stands, in one transaction (the run's
+   * `done` is counted from the results stored). Fails (InvalidRequest) when the run was deleted
+   * meanwhile: nothing is stored, and the run loop stops.
+   */
   saveEvalResult: Method<{ result: EvalResultRecord; run: EvalRunRecord }, null>;
   deleteEvalRun: Method<{ id: string }, null>;
   /**
@@ -212,8 +221,9 @@ export type LibraryProtocol = {
    */
   scoreRetrieval: Method<{ questions: EvalQuestion[]; index: number; ranked: RankedPassage[] }, Omit<RetrievalScore, 'by'>>;
   /**
-   * Passages spread over the open collection's documents for question generation (see
-   * src/eval/generate-questions.ts `samplePassages`): `count` of them, chosen with `seed`.
+   * Passages spread over the open collection's documents for question generation (round robin
+   * over the documents, see src/eval/sample.ts): `count` of them, chosen with `seed`, none shorter
+   * than `minChars` characters.
    */
   samplePassages: Method<{ count: number; seed: number; minChars: number }, SampledPassage[]>;
   /** Never resolves on its own: streams LibraryEvents until cancelled. */

@@ -6,6 +6,10 @@
  * Keys are compound and start with the collection id, so a whole collection, or a whole document
  * inside it, is one key range: deleting a document is one `delete(range)` per store instead of a
  * cursor walk, and loading a collection is one `getAll(range)` per store.
+ *
+ * The Evaluate view's records (version 2) are the exception: question sets and runs are few and
+ * keyed by their own id (a run moves with nothing), found per collection on a `byCollection`
+ * index; a run's results are keyed by run id and question index, so a run is one key range.
  */
 
 import type { DBSchema, IDBPDatabase, IDBPTransaction, StoreNames } from 'idb';
@@ -14,9 +18,14 @@ import type { ChatModelInfo } from '../generate/engine';
 import type { DocumentProfile } from '../index/documents';
 import type { KeywordEntry } from '../index/types';
 import type { Chunk, DocFormat, IndexingStamp } from '../ingest/types';
+import type { EvalResultRecord, EvalRunRecord, QuestionSetRecord } from '../eval/runs';
 
-/** Bump when the schema changes, and add an `if (oldVersion < N)` block to `upgrade`. */
-export const SCHEMA_VERSION = 1;
+/**
+ * Bump when the schema changes, and add an `if (oldVersion < N && newVersion >= N)` block to
+ * `upgrade`. 1: collections, documents and what is stored with them, settings, comparisons.
+ * 2: the Evaluate view's question sets, runs and results.
+ */
+export const SCHEMA_VERSION = 2;
 
 /** The collection created on first open; new drops land here until the user makes another. */
 export const DEFAULT_COLLECTION = { id: 'default', name: 'My documents' } as const;
@@ -126,16 +135,32 @@ export interface RagscopeDB extends DBSchema {
   /** Out-of-line keys: any structured-clonable value under a string key. */
   settings: { key: string; value: unknown };
   comparisons: { key: string; value: ComparisonRecord; indexes: { byTime: number } };
+  /** The Evaluate view's question sets (src/eval/runs.ts), each belonging to one collection. */
+  questionSets: { key: string; value: QuestionSetRecord; indexes: { byCollection: string } };
+  /** Runs of a set, without their results (the list reads these only). */
+  evalRuns: { key: string; value: EvalRunRecord; indexes: { byCollection: string; bySet: string } };
+  /**
+   * One record per question of a run, keyed by run and 0-based question index: a run's results are
+   * one key range (`runRange`), in question order, and storing a question again replaces its result.
+   */
+  evalResults: { key: [runId: string, index: number]; value: EvalResultRecord };
 }
 
 export type StoreName = StoreNames<RagscopeDB>;
 
+/**
+ * Brings the database from `oldVersion` to `newVersion`, one block per version. Each block also
+ * checks `newVersion`, so opening at an older version (tests only: see StoreOptions.version) makes
+ * exactly that version's schema, and an upgrade from it is tested with the real earlier layout.
+ * A block only adds: data already stored stays where it is.
+ */
 export function upgrade(
   db: IDBPDatabase<RagscopeDB>,
   oldVersion: number,
+  newVersion: number,
   tx: IDBPTransaction<RagscopeDB, StoreName[], 'versionchange'>,
 ): void {
-  if (oldVersion < 1) {
+  if (oldVersion < 1 && newVersion >= 1) {
     db.createObjectStore('collections', { keyPath: 'id' });
     const documents = db.createObjectStore('documents', { keyPath: ['collectionId', 'id'] });
     documents.createIndex('byCollection', 'collectionId');
@@ -152,6 +177,14 @@ export function upgrade(
       .put({ ...DEFAULT_COLLECTION, createdAt: Date.now() })
       .catch(() => undefined);
   }
+  if (oldVersion < 2 && newVersion >= 2) {
+    db.createObjectStore('questionSets', { keyPath: 'id' }).createIndex('byCollection', 'collectionId');
+    const runs = db.createObjectStore('evalRuns', { keyPath: 'id' });
+    runs.createIndex('byCollection', 'collectionId');
+    // Deleting a set deletes its runs: found on this index without reading every run.
+    runs.createIndex('bySet', 'setId');
+    db.createObjectStore('evalResults', { keyPath: ['runId', 'index'] });
+  }
 }
 
 /*
@@ -165,6 +198,11 @@ export function collectionRange(collectionId: string): IDBKeyRange {
 
 export function documentRange(collectionId: string, docId: string): IDBKeyRange {
   return IDBKeyRange.bound([collectionId, docId], [collectionId, docId, []]);
+}
+
+/** A run's results, in question order. */
+export function runRange(runId: string): IDBKeyRange {
+  return IDBKeyRange.bound([runId], [runId, []]);
 }
 
 /** A model's vectors in a collection, on the `byModel` index. */

@@ -1,13 +1,16 @@
 /**
  * The repository over IndexedDB: collections, documents with their chunks, keyword entries and
- * vectors, and settings. Owns every transaction on the database, the cross-tab change channel and
- * the connection's lifecycle (another tab upgrading or deleting the database closes this one).
+ * vectors, settings, past comparisons, and the Evaluate view's question sets, runs and results.
+ * Owns every transaction on the database, the cross-tab change channel and the connection's
+ * lifecycle (another tab upgrading or deleting the database closes this one).
  *
  * Atomicity (DESIGN.md): a document, its chunks and its keyword entries are written by one
  * transaction, and all of a document's vectors for one model by another, so a reader never sees
  * half a document. Every value is prepared before its transaction opens, and a transaction awaits
  * nothing but its own requests (idb README, "transaction lifetime"); a failure anywhere aborts it,
- * so nothing partial stays.
+ * so nothing partial stays. The same holds for evaluations: a question's result and its run's
+ * record (with the done count) are one write, and deleting a set, a run or a collection takes
+ * everything that hangs off it in the same transaction.
  *
  * DOM-free: only the IndexedDB, BroadcastChannel and navigator.storage globals, which workers have.
  */
@@ -18,6 +21,7 @@ import { chunkId, tryParseChunkId } from '../core/ids';
 import type { KeywordEntry } from '../index/types';
 import type { IngestedDocument } from '../ingest/ingest';
 import type { Chunk } from '../ingest/types';
+import type { EvalResultRecord, EvalRunRecord, QuestionSetRecord } from '../eval/runs';
 import { storageBlocked, storageUnavailable, toStorageError } from './errors';
 import { storageEstimate, type StorageEstimate } from '../platform/persistence';
 import {
@@ -27,6 +31,7 @@ import {
   documentRange,
   modelRange,
   upgrade,
+  runRange,
   type ChunkRecord,
   type ComparisonRecord,
   type CollectionRecord,
@@ -51,8 +56,9 @@ export interface StoreOptions {
   /** Channel name for change notifications; null: none. Default `STORE_CHANNEL`. */
   channel?: string | null;
   /**
-   * Schema version to open at; defaults to SCHEMA_VERSION. Only tests set it, to play a newer
-   * ragscope that upgrades the database under an open one.
+   * Schema version to open at; defaults to SCHEMA_VERSION. Only tests set it: higher, to play a
+   * newer ragscope that upgrades the database under an open one; lower, to make a database of an
+   * earlier release (exactly its schema, see `upgrade`) and check this one upgrades it intact.
    */
   version?: number;
   /** Source of the usage/quota numbers put into StorageQuotaExceeded; defaults to navigator.storage. */
@@ -124,7 +130,9 @@ export type ChangeType =
   | 'collection-created'
   | 'collection-renamed'
   | 'collection-deleted'
-  | 'settings-changed';
+  | 'settings-changed'
+  /** A question set, a run or a run's result was stored or deleted: nothing indexed changed. */
+  | 'evaluation-changed';
 
 /** Posted on the channel after a write commits. */
 export interface StoreChange {
@@ -158,6 +166,19 @@ function invalid(message: string): AppError {
 
 function collectionGone(collectionId: string): AppError {
   return invalid(`The collection “${collectionId}” no longer exists (deleted in another tab?); nothing was stored.`);
+}
+
+function runGone(runId: string): AppError {
+  return invalid(`The run “${runId}” no longer exists (deleted, here or in another tab); its result was not stored.`);
+}
+
+function setGone(setId: string): AppError {
+  return invalid(`The question set “${setId}” no longer exists (deleted, here or in another tab); the run was not stored.`);
+}
+
+/** Newest first; ties (the same millisecond) by id, so a list never reorders between reads. */
+function newestFirst<T extends { createdAt: number; id: string }>(records: T[]): T[] {
+  return records.sort((a, b) => b.createdAt - a.createdAt || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
 }
 
 function checkName(name: string): string {
@@ -253,7 +274,7 @@ function openConnection(factory: IDBFactory, name: string, version: number): Pro
     }
     let blocked = false;
     request.onupgradeneeded = (ev) => {
-      upgrade(wrap(request.result) as unknown as Db, ev.oldVersion, wrap(request.transaction!) as never);
+      upgrade(wrap(request.result) as unknown as Db, ev.oldVersion, ev.newVersion ?? version, wrap(request.transaction!) as never);
     };
     request.onblocked = () => {
       // Another connection ignored versionchange (an older ragscope tab). Tell the user now
@@ -607,6 +628,17 @@ export class Store {
   }
 
   /**
+   * Every chunk of the collection, with its text: documents in id order, chunks in ordinal order,
+   * in one read. For what needs the whole text (evaluation's evidence scan, passage sampling);
+   * search reads only the chunks it returns (getChunks).
+   */
+  collectionChunks(collectionId: string): Promise<Chunk[]> {
+    return this.tx(['chunks'], 'readonly', async (tx) =>
+      (await tx.objectStore('chunks').getAll(collectionRange(collectionId))).map(stripChunk),
+    );
+  }
+
+  /**
    * Reads what rebuilding the collection's search indexes needs, in one transaction (a consistent
    * snapshot) and with one getAll per store: the keyword entries of every document and, when
    * `model` is given, its vectors. Chunk texts are not read; fetch them for hits with getChunks.
@@ -723,14 +755,22 @@ export class Store {
   }
 
   /**
-   * Deletes a collection and everything in it, in one transaction. There is always at least one
-   * collection to drop files into: deleting the last one leaves a fresh, empty default.
+   * Deletes a collection and everything in it (documents and what is stored with them, question
+   * sets, runs and their results), in one transaction. There is always at least one collection to
+   * drop files into: deleting the last one leaves a fresh, empty default.
    */
   async deleteCollection(id: string): Promise<boolean> {
     const createdAt = Date.now();
-    const found = await this.tx(['collections', 'documents', 'chunks', 'keyword', 'vectors', 'originals'], 'readwrite', async (tx) => {
+    const stores = ['collections', 'documents', 'chunks', 'keyword', 'vectors', 'originals'] as const;
+    const evaluations = ['questionSets', 'evalRuns', 'evalResults'] as const;
+    const found = await this.tx([...stores, ...evaluations], 'readwrite', async (tx) => {
       const collections = tx.objectStore('collections');
-      const [record, all] = await Promise.all([collections.get(id), collections.getAllKeys()]);
+      const [record, all, sets, runs] = await Promise.all([
+        collections.get(id),
+        collections.getAllKeys(),
+        tx.objectStore('questionSets').index('byCollection').getAllKeys(id),
+        tx.objectStore('evalRuns').index('byCollection').getAllKeys(id),
+      ]);
       if (!record) return false;
       const range = collectionRange(id);
       unwrap(collections).delete(id);
@@ -739,6 +779,11 @@ export class Store {
       unwrap(tx.objectStore('keyword')).delete(range);
       unwrap(tx.objectStore('vectors')).delete(range);
       unwrap(tx.objectStore('originals')).delete(range);
+      for (const setId of sets) unwrap(tx.objectStore('questionSets')).delete(setId);
+      for (const runId of runs) {
+        unwrap(tx.objectStore('evalRuns')).delete(runId);
+        unwrap(tx.objectStore('evalResults')).delete(runRange(runId));
+      }
       if (all.length === 1) unwrap(collections).put({ ...DEFAULT_COLLECTION, createdAt });
       return true;
     });
@@ -783,6 +828,148 @@ export class Store {
     await this.tx(['comparisons'], 'readwrite', async (tx) => {
       unwrap(tx.objectStore('comparisons')).delete(id);
     });
+  }
+
+  // ---- evaluations -----------------------------------------------------------------------
+
+  /** The collection's question sets, newest first (by creation: editing a set does not move it). */
+  listQuestionSets(collectionId: string): Promise<QuestionSetRecord[]> {
+    return this.tx(['questionSets'], 'readonly', async (tx) =>
+      newestFirst(await tx.objectStore('questionSets').index('byCollection').getAll(collectionId)),
+    );
+  }
+
+  /**
+   * Adds a question set or replaces the one with its id. Refuses (InvalidRequest), writing
+   * nothing, a set without a name or questions, one for a collection that does not exist (deleted
+   * in another tab), and one that would move an existing set to another collection (its runs stay
+   * with the collection they ran on).
+   */
+  async putQuestionSet(record: QuestionSetRecord): Promise<void> {
+    if (!record.name.trim()) throw invalid('A question set needs a name.');
+    if (!Array.isArray(record.questions) || record.questions.length === 0) {
+      throw invalid(`The question set “${record.name}” has no questions; nothing was stored.`);
+    }
+    await this.tx(['collections', 'questionSets'], 'readwrite', async (tx) => {
+      const [collection, existing] = await Promise.all([
+        tx.objectStore('collections').getKey(record.collectionId),
+        tx.objectStore('questionSets').get(record.id),
+      ]);
+      if (collection === undefined) throw collectionGone(record.collectionId);
+      if (existing && existing.collectionId !== record.collectionId) {
+        throw invalid(`The question set “${record.name}” belongs to another collection; nothing was stored.`);
+      }
+      unwrap(tx.objectStore('questionSets')).put(record);
+    });
+    this.announce({ type: 'evaluation-changed', collectionId: record.collectionId, docId: null });
+  }
+
+  /** Deletes a question set with its runs and their results, in one transaction. False if it was not there. */
+  async deleteQuestionSet(id: string): Promise<boolean> {
+    const collectionId = await this.tx(['questionSets', 'evalRuns', 'evalResults'], 'readwrite', async (tx) => {
+      const [set, runs] = await Promise.all([
+        tx.objectStore('questionSets').get(id),
+        tx.objectStore('evalRuns').index('bySet').getAllKeys(id),
+      ]);
+      for (const runId of runs) {
+        unwrap(tx.objectStore('evalRuns')).delete(runId);
+        unwrap(tx.objectStore('evalResults')).delete(runRange(runId));
+      }
+      if (!set) return null;
+      unwrap(tx.objectStore('questionSets')).delete(id);
+      return set.collectionId;
+    });
+    if (collectionId !== null) this.announce({ type: 'evaluation-changed', collectionId, docId: null });
+    return collectionId !== null;
+  }
+
+  /** The collection's runs without their results, newest first. */
+  listEvalRuns(collectionId: string): Promise<EvalRunRecord[]> {
+    return this.tx(['evalRuns'], 'readonly', async (tx) =>
+      newestFirst(await tx.objectStore('evalRuns').index('byCollection').getAll(collectionId)),
+    );
+  }
+
+  /** A run with its results in question order, read together (a consistent pair); null when it is gone. */
+  getEvalRun(id: string): Promise<{ run: EvalRunRecord; results: EvalResultRecord[] } | null> {
+    return this.tx(['evalRuns', 'evalResults'], 'readonly', async (tx) => {
+      const [run, results] = await Promise.all([tx.objectStore('evalRuns').get(id), tx.objectStore('evalResults').getAll(runRange(id))]);
+      return run ? { run, results } : null;
+    });
+  }
+
+  /**
+   * Adds a run's record or updates it (status, settings, time); its results are untouched, and
+   * `done` is stored as the number of results the store holds for it, whatever the caller counted.
+   * Refuses (InvalidRequest), writing nothing, a run whose collection or question set no longer
+   * exists (deleted while it ran: storing it would leave a run nothing lists), or one that would
+   * move an existing run to another collection or set. Returns the run as stored. A run deleted
+   * meanwhile cannot be told from a new one, so it would come back (empty): a caller whose
+   * saveEvalResult was refused for a deleted run must not put the run again.
+   */
+  async putEvalRun(run: EvalRunRecord): Promise<EvalRunRecord> {
+    const stored = await this.tx(['collections', 'questionSets', 'evalRuns', 'evalResults'], 'readwrite', async (tx) => {
+      const [collection, set, existing, done] = await Promise.all([
+        tx.objectStore('collections').getKey(run.collectionId),
+        tx.objectStore('questionSets').get(run.setId),
+        tx.objectStore('evalRuns').get(run.id),
+        tx.objectStore('evalResults').count(runRange(run.id)),
+      ]);
+      if (collection === undefined) throw collectionGone(run.collectionId);
+      if (!set || set.collectionId !== run.collectionId) throw setGone(run.setId);
+      if (existing && (existing.collectionId !== run.collectionId || existing.setId !== run.setId)) {
+        throw invalid(`The run “${run.label}” belongs to another question set; nothing was stored.`);
+      }
+      const record: EvalRunRecord = { ...run, done };
+      unwrap(tx.objectStore('evalRuns')).put(record);
+      return record;
+    });
+    this.announce({ type: 'evaluation-changed', collectionId: run.collectionId, docId: null });
+    return stored;
+  }
+
+  /**
+   * Stores one question's result and the run as it now stands, in one transaction, so the run's
+   * `done` count and the results stored never disagree (`done` is counted from the store, after
+   * this result). Storing a question's result again replaces it. Refuses (InvalidRequest), writing
+   * nothing, when the run record no longer exists (the run was deleted, here or in another tab,
+   * while a question was under way): a result of a deleted run must not be kept, and the caller's
+   * loop should stop rather than go on asking questions. Returns the run as stored.
+   */
+  async saveEvalResult(result: EvalResultRecord, run: EvalRunRecord): Promise<EvalRunRecord> {
+    if (result.runId !== run.id) throw invalid(`A result of run “${result.runId}” cannot be stored with run “${run.id}”.`);
+    if (!Number.isInteger(result.index) || result.index < 0 || result.index >= run.total) {
+      throw invalid(`Question ${result.index} is not in the run “${run.label}” (${run.total} questions); nothing was stored.`);
+    }
+    const stored = await this.tx(['evalRuns', 'evalResults'], 'readwrite', async (tx) => {
+      const existing = await tx.objectStore('evalRuns').get(run.id);
+      if (!existing) throw runGone(run.id);
+      if (existing.collectionId !== run.collectionId || existing.setId !== run.setId) {
+        throw invalid(`The run “${run.label}” belongs to another question set; nothing was stored.`);
+      }
+      const results = tx.objectStore('evalResults');
+      unwrap(results).put(result);
+      // Requests run in order: the count sees the put above.
+      const record: EvalRunRecord = { ...run, done: await results.count(runRange(run.id)) };
+      unwrap(tx.objectStore('evalRuns')).put(record);
+      return record;
+    });
+    this.announce({ type: 'evaluation-changed', collectionId: run.collectionId, docId: null });
+    return stored;
+  }
+
+  /** Deletes a run with its results, in one transaction. False if it was not there. */
+  async deleteEvalRun(id: string): Promise<boolean> {
+    const collectionId = await this.tx(['evalRuns', 'evalResults'], 'readwrite', async (tx) => {
+      const run = await tx.objectStore('evalRuns').get(id);
+      // Results without their run cannot be: the range goes either way.
+      unwrap(tx.objectStore('evalResults')).delete(runRange(id));
+      if (!run) return null;
+      unwrap(tx.objectStore('evalRuns')).delete(id);
+      return run.collectionId;
+    });
+    if (collectionId !== null) this.announce({ type: 'evaluation-changed', collectionId, docId: null });
+    return collectionId !== null;
   }
 
   // ---- settings --------------------------------------------------------------------------

@@ -1,8 +1,9 @@
 /**
  * The portable index, driven as the page drives it (library worker over a real MessageChannel,
  * fake-indexeddb): a collection exported on one "machine" and imported on another searches the
- * same, by keyword and by meaning; a truncated, edited, newer or wrong-model bundle is refused by
- * name and the receiving library is left exactly as it was.
+ * same, by keyword and by meaning, and brings its question sets; a truncated, edited, newer or
+ * wrong-model bundle, or one with malformed question sets, is refused by name and the receiving
+ * library is left exactly as it was; a version 1 bundle (before question sets) still imports.
  */
 import 'fake-indexeddb/auto';
 import JSZip from 'jszip';
@@ -11,6 +12,7 @@ import { WorkerLibrary } from '../../src/library/client';
 import { ingestFile } from '../../src/ingest/ingest';
 import { TransformersEmbedder } from '../../src/embed/transformers';
 import type { SearchMode } from '../../src/index/types';
+import type { QuestionSetRecord } from '../../src/eval/runs';
 import { useLibraries } from './library-harness';
 import { fixtureModels } from '../fixtures/models';
 
@@ -166,5 +168,135 @@ describe('portable index bundle', () => {
     expect(snap.documents.map((d) => [d.name, d.embedded])).toEqual([['bread.md', false]]);
     const hits = await target.search({ query: 'sourdough yeast', mode: 'keyword', k: 3 });
     expect(hits.hits[0]!.docName).toBe('bread.md');
+  });
+
+  it('carries the collection’s question sets: version 2 with questions.json, new ids in the new collection', async () => {
+    const source = machine();
+    const snap = await source.open({ model: MODEL });
+    const r = await ingestFile(new Blob([TEXTS['bread.md']!]), { name: 'bread.md', maxBytes: 1e6, chunking: CHUNKING });
+    if (r.kind !== 'parsed') throw new Error('expected a parsed document');
+    await source.add(r.doc);
+    const bread = r.doc;
+
+    // Without sets the bundle is exactly version 1, which every earlier reader takes.
+    const plain = await source.exportCollection(false, CHUNKING);
+    const plainZip = await JSZip.loadAsync(plain.bytes);
+    const plainManifest = JSON.parse(await plainZip.file('manifest.json')!.async('string')) as { version: number; files: object };
+    expect(plainManifest.version).toBe(1);
+    expect(Object.keys(plainManifest.files)).toEqual(['documents.json']);
+
+    const typed: QuestionSetRecord = {
+      id: 'set-typed',
+      collectionId: snap.collectionId,
+      name: 'Baking questions',
+      createdAt: 1000,
+      updatedAt: 1500,
+      origin: 'imported',
+      file: 'baking.csv',
+      questions: [
+        {
+          id: 'q1',
+          question: 'Why does sourdough rise slowly?',
+          answer: 'Wild yeast.',
+          sources: ['bread*'],
+          type: 'Why',
+          chunkType: 'Text',
+        },
+      ],
+    };
+    const generated: QuestionSetRecord = {
+      id: 'set-generated',
+      collectionId: snap.collectionId,
+      name: 'Generated',
+      createdAt: 2000,
+      updatedAt: 2000,
+      origin: 'generated',
+      generator: { model: 'Llama-3.2-1B', promptVersion: 1, sampled: 3, dropped: { duplicate: 1, unanswerable: 1 } },
+      questions: [
+        {
+          id: 'g1',
+          question: 'What ferments the flour?',
+          answer: 'Wild yeast ferments the flour.',
+          sources: [],
+          type: '',
+          chunkType: '',
+          gold: { docId: bread.id, docName: 'bread.md', ordinal: 0, text: bread.chunks[0]!.text },
+        },
+      ],
+    };
+    await source.saveQuestionSet(typed);
+    await source.saveQuestionSet(generated);
+    const { bytes } = await source.exportCollection(false, CHUNKING);
+    const zip = await JSZip.loadAsync(bytes);
+    const manifest = JSON.parse(await zip.file('manifest.json')!.async('string')) as { version: number; files: Record<string, unknown> };
+    expect(manifest.version).toBe(2);
+    expect(manifest.files['questions.json']).toMatchObject({ sha256: expect.stringMatching(/^[0-9a-f]{64}$/) });
+    const carried = JSON.parse(await zip.file('questions.json')!.async('string')) as object[];
+    expect(carried.map((s) => Object.keys(s).filter((k) => k === 'id' || k === 'collectionId'))).toEqual([[], []]);
+
+    const target = machine();
+    await target.open({ model: MODEL });
+    const before = JSON.stringify((await target.snapshot()).collections);
+
+    // Malformed sets, with consistent checksums (another tool wrote them): refused by name, nothing written.
+    const bad: [string, (s: string) => string, RegExp][] = [
+      ['not JSON', () => '{', /not JSON/],
+      [
+        'a set without questions',
+        (s) => JSON.stringify((JSON.parse(s) as object[]).map((set) => ({ ...set, questions: [] }))),
+        /without questions/,
+      ],
+      ['an unknown origin', (s) => s.replace('"origin":"imported"', '"origin":"dreamt"'), /unknown origin/],
+      ['a question without an answer', (s) => s.replace('"answer":"Wild yeast."', '"answer":7'), /missing field/],
+      ['a passage of a document it lacks', (s) => s.replace(bread.id, 'f'.repeat(64)), /document the file does not carry/],
+    ];
+    for (const [label, change, message] of bad) {
+      const err = await target.importBundle(await rewrite(bytes, 'questions.json', change), MODEL).catch((e: unknown) => e);
+      expect(err, label).toMatchObject({
+        name: 'InvalidBundle',
+        message: expect.stringMatching(message),
+        data: { file: 'questions.json' },
+      });
+      expect(JSON.stringify((await target.snapshot()).collections), label).toBe(before);
+    }
+
+    const imported = await target.importBundle(bytes.slice(), MODEL);
+    await target.open({ model: MODEL, collectionId: imported.collectionId });
+    const sets = await target.questionSets();
+    expect(sets.map((s) => s.name)).toEqual(['Generated', 'Baking questions']);
+    for (const s of sets) {
+      expect(s.collectionId).toBe(imported.collectionId);
+      expect(['set-typed', 'set-generated']).not.toContain(s.id);
+    }
+    const strip = ({ id: _id, collectionId: _c, ...rest }: QuestionSetRecord) => rest;
+    expect(sets.map(strip)).toEqual([generated, typed].map(strip));
+    // The gold passage is the imported collection's own: document ids are content hashes.
+    const gold = sets[0]!.questions[0]!.gold!;
+    expect((await target.context(gold.docId, gold.ordinal))?.text).toBe(gold.text);
+  });
+
+  it('reads a version 1 bundle (before question sets), and refuses question sets its manifest does not list', async () => {
+    const source = machine();
+    await source.open({ model: MODEL });
+    const r = await ingestFile(new Blob([TEXTS['trains.md']!]), { name: 'trains.md', maxBytes: 1e6, chunking: CHUNKING });
+    if (r.kind !== 'parsed') throw new Error('expected a parsed document');
+    await source.add(r.doc);
+    // A version 1 file as the first writer made it: no questions.json, version 1, documents only.
+    const v1 = await source.exportCollection(false, CHUNKING);
+    const target = machine();
+    await target.open({ model: MODEL });
+    const imported = await target.importBundle(v1.bytes.slice(), MODEL);
+    const snap = await target.open({ model: MODEL, collectionId: imported.collectionId });
+    expect(snap.documents.map((d) => d.name)).toEqual(['trains.md']);
+    expect(await target.questionSets()).toEqual([]);
+
+    // questions.json slipped in without being listed: refused like any unlisted file.
+    const zip = await JSZip.loadAsync(v1.bytes);
+    zip.file('questions.json', '[]');
+    const sneaked = await zip.generateAsync({ type: 'uint8array' });
+    await expect(target.importBundle(sneaked, MODEL)).rejects.toMatchObject({
+      name: 'InvalidBundle',
+      message: expect.stringMatching(/does not list \(questions\.json\)/),
+    });
   });
 });
