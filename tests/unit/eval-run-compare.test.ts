@@ -114,6 +114,7 @@ describe('the charts', () => {
       expect(svg.getAttribute('role')).toBe('img');
       expect(svg.getAttribute('aria-label')).toMatch(/table above/);
       expect(svg.querySelector('style')).toBeNull();
+      expect(svg.querySelector('[aria-label]')).toBeNull();
       expect(svg.getAttribute('style')).toMatch(/font-size: ?16px/);
     }
   });

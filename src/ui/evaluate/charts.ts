@@ -12,7 +12,8 @@
  *   both hold; every coloured mark also says in text what it is, so colour is never the only cue;
  * - Plot's inline <style> element is removed (the policy allows no inline styles; RunCompare.svelte's
  *   stylesheet has the same rules) and styles are set through the DOM, which the policy permits;
- * - each chart is an image with an accessible name (role img, aria-label); its numbers are in the table.
+ * - each chart is an image with an accessible name (role img, aria-label; Plot's names of its parts
+ *   removed); its numbers are in the table.
  */
 
 import type * as PlotLib from '@observablehq/plot';
@@ -105,6 +106,12 @@ function labelColumn(names: readonly string[], { width, em }: Layout): { px: num
 /** Plot's SVG made ready for the page (see the module header). */
 function finish(node: SVGSVGElement | HTMLElement, label: string): SVGSVGElement {
   for (const style of node.querySelectorAll('style')) style.remove();
+  // Plot names its mark groups ("bar", "x-axis tick"): inside an image those are no one's business,
+  // and a <g> with a name but no role is invalid ARIA.
+  for (const el of node.querySelectorAll('[aria-label], [aria-description]')) {
+    el.removeAttribute('aria-label');
+    el.removeAttribute('aria-description');
+  }
   node.setAttribute('role', 'img');
   node.setAttribute('aria-label', label);
   return node as SVGSVGElement;
@@ -340,9 +347,9 @@ export function winsChart(Plot: PlotModule, cmp: RunComparison, layout: Layout, 
   type Cell = (typeof cmp.outcomes)[number];
   const svg = Plot.plot({
     ...common({ ...layout, width }, palette),
-    height: rows.length * rowHeight + 2.6 * em,
+    height: rows.length * rowHeight + 3 * em,
     marginTop: 0.3 * em,
-    marginBottom: 2.3 * em,
+    marginBottom: 2.7 * em,
     marginLeft,
     marginRight,
     x: { domain: cmp.questions.map((q) => q.n), padding: 0, label: null },
@@ -352,7 +359,7 @@ export function winsChart(Plot: PlotModule, cmp: RunComparison, layout: Layout, 
       labels
         ? Plot.axisY({ anchor: 'left', label: null, tickSize: 0, tickFormat: (r: string) => labels.text.get(r) ?? r, fontWeight: 'bold' })
         : headers(Plot, names, heads!.text, marginLeft, { y: headerOf }),
-      Plot.axisX({ ticks, tickSize: 0, label: 'question', labelAnchor: 'center', labelArrow: 'none', labelOffset: 2 * em }),
+      Plot.axisX({ ticks, tickSize: 0, label: 'question', labelAnchor: 'center', labelArrow: 'none', labelOffset: 2.4 * em }),
       Plot.cell(cmp.outcomes, { x: 'n', y: 'run', fill: (d: Cell) => fills[d.outcome], stroke: palette.surface }),
       ...(symbolSize >= 7
         ? [
