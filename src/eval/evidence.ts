@@ -133,7 +133,7 @@ export function keyNumbers(text: string): WrittenNumber[] {
     if (isYear(n, raw)) continue;
     if (!n.percent && !n.scaled && !n.currency && n.value <= 31 && Number.isInteger(n.value) && MONTH.test(before)) continue;
     if (REFERENCE.test(before)) continue;
-    if (!n.currency && LIST_MARK.test(before) && /^\d+[.)]/.test(text.slice(n.start, n.end + 1))) continue;
+    if (!n.currency && LIST_MARK.test(before) && /^\d+[.)](?:\s|$)/.test(text.slice(n.start, n.end + 1))) continue;
     if (n.sig < 2) continue;
     if (out.some((o) => o.value === n.value && o.percent === n.percent)) continue;
     out.push(n);

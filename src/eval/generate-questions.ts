@@ -11,6 +11,9 @@
  * A small local model writes many questions that would measure nothing, so each one passes these
  * filters, in this order; a dropped question is counted under the first reason that applies:
  *
+ * 0. 'too-long': the passage does not fit the model's context with the reply even when cut at
+ *    its end (to at least MIN_CUT_CHARS characters); a passage that fits once cut is asked about
+ *    as cut.
  * 1. 'empty': the model replied nothing.
  * 2. 'unparsable': the reply is not a question and an answer in the asked format
  *    (parseGeneratedQuestion).
@@ -35,7 +38,7 @@
  * set reproducible from the same passages and model.
  */
 
-import { throwIfCancelled } from '../core/errors';
+import { isAppError, throwIfCancelled } from '../core/errors';
 import type { ChatMessage } from '../generate/engine';
 import { parseGeneratedQuestion, plainMessages, questionMessages } from '../generate/prompts';
 import { answerTokens, keyFactScore } from './answers';
@@ -56,6 +59,7 @@ export interface SampledPassage {
 
 /** Why a generated question was dropped (see the module header, in the order they are checked). */
 export const DROP_REASONS = [
+  'too-long',
   'empty',
   'unparsable',
   'answer-in-question',
@@ -66,6 +70,13 @@ export const DROP_REASONS = [
 ] as const;
 
 export type DropReason = (typeof DROP_REASONS)[number];
+
+/** Tries at cutting a passage to the model's context before dropping it as 'too-long'. Range 0..5; default 3. */
+const MAX_CUTS = 3;
+/** Tokens of room left beyond what the engine says the prompt is over (the estimate is per character). Default 16. */
+const CUT_MARGIN_TOKENS = 16;
+/** A passage cut below this many characters says too little to ask about: 'too-long'. Default 200. */
+const MIN_CUT_CHARS = 200;
 
 export interface GenerateQuestionsDeps {
   /** The model's reply to `messages` (the caller's engine and parameters); a cut-short reply when `signal` fires. */
@@ -136,11 +147,28 @@ export async function generateQuestions(
     if (opts.target !== undefined && questions.length >= opts.target) break;
     throwIfCancelled(signal);
     const reason = await (async (): Promise<DropReason | null> => {
-      const reply = await ask(questionMessages(passage));
+      // What the model is shown: the passage, cut at its end when it does not fit the model's
+      // context with the reply (a small model, a long chunk). Its question is then about what it
+      // read; the gold passage stays the whole chunk, which is what retrieval returns.
+      let shown = passage;
+      let reply: string | null = null;
+      for (let cuts = 0; reply === null; cuts++) {
+        try {
+          reply = await ask(questionMessages(shown));
+        } catch (e) {
+          if (!isAppError(e, 'ContextTooLong') || cuts >= MAX_CUTS) throw e;
+          const { promptTokens, maxTokens, contextWindow } = e.data;
+          const charsPerToken = questionMessages(shown).reduce((n, m) => n + m.content.length, 0) / Math.max(1, promptTokens);
+          const keep = shown.text.length - Math.ceil((promptTokens + maxTokens - contextWindow + CUT_MARGIN_TOKENS) * charsPerToken);
+          if (keep < MIN_CUT_CHARS) return 'too-long';
+          const cut = shown.text.slice(0, keep);
+          shown = { ...shown, text: cut.slice(0, Math.max(cut.lastIndexOf(' '), Math.floor(keep * 0.8))) };
+        }
+      }
       if (reply.trim() === '') return 'empty';
       const parsed = parseGeneratedQuestion(reply);
       if (!parsed) return 'unparsable';
-      const early = checkQuestion(parsed.question, parsed.answer, passage, keptNormalised);
+      const early = checkQuestion(parsed.question, parsed.answer, shown, keptNormalised);
       if (early) return early;
       const plain = await ask(plainMessages(parsed.question));
       if (keyFactScore(plain, parsed.answer, parsed.question).contains) return 'answerable-without-passage';

@@ -30,7 +30,7 @@ export interface SessionDeps {
   /** Generates a reply (the judge pass); absent, or the run's settings say no: no judge pass. */
   generate?(messages: ChatMessage[], signal: AbortSignal): Promise<string>;
   /** Stores one question's result with the run as it now stands (done count, time). */
-  save(result: EvalResultRecord, run: EvalRunRecord): Promise<void>;
+  save(result: EvalResultRecord, run: EvalRunRecord): Promise<unknown>;
 }
 
 export interface SessionEvents {
@@ -63,7 +63,9 @@ export async function groundingOf(
 ): Promise<Grounding | null> {
   const answer = comparison.grounded.result?.text ?? '';
   const sentences = sentencesOf(answer);
-  const passages = comparison.retrieval.hits.slice(0, comparison.grounded.passagesUsed ?? comparison.retrieval.hits.length).map((h) => h.text);
+  const passages = comparison.retrieval.hits
+    .slice(0, comparison.grounded.passagesUsed ?? comparison.retrieval.hits.length)
+    .map((h) => h.text);
   if (sentences.length === 0) return null;
   const vectors = await embed([...sentences.map(withoutMarkers), ...passages], signal);
   return groundAnswer(sentences, vectors.slice(0, sentences.length), passages, vectors.slice(sentences.length), comparison.question);
@@ -92,11 +94,21 @@ export async function runEvaluation(
     // A comparison cut short by Stop is half an answer: not scored, not kept.
     if (signal.aborted) throw cancelled();
     const hits = comparison.retrieval.hits;
-    const retrieval: RetrievalScore = q.gold ? goldScore({ ...q, gold: q.gold }, hits) : { by: 'rule', ...(await deps.scoreRetrieval(q, index, hits)) };
+    const retrieval: RetrievalScore = q.gold
+      ? goldScore({ ...q, gold: q.gold }, hits)
+      : { by: 'rule', ...(await deps.scoreRetrieval(q, index, hits)) };
     const plainText = comparison.plain.result?.text ?? '';
     const groundedText = comparison.grounded.result?.text ?? '';
     const answers = scoreComparison(plainText, groundedText, q.answer, q.question);
-    const grounding = deps.embed ? await groundingOf(comparison, deps.embed, signal) : null;
+    let grounding: Grounding | null = null;
+    // Grounding is judged when the embedding model can be had; a failure there (no vectors yet, a
+    // lost GPU) leaves it unjudged rather than failing a question whose answers are scored.
+    if (deps.embed)
+      grounding = await groundingOf(comparison, deps.embed, signal).catch((e: unknown) => {
+        if (signal.aborted) throw cancelled();
+        void e;
+        return null;
+      });
     let judge: JudgeVerdict | undefined;
     if (run.settings.judge && deps.generate) {
       const plain = await deps.generate(judgeMessages(q.question, q.answer, plainText), signal);
@@ -105,7 +117,17 @@ export async function runEvaluation(
       judge = { plain: judgeVerdict(plain), grounded: judgeVerdict(grounded), raw: { plain, grounded } };
     }
     const ms = performance.now() - t;
-    const result: EvalResultRecord = { runId: run.id, index, question: q, comparison, retrieval, answers, grounding, ms, ...(judge ? { judge } : {}) };
+    const result: EvalResultRecord = {
+      runId: run.id,
+      index,
+      question: q,
+      comparison,
+      retrieval,
+      answers,
+      grounding,
+      ms,
+      ...(judge ? { judge } : {}),
+    };
     run = { ...run, done: run.done + 1, elapsedMs: run.elapsedMs + ms, updatedAt: Date.now() };
     await deps.save(result, run);
     events.onResult?.(result, run);

@@ -16,6 +16,8 @@ import { retrievalOptions, type Settings } from '../settings/defaults';
 import type { SearchState } from './search.svelte';
 import type { Engines } from './engines.svelte';
 import { saveFile, temporaryUrl } from './files';
+import { groundingOf } from '../eval/session';
+import type { Grounding } from '../eval/grounding';
 
 export type ComparePhase = 'idle' | 'loading' | 'retrieving' | 'answering' | 'done' | 'error';
 
@@ -83,6 +85,12 @@ export class CompareState {
   historyError = $state<string | null>(null);
   /** When the comparison shown was asked, if it comes from the history. */
   shownFrom = $state<number | null>(null);
+  /**
+   * The grounded answer's sentences marked supported or not (src/eval/grounding.ts), judged with the
+   * embedding model once the answer is complete; null until then, or when the collection has no
+   * vectors to judge with.
+   */
+  grounding = $state.raw<Grounding | null>(null);
   /** The passage opened from a citation: its number and the text around it (null while loading). */
   passage = $state.raw<{ n: number; context: PassageContext | null } | null>(null);
 
@@ -121,6 +129,7 @@ export class CompareState {
     this.shownFrom = null;
     this.plain = emptyPane();
     this.grounded = emptyPane();
+    this.grounding = null;
     let step: Step = 'loading';
     try {
       if (!this.engines.chatReady) {
@@ -155,6 +164,7 @@ export class CompareState {
         controller.signal,
       );
       this.phase = 'done';
+      void this.judgeGrounding(this.last);
       await this.remember({ ...this.last, id: crypto.randomUUID(), createdAt: this.last.startedAt, model: this.info });
     } catch (e) {
       const error = serializeError(e);
@@ -218,6 +228,22 @@ export class CompareState {
     this.last = record;
     this.shownFrom = record.createdAt;
     this.phase = 'done';
+    this.grounding = null;
+    void this.judgeGrounding(record);
+  }
+
+  /**
+   * Marks the grounded answer's sentences with the embedding model. Best effort: without vectors
+   * (keyword-only collection) or with the model failing, the answer simply shows no marks.
+   */
+  private async judgeGrounding(result: ComparisonResult): Promise<void> {
+    if (!this.library.snapshot?.embeddedChunks || !result.grounded.result?.text) return;
+    try {
+      const grounding = await groundingOf(result, (texts) => this.engines.embedRows(texts), new AbortController().signal);
+      if (this.last === result) this.grounding = grounding;
+    } catch {
+      // No marks: the answer and its citations are unaffected.
+    }
   }
 
   async forget(id: string): Promise<void> {

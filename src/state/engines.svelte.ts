@@ -103,6 +103,13 @@ export class Engines {
     return { embedder: worker, info };
   }
 
+  /** Texts embedded as passages with the current embedding model, one vector per text (grounding marks). */
+  async embedRows(texts: string[], opts: WaitOptions = {}): Promise<Float32Array[]> {
+    const { embedder } = await this.embedder(opts);
+    const out = await embedder.embed({ texts, kind: 'passage', batchSize: 8 }, { signal: opts.signal });
+    return Array.from({ length: out.count }, (_, i) => out.vectors.subarray(i * out.dim, (i + 1) * out.dim));
+  }
+
   /** A cross-encoder loaded beside the embedder (the same worker), once for everyone who asks. */
   async reranker(model: string, opts: WaitOptions = {}): Promise<WorkerEmbedder> {
     const req = rerankLoadRequest(this.settings(), model, this.origin);

@@ -2,7 +2,7 @@
  * The page's state, built in one place in dependency order, so a newcomer sees who depends on
  * whom: the library mirror and the engines owner depend on nothing else; embedding on both; the
  * drop queue and rebuilds on the library and embedding; search on the library and engines; the
- * comparison on search. App.svelte builds it with the browser's workers, Node tests with workers
+ * comparison and the Evaluate view's runs on search. App.svelte builds it with the browser's workers, Node tests with workers
  * made of the real handlers behind MessageChannels.
  */
 
@@ -10,6 +10,7 @@ import type { GpuStatus } from '../platform/webgpu';
 import type { Settings } from '../settings/defaults';
 import { CompareState } from './compare.svelte';
 import { EmbeddingState } from './embedding.svelte';
+import { EvaluateState } from './evaluate.svelte';
 import { Engines } from './engines.svelte';
 import { IngestQueue } from './ingest.svelte';
 import { LibraryState } from './library.svelte';
@@ -36,6 +37,7 @@ export function createPageState({ spawn, settings, gpu, origin }: PageOptions) {
   const search = new SearchState(library, engines, settings);
   const compare = new CompareState(library, search, engines, settings);
   const models = new WebLlmModelsState(engines, settings, origin);
+  const evaluate = new EvaluateState(library, search, engines, settings);
   return {
     library,
     engines,
@@ -45,8 +47,10 @@ export function createPageState({ spawn, settings, gpu, origin }: PageOptions) {
     search,
     compare,
     models,
+    evaluate,
     /** Stops every worker (tests; a page simply closes). */
     dispose(): void {
+      evaluate.dispose();
       ingest.dispose();
       rebuild.dispose();
       embedding.dispose();

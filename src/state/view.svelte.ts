@@ -5,7 +5,7 @@
  * localStorage.
  */
 
-export type View = 'ask' | 'search' | 'machine' | 'settings';
+export type View = 'ask' | 'search' | 'evaluate' | 'machine' | 'settings';
 
 export interface ViewInfo {
   id: View;
@@ -17,8 +17,9 @@ export interface ViewInfo {
 export const VIEWS: readonly ViewInfo[] = [
   { id: 'ask', label: 'Ask', key: '1' },
   { id: 'search', label: 'Search', key: '2' },
-  { id: 'machine', label: 'This machine', key: '3' },
-  { id: 'settings', label: 'Settings', key: '4' },
+  { id: 'evaluate', label: 'Evaluate', key: '3' },
+  { id: 'machine', label: 'This machine', key: '4' },
+  { id: 'settings', label: 'Settings', key: '5' },
 ];
 
 /** The key that turns Present mode on and off. */
@@ -36,7 +37,7 @@ export class ViewState {
   current = $state<View>(viewOf(location.hash));
   present = $state(readFlag(PRESENT_STORAGE, false));
   /**
-   * Single-key shortcuts (1–4, P) can be turned off (WCAG 2.1.4): for speech input, or anyone who
+   * Single-key shortcuts (1–5, P) can be turned off (WCAG 2.1.4): for speech input, or anyone who
    * presses keys by accident. Remembered.
    */
   shortcuts = $state(readFlag(SHORTCUTS_STORAGE, true));
@@ -64,7 +65,7 @@ export class ViewState {
   }
 
   /**
-   * Keyboard: 1–4 open the views, P toggles Present mode. Ignored while typing, and with a
+   * Keyboard: 1–5 open the views, P toggles Present mode. Ignored while typing, and with a
    * modifier held, so they never take a key from a field or a browser shortcut.
    */
   onKey(e: KeyboardEvent): void {

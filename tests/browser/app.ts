@@ -2,6 +2,7 @@
  * Opening the built app in Chromium the way a user would, with every request recorded (including
  * those made by workers) and page errors collected so a test can assert there were none.
  */
+import { createRequire } from 'node:module';
 import { afterAll, beforeAll, expect, inject } from 'vitest';
 import type { Browser, BrowserContext, BrowserContextOptions, Page } from 'playwright-core';
 import { launchChromium } from './chromium';
@@ -24,6 +25,8 @@ export interface OpenOptions {
    * new browser context, which only the offline tests need.
    */
   serviceWorker?: boolean;
+  /** Let `violations` inject axe-core (an inline script, which the app's policy rightly refuses). */
+  bypassCSP?: boolean;
 }
 
 export async function openApp(
@@ -33,7 +36,7 @@ export async function openApp(
   settings?: DeepPartial<Settings>,
   opts: OpenOptions = {},
 ): Promise<OpenedPage> {
-  const context = await browser.newContext({ serviceWorkers: opts.serviceWorker ? 'allow' : 'block' });
+  const context = await browser.newContext({ serviceWorkers: opts.serviceWorker ? 'allow' : 'block', bypassCSP: opts.bypassCSP ?? false });
   const requests: string[] = [];
   const errors: string[] = [];
   context.on('request', (r) => requests.push(r.url()));
@@ -105,8 +108,32 @@ export async function askAndWait(page: Page, question?: string): Promise<void> {
   }
 }
 
-/** Opens one of the main area's views (Ask, Search, This machine, Settings) as a user would, by its link. */
-export async function show(page: Page, view: 'ask' | 'search' | 'machine' | 'settings'): Promise<void> {
+/** Opens one of the main area's views (Ask, Search, Evaluate, This machine, Settings) as a user would, by its link. */
+export async function show(page: Page, view: 'ask' | 'search' | 'evaluate' | 'machine' | 'settings'): Promise<void> {
   await page.getByTestId(`nav-${view}`).click();
   await expect.poll(() => page.getByTestId(`view-${view}`).isVisible(), { timeout: 10_000 }).toBe(true);
+}
+
+const AXE = createRequire(import.meta.url).resolve('axe-core/axe.min.js');
+
+/** WCAG 2 A/AA violations axe-core finds on the page as it is now, with where. */
+export async function violations(page: Page): Promise<string[]> {
+  if (!(await page.evaluate(() => 'axe' in window))) await page.addScriptTag({ path: AXE });
+  const found = await page.evaluate(async () => {
+    const axe = (
+      window as unknown as {
+        axe: {
+          run: (
+            c: unknown,
+            o: unknown,
+          ) => Promise<{ violations: Array<{ id: string; nodes: Array<{ target: string[]; failureSummary?: string }> }> }>;
+        };
+      }
+    ).axe;
+    const r = await axe.run(document, { runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'] } });
+    return r.violations.flatMap((v) =>
+      v.nodes.map((n) => `${v.id}: ${n.target.join(' ')} — ${(n.failureSummary ?? '').split('\n').slice(1, 2).join('')}`),
+    );
+  });
+  return found;
 }

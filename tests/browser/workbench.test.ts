@@ -4,11 +4,10 @@
  * a click or a key away and survive a reload, and axe-core finds no WCAG 2 A/AA violation on any
  * view. Screenshots of every view go to tests/.output/ (workbench-*.png).
  */
-import { createRequire } from 'node:module';
 import { mkdirSync } from 'node:fs';
 import { describe, expect, inject, it } from 'vitest';
 import type { BrowserContext, Page } from 'playwright-core';
-import { show, TINY_MODELS, useChromium } from './app';
+import { show, TINY_MODELS, useChromium, violations } from './app';
 import { SETTINGS_KEY } from '../../src/state/settings.svelte';
 import { lockedPdf } from './drop';
 
@@ -16,7 +15,6 @@ const baseUrl = inject('baseUrl');
 const chromium = useChromium();
 const SETTINGS = { ...TINY_MODELS, llm: { ...TINY_MODELS.llm, maxTokens: 12 } };
 const OUT = 'tests/.output';
-const AXE = createRequire(import.meta.url).resolve('axe-core/axe.min.js');
 
 const LAPTOP = { width: 1366, height: 768 };
 const PROJECTOR = { width: 1920, height: 1080 };
@@ -43,28 +41,6 @@ async function open(
   await page.goto(new URL('/', baseUrl).href);
   await page.getByTestId('compare-question').waitFor();
   return { page, context };
-}
-
-/** WCAG 2 A/AA violations axe-core finds on the page as it is now, with where. */
-async function violations(page: Page): Promise<string[]> {
-  if (!(await page.evaluate(() => 'axe' in window))) await page.addScriptTag({ path: AXE });
-  const found = await page.evaluate(async () => {
-    const axe = (
-      window as unknown as {
-        axe: {
-          run: (
-            c: unknown,
-            o: unknown,
-          ) => Promise<{ violations: Array<{ id: string; nodes: Array<{ target: string[]; failureSummary?: string }> }> }>;
-        };
-      }
-    ).axe;
-    const r = await axe.run(document, { runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'] } });
-    return r.violations.flatMap((v) =>
-      v.nodes.map((n) => `${v.id}: ${n.target.join(' ')} — ${(n.failureSummary ?? '').split('\n').slice(1, 2).join('')}`),
-    );
-  });
-  return found;
 }
 
 async function dropFiles(page: Page, n: number): Promise<void> {
@@ -146,7 +122,7 @@ describe('the workbench', () => {
     const { page } = await open(LAPTOP, 'light');
     await show(page, 'settings');
     expect(page.url()).toMatch(/#\/settings$/);
-    await page.locator('body').press('3');
+    await page.locator('body').press('4');
     await expect.poll(() => page.getByTestId('view-machine').isVisible(), { timeout: 10_000 }).toBe(true);
     await page.goBack();
     await expect.poll(() => page.getByTestId('view-settings').isVisible(), { timeout: 10_000 }).toBe(true);
@@ -210,13 +186,19 @@ describe('the workbench', () => {
         for (const pane of ['pane-plain', 'pane-grounded']) {
           await expect.poll(() => page.getByTestId(pane).getAttribute('data-status'), { timeout: 120_000 }).toBe('done');
         }
+        // The grounded answer's sentences are marked once judged with the embedding model.
+        await expect.poll(() => page.getByTestId('grounding').count(), { timeout: 60_000 }).toBe(1);
+        await page.getByTestId('grounding').locator('summary').click();
+        const marks = await page.getByTestId('grounding-sentence').evaluateAll((els) => els.map((e) => e.getAttribute('data-supported')));
+        expect(marks.length).toBeGreaterThan(0);
+        for (const m of marks) expect(['true', 'false', 'unjudged']).toContain(m);
         await page.getByTestId('trace').locator('summary').click();
         await page.getByTestId('prompts').locator('summary').click();
         // What the room sees on a projector: Present mode.
         if (present) await page.getByTestId('present-toggle').click();
         found['ask, answered, trace and prompts open'] = await violations(page);
         await page.screenshot({ path: `${OUT}/workbench-ask-${size}-${scheme}-samples.png`, fullPage: true });
-        for (const view of ['search', 'machine', 'settings'] as const) {
+        for (const view of ['search', 'evaluate', 'machine', 'settings'] as const) {
           await show(page, view);
           if (view === 'search') {
             // With results and their trace on screen.
@@ -227,7 +209,14 @@ describe('the workbench', () => {
           found[view] = await violations(page);
           await page.screenshot({ path: `${OUT}/workbench-${view}-${size}-${scheme}.png`, fullPage: true });
         }
-        expect(found).toEqual({ 'first screen': [], 'ask, answered, trace and prompts open': [], search: [], machine: [], settings: [] });
+        expect(found).toEqual({
+          'first screen': [],
+          'ask, answered, trace and prompts open': [],
+          search: [],
+          evaluate: [],
+          machine: [],
+          settings: [],
+        });
       });
     }
   }

@@ -4,7 +4,7 @@
  * cancellation, and the whole flow on the real transformers.js engine with the generated tiny GPT-2.
  */
 import { assert, beforeAll, describe, expect, it } from 'vitest';
-import { isAppError } from '../../src/core/errors';
+import { AppError, isAppError } from '../../src/core/errors';
 import { DROP_REASONS, generateQuestions, type GenerateQuestionsProgress } from '../../src/eval/generate-questions';
 import type { ChatMessage, GenerationParams } from '../../src/generate/engine';
 import { PLAIN_SYSTEM, QUESTION_SYSTEM, parseGeneratedQuestion, plainMessages, questionMessages } from '../../src/generate/prompts';
@@ -165,6 +165,7 @@ describe('question generation', () => {
     expect(out.questions.map((q) => q.question)).toEqual(['How high is the tidal range at Brest during spring tides?']);
     expect(out.questions[0]!.gold).toMatchObject({ docId: 'd-tides', ordinal: 3 });
     expect(out.dropped).toEqual({
+      'too-long': 0,
       empty: 1,
       unparsable: 1,
       'answer-in-question': 1,
@@ -181,6 +182,39 @@ describe('question generation', () => {
     expect(progress.map((p) => p.kept)).toEqual([0, 0, 0, 0, 0, 1, 1, 1]);
     // The model is asked a question alone only when it passed every other filter: the kept one and the last.
     expect(model.calls.filter((m) => m[0]!.content === PLAIN_SYSTEM)).toHaveLength(2);
+  });
+
+  it('cuts a passage that does not fit the model with its reply, and drops one that would be cut too short', async () => {
+    // A model that reads at most 300 tokens (4 characters each) with its reply, refusing longer prompts as engines do.
+    const WINDOW = 300;
+    const calls: ChatMessage[][] = [];
+    const model = {
+      generate(messages: ChatMessage[]): Promise<string> {
+        calls.push(messages);
+        const promptTokens = Math.ceil(messages.reduce((n, m) => n + m.content.length, 0) / 4);
+        if (promptTokens + 10 > WINDOW)
+          return Promise.reject(new AppError('ContextTooLong', 'too long', { promptTokens, maxTokens: 10, contextWindow: WINDOW }));
+        if (messages[0]!.content === QUESTION_SYSTEM) return Promise.resolve(reply('How high is the tidal range at Brest?', '8 metres'));
+        return Promise.resolve('I do not know.');
+      },
+    };
+    const filler = ' The harbour office keeps the tide tables and the pilots read them every morning.'.repeat(12);
+    const long: SampledPassage = { ...TIDES, ordinal: 7, text: `The tidal range at Brest reaches 8 metres.${filler}` };
+    const out = await generateQuestions([long], model);
+    expect(out.questions).toHaveLength(1);
+    // Asked about the passage as cut to fit; the gold passage is the whole chunk retrieval returns.
+    const asked = calls.filter((m) => m[0]!.content === QUESTION_SYSTEM);
+    expect(asked.length).toBeGreaterThan(1);
+    expect(asked.at(-1)![1]!.content).toContain('The tidal range at Brest reaches 8 metres.');
+    expect(asked.at(-1)![1]!.content.length).toBeLessThan(asked[0]![1]!.content.length);
+    expect(out.questions[0]!.gold).toMatchObject({ ordinal: 7, text: long.text });
+
+    // A window too small for even a short passage: dropped as too long, not failed.
+    const small = await generateQuestions([{ ...long, ordinal: 8 }], {
+      generate: () => Promise.reject(new AppError('ContextTooLong', 'too long', { promptTokens: 900, maxTokens: 10, contextWindow: 100 })),
+    });
+    expect(small).toMatchObject({ questions: [], asked: 1 });
+    expect(small.dropped['too-long']).toBe(1);
   });
 
   it('stops once the target is kept', async () => {

@@ -56,6 +56,11 @@ describe('numbers as written', () => {
     );
     expect(facts.map((f) => (f.percent ? `${f.value}%` : f.value))).toEqual([81797e6, '12.5%']);
   });
+
+  it('keeps a decimal number that opens an answer: "6.2 metres" is a fact, not list item 6', () => {
+    expect(keyNumbers('6.2 metres above chart datum.').map((f) => f.value)).toEqual([6.2]);
+    expect(keyNumbers('6. The gauge stands 12.5 metres high.').map((f) => f.value)).toEqual([12.5]);
+  });
 });
 
 const DOCS = ['2022 Q3 ACME.pdf', '2023 Q3 ACME.pdf', '2023 Q3 BOLT.pdf'];
