@@ -288,7 +288,12 @@ export class EvaluateState {
         const lib = await this.library.ready();
         const passages = await lib.samplePassages(count * GENERATE_OVERSAMPLE, seed, GENERATE_MIN_CHARS);
         if (passages.length === 0)
-          throw new AppError('InvalidRequest', 'The collection has no passages long enough to ask about: add documents first.');
+          throw new AppError(
+            'InvalidRequest',
+            this.library.documents.length === 0
+              ? 'The collection has no documents to ask about: add some first.'
+              : `No passage of this collection is long enough to ask about (at least ${GENERATE_MIN_CHARS} characters): add longer documents.`,
+          );
         this.generation = { done: 0, total: passages.length, kept: 0, dropped: none };
         const { engine, info } = await this.engines.chat({ signal: controller.signal });
         const s = this.settings();

@@ -1,0 +1,171 @@
+/**
+ * The Evaluate view's state (src/state/evaluate.svelte.ts) driven in Node as the page drives it:
+ * createPageState over workers made of the real handlers (tests/unit/page-workers.ts), the tiny
+ * generated models on the real transformers.js runtime, the library over fake-indexeddb. What a
+ * user does: import a file, run it, pause, resume, cancel, delete; and what they must be told.
+ */
+import 'fake-indexeddb/auto';
+import { afterEach, describe, expect, it } from 'vitest';
+import { DEFAULT_SETTINGS, type Settings } from '../../src/settings/defaults';
+import { withOverrides } from '../../src/settings/validate';
+import { createPageState, type PageState } from '../../src/state/page';
+import { fixtureModels } from '../fixtures/models';
+import { useNodeWorkers } from './page-workers';
+
+const workers = useNodeWorkers();
+const pages: PageState[] = [];
+afterEach(() => {
+  for (const p of pages.splice(0)) p.dispose();
+});
+
+const SETTINGS: Settings = withOverrides(DEFAULT_SETTINGS, {
+  modelSource: fixtureModels(),
+  embedding: { model: 'tiny-bert', device: 'wasm', dtype: 'fp32', batchSize: 4 },
+  llm: { engine: 'transformers', transformersModel: 'tiny-gpt2', transformersDevice: 'wasm', transformersDtype: 'fp32', maxTokens: 16 },
+});
+
+async function until(what: string, ok: () => boolean, timeoutMs = 60_000): Promise<void> {
+  const end = Date.now() + timeoutMs;
+  while (!ok()) {
+    if (Date.now() > end) throw new Error(`timed out waiting until ${what}`);
+    await new Promise((r) => setTimeout(r, 5));
+  }
+}
+
+const file = (name: string, text: string) => ({ file: new File([text], name, { type: 'text/plain' }), path: name });
+
+const CSV = [
+  'question,answer,source',
+  'How much wheat did the 2023 harvest yield?,"4,215 tonnes of wheat.",harvest.txt',
+  'Why does the tide rise twice a day?,The moon pulls the oceans.,',
+  'Why does sourdough rise slowly?,Wild yeast ferments the flour for many hours.,bread.txt',
+  'When does the night train leave?,At ten.,',
+].join('\n');
+
+/** A page with three embedded documents and the question file imported as a set. */
+async function ready(): Promise<PageState> {
+  const p = createPageState({ spawn: workers().spawn, settings: () => SETTINGS, gpu: () => null, origin: 'http://127.0.0.1' });
+  pages.push(p);
+  await p.library.open();
+  await p.ingest.add([
+    file('tides.txt', 'The moon pulls the oceans, so the tide rises and falls twice a day along most coasts.'),
+    file('harvest.txt', 'The 2023 harvest yielded 4,215 tonnes of wheat across the valley farms, a record for the region.'),
+    file('bread.txt', 'Sourdough bread rises slowly because wild yeast ferments the flour for many hours.'),
+  ]);
+  await until('all three are embedded', () => p.library.documents.length === 3 && p.library.documents.every((d) => d.embedded));
+  await p.evaluate.startImport(new File([CSV], 'set.csv', { type: 'text/csv' }));
+  expect(p.evaluate.draft).toMatchObject({ error: null, name: 'set' });
+  expect(p.evaluate.draft!.questions).toHaveLength(4);
+  await p.evaluate.confirmImport();
+  expect(p.evaluate.sets.map((s) => [s.name, s.questions.length, s.origin])).toEqual([['set', 4, 'imported']]);
+  p.evaluate.form = { mode: 'keyword', k: 2, judge: false };
+  return p;
+}
+
+describe('page state: the Evaluate view', () => {
+  it('pauses a run keeping what it scored, resumes it to the end, and shows every question once with its grounding', async () => {
+    const p = await ready();
+    const running = p.evaluate.startRun();
+    await until('the first result is stored', () => (p.evaluate.active?.run.done ?? 0) >= 1);
+    p.evaluate.pause();
+    await running;
+    expect(p.evaluate.active).toBeNull();
+    const [paused] = p.evaluate.runs;
+    expect(paused).toMatchObject({ status: 'paused', total: 4, label: 'keyword · top 2 · tiny-gpt2' });
+    expect(paused!.done).toBeGreaterThanOrEqual(1);
+    expect(paused!.done).toBeLessThan(4);
+    // The run keeps the chat model it started with, for resuming exactly like it began.
+    expect(paused!.settings.chatModel?.model).toBe('tiny-gpt2');
+
+    await p.evaluate.resume(paused!.id);
+    expect(p.evaluate.error).toBeNull();
+    expect(p.evaluate.runs[0]).toMatchObject({ status: 'done', done: 4 });
+    await p.evaluate.open(paused!.id);
+    const results = p.evaluate.opened!.results;
+    expect(results.map((r) => r.index)).toEqual([0, 1, 2, 3]);
+    expect(results[0]!.retrieval).toMatchObject({ by: 'rule', evidenceRank: 1, named: ['harvest.txt'] });
+    // Retrieval asked for the run's top 2 (keyword search returns fewer when fewer passages match).
+    expect(results[0]!.comparison.asked).toEqual({ mode: 'keyword', k: 2 });
+    expect(Math.max(...results.map((r) => r.comparison.retrieval.hits.length))).toBe(2);
+    // The collection has vectors: the grounded answers' sentences were judged.
+    expect(results.every((r) => r.grounding === null || r.grounding.sentences.length > 0)).toBe(true);
+    expect(results.some((r) => r.grounding !== null)).toBe(true);
+  });
+
+  it('cancels a run for good, refuses to resume one started with another model, and deletes a set with its runs', async () => {
+    const p = await ready();
+    const running = p.evaluate.startRun();
+    await until('the first result is stored', () => (p.evaluate.active?.run.done ?? 0) >= 1);
+    p.evaluate.cancel();
+    await running;
+    const [cancelled] = p.evaluate.runs;
+    expect(cancelled!.status).toBe('cancelled');
+    expect(cancelled!.done).toBeLessThan(4);
+
+    // A run started with another chat model cannot go on with this one: its answers would mix.
+    const lib = await p.library.ready();
+    await lib.saveEvalRun({
+      ...cancelled!,
+      status: 'paused',
+      settings: { ...cancelled!.settings, chatModel: { ...cancelled!.settings.chatModel!, model: 'other-model' } },
+    });
+    await p.evaluate.load();
+    await p.evaluate.resume(cancelled!.id);
+    expect(p.evaluate.error?.message).toMatch(/started with the chat model other-model, but tiny-gpt2 is loaded now/);
+    expect(p.evaluate.runs[0]!.status).toBe('failed');
+    const stored = (await lib.evalRun(cancelled!.id))!;
+    expect(stored.results).toHaveLength(cancelled!.done);
+
+    await p.evaluate.deleteSet(p.evaluate.sets[0]!.id);
+    expect(p.evaluate.sets).toEqual([]);
+    expect(p.evaluate.runs).toEqual([]);
+    expect(await lib.evalRun(cancelled!.id)).toBeNull();
+  });
+
+  it('refuses a question file with bad rows, naming them, and stores nothing', async () => {
+    const p = await ready();
+    await p.evaluate.startImport(new File(['question,answer\nWhat is it?,\n,An answer\n'], 'bad.csv', { type: 'text/csv' }));
+    expect(p.evaluate.draft!.questions).toEqual([]);
+    expect(p.evaluate.draft!.error).toMatch(/bad\.csv is not a question set: row 2 .*has no reference answer; row 3 has no question/);
+    await p.evaluate.confirmImport();
+    expect(p.evaluate.sets).toHaveLength(1);
+  });
+
+  it('typed questions go into a set of their own, and a question without a reference answer is refused', async () => {
+    const p = await ready();
+    p.evaluate.setId = null;
+    expect(await p.evaluate.addQuestion('What does the moon pull?', '', '')).toBe(false);
+    expect(p.evaluate.error?.message).toMatch(/reference answer/);
+    expect(await p.evaluate.addQuestion('What does the moon pull?', 'The oceans.', 'tides.txt')).toBe(true);
+    const typed = p.evaluate.sets.find((s) => s.origin === 'typed')!;
+    expect(typed.questions).toMatchObject([
+      { id: 'q1', question: 'What does the moon pull?', answer: 'The oceans.', sources: ['tides.txt'] },
+    ]);
+    expect(await p.evaluate.addQuestion('What ferments the flour?', 'Wild yeast.', '')).toBe(true);
+    expect(p.evaluate.sets.find((s) => s.id === typed.id)!.questions.map((q) => q.id)).toEqual(['q1', 'q2']);
+  });
+
+  it('question generation is a job: cancelled, it stores nothing and says so', async () => {
+    const p = await ready();
+    // The three notes are too short to ask about: the user is told what to do.
+    await p.evaluate.generate(5);
+    expect(p.evaluate.error?.message).toBe(
+      'No passage of this collection is long enough to ask about (at least 200 characters): add longer documents.',
+    );
+    await p.ingest.add([
+      file(
+        'station.txt',
+        'Kestrel Point Tide Station stands at the end of the old ferry pier. It has recorded the water level every six minutes since 1987, ' +
+          'except for eleven days in February 2014, when a storm tore the gauge housing loose. The gauge is calibrated every 90 days.',
+      ),
+    ]);
+    const job = p.evaluate.generate(5);
+    await until('generation started', () => p.evaluate.generating);
+    p.evaluate.cancelGeneration();
+    await job;
+    expect(p.evaluate.error?.message ?? null).toBeNull();
+    expect(p.evaluate.generating).toBe(false);
+    expect(p.evaluate.generationStatus).toBe('Generation cancelled: nothing was stored.');
+    expect(p.evaluate.sets.filter((s) => s.origin === 'generated')).toEqual([]);
+  });
+});
