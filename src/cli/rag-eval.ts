@@ -57,7 +57,7 @@ import {
   type RunSettings,
   type RunSummary,
 } from '../eval/runs';
-import { runEvaluation } from '../eval/session';
+import { JUDGE_MAX_TOKENS, runEvaluation } from '../eval/session';
 import { runComparison } from '../compare/run';
 import type { ChatMessage, GenerationParams } from '../generate/engine';
 import { PROMPT_VERSION } from '../generate/prompts';
@@ -275,9 +275,6 @@ function jsonSummary(s: RunSummary): RunSummary {
   return round(s) as RunSummary;
 }
 
-/** The judge's reply budget: one word is asked for. */
-const JUDGE_MAX_TOKENS = 16;
-
 async function main(args: Args): Promise<number> {
   let settings: Settings;
   try {
@@ -481,16 +478,11 @@ async function main(args: Args): Promise<number> {
     const results: EvalResultRecord[] = [];
     let latest = start;
     const dump = args.dump;
-    // The judge is asked for one word, greedily; a prompt too long for the model's window gets no verdict.
-    const judgeParams: GenerationParams = { ...params, maxTokens: Math.min(params.maxTokens, JUDGE_MAX_TOKENS), temperature: 0 };
-    const generate = async (messages: ChatMessage[], signal: AbortSignal): Promise<string> => {
-      try {
-        return (await engine.generate(messages, judgeParams, { signal })).text;
-      } catch (e) {
-        if (isAppError(e, 'ContextTooLong')) return '';
-        throw e;
-      }
-    };
+    // The judge is asked for one word, greedily, as the Evaluate view asks it (session.ts gives a
+    // prompt too long for the model's window no verdict).
+    const judgeParams: GenerationParams = { ...params, maxTokens: JUDGE_MAX_TOKENS, temperature: 0 };
+    const generate = async (messages: ChatMessage[], signal: AbortSignal): Promise<string> =>
+      (await engine.generate(messages, judgeParams, { signal })).text;
     const embedder = embedding?.embedder;
     const batchSize = settings.embedding.batchSize;
     const run = await runEvaluation(
@@ -536,7 +528,7 @@ async function main(args: Args): Promise<number> {
       },
     );
     const summary = summarizeRun(results, asked.k);
-    answers = { summary, grounded: results.filter((r) => r.grounding !== null).length };
+    answers = { summary, grounded: results.filter((r) => r.grounding !== null && r.grounding.supportedShare !== null).length };
     console.log(
       `Answers: ${run.label}; ${chat.info.backend} ${chat.info.dtype}; max ${params.maxTokens} tokens, temperature ${params.temperature}`,
     );

@@ -74,7 +74,7 @@ export function runRows(_run: EvalRunRecord, results: readonly EvalResultRecord[
         evidenceRank: r.retrieval.evidenceRank,
         retrievalBy: r.retrieval.by,
         declined: r.retrieval.declined,
-        sourceRank: r.retrieval.named.length > 0 ? r.retrieval.sourceRank : null,
+        sourceRank: r.question.sources.length > 0 ? r.retrieval.sourceRank : null,
         f1Plain: plain.f1,
         f1Grounded: grounded.f1,
         factsPlain: plain.facts.contains,

@@ -43,8 +43,8 @@ export interface SentenceMark {
 
 export interface Grounding {
   sentences: SentenceMark[];
-  /** Judged sentences that are supported, of all judged (1 when none could be judged). */
-  supportedShare: number;
+    /** Null when no sentence could be judged (all too short): no evidence either way, kept out of means. */
+  supportedShare: number | null;
   citations: number;
   unsupportedCitations: number;
 }
@@ -114,7 +114,7 @@ export function groundAnswer(
   const judged = marks.filter((m) => m.supported !== null);
   return {
     sentences: marks,
-    supportedShare: judged.length === 0 ? 1 : judged.filter((m) => m.supported).length / judged.length,
+    supportedShare: judged.length === 0 ? null : judged.filter((m) => m.supported).length / judged.length,
     citations,
     unsupportedCitations,
   };

@@ -64,6 +64,25 @@ export interface QuestionTable {
   positions: number[];
   /** Indices into `rows` of CSV rows with more cells than the header (an unquoted delimiter inside a cell, most likely). */
   overflow: number[];
+  /**
+   * JSON only: the gold passage of each row that carries a well-formed `gold` object (a generated
+   * set exported by the app), by index into `rows`. Not a column: it is not mapped, only kept.
+   */
+  golds?: Record<number, NonNullable<EvalQuestion['gold']>>;
+}
+
+/** A `gold` value of an exported generated question, when it has the shape the app writes. */
+function goldOf(v: unknown): NonNullable<EvalQuestion['gold']> | null {
+  if (typeof v !== 'object' || v === null) return null;
+  const g = v as Record<string, unknown>;
+  const ok =
+    typeof g['docId'] === 'string' &&
+    typeof g['docName'] === 'string' &&
+    typeof g['text'] === 'string' &&
+    typeof g['ordinal'] === 'number' &&
+    Number.isInteger(g['ordinal']) &&
+    g['ordinal'] >= 0;
+  return ok ? { docId: g['docId'] as string, docName: g['docName'] as string, ordinal: g['ordinal'] as number, text: g['text'] as string } : null;
 }
 
 /** Field names as the user sees them, in messages and in the mapping editor. */
@@ -220,10 +239,13 @@ function readJson(text: string, file: string): QuestionTable {
   const seen = new Set<string>();
   const rows: Record<string, string>[] = [];
   const kept: number[] = [];
+  const golds: Record<number, NonNullable<EvalQuestion['gold']>> = {};
   items.forEach((item, i) => {
     if (typeof item !== 'object' || item === null || Array.isArray(item)) throw invalid(file, `${where} ${positions[i]} is not an object.`);
     const row: Record<string, string> = {};
+    let gold: NonNullable<EvalQuestion['gold']> | null = null;
     for (const [k, v] of Object.entries(item)) {
+      if (k === 'gold' && (gold = goldOf(v))) continue;
       if (!seen.has(k)) {
         seen.add(k);
         columns.push(k);
@@ -231,10 +253,11 @@ function readJson(text: string, file: string): QuestionTable {
       row[k] = cell(v);
     }
     if (isBlank(row)) return;
+    if (gold) golds[rows.length] = gold;
     rows.push(row);
     kept.push(positions[i]!);
   });
-  return { columns, rows, mapping: detectMapping(columns), format, positions: kept, overflow: [] };
+  return { columns, rows, mapping: detectMapping(columns), format, positions: kept, overflow: [], golds };
 }
 
 /**
@@ -284,7 +307,16 @@ export function questionsFromTable(table: QuestionTable, mapping: ColumnMapping 
       const quoted = question && !answer ? ` (“${question.slice(0, 60)}”)` : '';
       problems.push(`${placeOf(table, table.positions[i]!)}${quoted} has ${lacks.join(' and ')}`);
     }
-    return { id: `q${i + 1}`, question, answer, sources: splitSources(get('sources')), type: get('type'), chunkType: get('chunkType') };
+    const gold = table.golds?.[i];
+    return {
+      id: `q${i + 1}`,
+      question,
+      answer,
+      sources: splitSources(get('sources')),
+      type: get('type'),
+      chunkType: get('chunkType'),
+      ...(gold ? { gold } : {}),
+    };
   });
   if (problems.length > 0) {
     const more = problems.length - MAX_LISTED_PROBLEMS;

@@ -48,6 +48,8 @@ export interface GeneratorInfo {
   sampled: number;
   /** Questions dropped, by reason (see generate-questions.ts). */
   dropped: Record<string, number>;
+  /** The seed passages were drawn with (each generation draws others; this one draws the same again). */
+  seed?: number;
 }
 
 /** What a run asks with: the same settings as Ask at the time it started, and the models used. */
@@ -98,7 +100,7 @@ export interface RetrievalScore {
   by: 'gold' | 'rule';
   /** 1-based rank of the first passage from a document the question names, 0 when none (or none named). */
   sourceRank: number;
-  /** Documents the question names, as found in the collection. */
+  /** Documents the question names, as found in the collection (every document when it names none). */
   named: string[];
   /** Passages in the whole collection that hold evidence (0: the collection cannot answer it). */
   evidenceInCollection: number;
@@ -157,7 +159,7 @@ export interface RunSummary {
   ties: number;
   /** Questions retrieval missed: no evidence passage retrieved, though the reference does not decline. */
   missed: number;
-  /** Mean share of the grounded answer's judged sentences that are supported (answers with grounding only). */
+  /** Mean share of the grounded answer's judged sentences that are supported, over answers with at least one judged sentence. */
   supported: number;
   citations: number;
   unsupportedCitations: number;
@@ -192,7 +194,7 @@ export function summarizeRun(results: readonly EvalResultRecord[], k: number): R
     losses: results.filter((r) => r.answers.factsGain < 0).length,
     ties: results.filter((r) => r.answers.factsGain === 0).length,
     missed: results.filter((r) => r.retrieval.evidenceRank === 0 && !r.retrieval.declined).length,
-    supported: mean(grounded.map((r) => r.grounding!.supportedShare)),
+    supported: mean(grounded.flatMap((r) => (r.grounding!.supportedShare === null ? [] : [r.grounding!.supportedShare]))),
     citations: grounded.reduce((n, r) => n + r.grounding!.citations, 0),
     unsupportedCitations: grounded.reduce((n, r) => n + r.grounding!.unsupportedCitations, 0),
     judge:

@@ -9,13 +9,19 @@
  */
 
 import type { ComparisonResult } from '../compare/run';
-import { cancelled } from '../core/errors';
+import { cancelled, isAppError } from '../core/errors';
 import type { ChatMessage } from '../generate/engine';
 import { judgeMessages, judgeVerdict } from '../generate/prompts';
 import type { SearchHit } from '../index/types';
 import { scoreComparison } from './answers';
 import { groundAnswer, sentencesOf, type Grounding } from './grounding';
 import type { EvalQuestion, EvalResultRecord, EvalRunRecord, JudgeVerdict, QuestionSetRecord, RetrievalScore } from './runs';
+
+/**
+ * Tokens the judge may reply with: "CORRECT" or "INCORRECT" and a little slack for models that
+ * start with a space or a quote. Default 16.
+ */
+export const JUDGE_MAX_TOKENS = 16;
 
 export interface SessionDeps {
   /** One comparison, as Ask runs it, with the run's settings. */
@@ -27,7 +33,7 @@ export interface SessionDeps {
   scoreRetrieval(question: EvalQuestion, index: number, hits: readonly SearchHit[]): Promise<Omit<RetrievalScore, 'by'>>;
   /** Embeds texts with the collection's embedding model (for grounding); absent: grounding is not judged. */
   embed?(texts: string[], signal: AbortSignal): Promise<Float32Array[]>;
-  /** Generates a reply (the judge pass); absent, or the run's settings say no: no judge pass. */
+  /** Generates a reply of at most JUDGE_MAX_TOKENS (the judge pass); absent, or the run's settings say no: no judge pass. */
   generate?(messages: ChatMessage[], signal: AbortSignal): Promise<string>;
   /** Stores one question's result with the run as it now stands (done count, time). */
   save(result: EvalResultRecord, run: EvalRunRecord): Promise<unknown>;
@@ -111,8 +117,16 @@ export async function runEvaluation(
       });
     let judge: JudgeVerdict | undefined;
     if (run.settings.judge && deps.generate) {
-      const plain = await deps.generate(judgeMessages(q.question, q.answer, plainText), signal);
-      const grounded = await deps.generate(judgeMessages(q.question, q.answer, groundedText), signal);
+      const generate = deps.generate;
+      // An answer too long for the model's window with the judge prompt gets no verdict; the
+      // run goes on (the judge is optional and never part of the scores).
+      const ask = (answer: string): Promise<string> =>
+        generate(judgeMessages(q.question, q.answer, answer), signal).catch((e: unknown) => {
+          if (isAppError(e, 'ContextTooLong')) return '';
+          throw e;
+        });
+      const plain = await ask(plainText);
+      const grounded = await ask(groundedText);
       if (signal.aborted) throw cancelled();
       judge = { plain: judgeVerdict(plain), grounded: judgeVerdict(grounded), raw: { plain, grounded } };
     }

@@ -80,8 +80,10 @@ export function libraryService(opts: LibraryHandlerOptions = {}): LibraryService
 
   /** Another tab or worker committed a change: rebuild once the burst has passed, then tell pages. */
   function onChange(change: StoreChange): void {
-    // Settings (the last opened collection) and evaluations change nothing that is indexed or listed.
-    if (change.type === 'settings-changed' || change.type === 'evaluation-changed' || pendingReload) return;
+    // Settings (the last opened collection) change nothing that is indexed or listed; question
+    // sets and runs change only the Evaluate view's lists, which the page reads again itself.
+    if (change.type === 'evaluation-changed') return emit({ type: 'evaluation' });
+    if (change.type === 'settings-changed' || pendingReload) return;
     pendingReload = setTimeout(() => {
       pendingReload = null;
       void applyChanges();

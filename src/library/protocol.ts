@@ -104,10 +104,11 @@ export interface OriginalFile {
 
 /**
  * Pushed to the page on `watch`: the library changed underneath it (another tab or window stored
- * or deleted something; the worker has already rebuilt its indexes), or the store closed (another
+ * or deleted something; the worker has already rebuilt its indexes), another tab changed a question
+ * set or a run (`evaluation`: nothing indexed changed), or the store closed (another
  * tab upgraded or deleted the database) and the page must be reloaded.
  */
-export type LibraryEvent = { type: 'changed' } | { type: 'closed'; message: string };
+export type LibraryEvent = { type: 'changed' } | { type: 'evaluation' } | { type: 'closed'; message: string };
 
 /** A retrieved passage as retrieval scoring needs it. */
 export interface RankedPassage {

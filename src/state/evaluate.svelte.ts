@@ -15,9 +15,10 @@ import { AppError, errorText, isAppError, serializeError, type SerializedError }
 import { DROP_REASONS, generateQuestions, type DropReason, type GenerateQuestionsProgress } from '../eval/generate-questions';
 import { detectMapping, questionsFromTable, readQuestionTable, type ColumnMapping, type QuestionTable } from '../eval/questions';
 import { runLabel, type EvalQuestion, type EvalResultRecord, type EvalRunRecord, type QuestionSetRecord } from '../eval/runs';
-import { runEvaluation, type SessionDeps } from '../eval/session';
+import { JUDGE_MAX_TOKENS, runEvaluation, type SessionDeps } from '../eval/session';
 import { runFileName, runToCsv, runToJson } from '../eval/export';
-import type { GenerationParams } from '../generate/engine';
+import type { ChatEngine, GenerationParams } from '../generate/engine';
+import type { WorkerLibrary } from '../library/client';
 import { PROMPT_VERSION, QUESTION_PROMPT_VERSION } from '../generate/prompts';
 import type { SearchMode } from '../index/types';
 import { retrievalOptions, type Settings } from '../settings/defaults';
@@ -47,16 +48,48 @@ export interface RunForm {
 /** A moment as people read it, for names ("Generated 29 Nov 2026, 05:40"). */
 const when = (t: number): string => new Intl.DateTimeFormat(undefined, { dateStyle: 'medium', timeStyle: 'short' }).format(t);
 
-/** Question generation's defaults: how many to keep, and passages sampled per question wanted (the filters drop some). */
+/** Questions a generation keeps by default. Range 1..GENERATE_MAX_COUNT; default 10. */
 export const GENERATE_DEFAULT_COUNT = 10;
+/** Most questions one generation may keep (each costs two model calls, on the user's GPU). */
+export const GENERATE_MAX_COUNT = 100;
 /** Passages sampled per question wanted. Range 1..5; default 2: small models' output is often dropped by the filters. */
 export const GENERATE_OVERSAMPLE = 2;
 /** Passages shorter than this say too little to ask about. Range 50..1000; default 200 characters. */
 export const GENERATE_MIN_CHARS = 200;
 /** Generated questions and answers are short: tokens per reply. */
 const GENERATE_MAX_TOKENS = 96;
-/** The judge answers with one word. */
-const JUDGE_MAX_TOKENS = 8;
+/** Changes from another tab are read once this long after the last of a burst (ms). */
+const RELOAD_COALESCE_MS = 300;
+
+const lockName = (runId: string): string => `ragscope-run:${runId}`;
+
+/**
+ * Runs `work` holding the run's Web Lock, so another tab cannot run the same run at once. False
+ * (and `work` not run) when another tab holds it. Where the browser has no Web Locks (old
+ * browsers; Node tests), runs unguarded.
+ */
+async function withRunLock(runId: string, work: () => Promise<void>): Promise<boolean> {
+  const locks = (globalThis.navigator as Navigator | undefined)?.locks;
+  if (!locks) {
+    await work();
+    return true;
+  }
+  return locks.request(lockName(runId), { ifAvailable: true }, async (lock) => {
+    if (!lock) return false;
+    await work();
+    return true;
+  });
+}
+
+/** Ids of runs whose lock another tab holds (`mine`: the run this tab is running, if any). */
+async function runsHeldElsewhere(mine: string | null): Promise<string[]> {
+  const locks = (globalThis.navigator as Navigator | undefined)?.locks;
+  if (!locks) return [];
+  const { held = [] } = await locks.query();
+  return held.flatMap((l) =>
+    l.name?.startsWith('ragscope-run:') && l.name !== lockName(mine ?? '') ? [l.name.slice('ragscope-run:'.length)] : [],
+  );
+}
 
 export class EvaluateState {
   sets = $state.raw<QuestionSetRecord[]>([]);
@@ -94,8 +127,18 @@ export class EvaluateState {
     const s = settings();
     this.form = { mode: s.retrieval.mode, k: s.retrieval.topK, judge: false };
     library.listen((change) => {
-      if (change.type === 'opened') void this.load();
-      if (change.type === 'closing') this.pause();
+      if (change.type === 'opened') {
+        this.selectSet(null);
+        void this.load();
+      }
+      // Another collection is opening: nothing of this one may land there.
+      if (change.type === 'closing') {
+        this.pause();
+        this.cancelGeneration();
+        this.draft = null;
+      }
+      // Another tab stored or deleted a set, a run or a result.
+      if (change.type === 'evaluation') this.loadSoon();
     });
   }
 
@@ -112,6 +155,31 @@ export class EvaluateState {
     return this.active !== null;
   }
 
+  /** Shows another set: the runs ticked for comparison and the run opened belong to the old one. */
+  selectSet(id: string | null): void {
+    if (id === this.setId) return;
+    this.setId = id;
+    this.compareIds = [];
+    this.compared = [];
+    if (this.opened && this.opened.run.setId !== id) this.opened = null;
+  }
+
+  private loadTimer: ReturnType<typeof setTimeout> | null = null;
+  /** Reloads once a burst of changes from another tab has passed. */
+  private loadSoon(): void {
+    if (this.loadTimer) return;
+    this.loadTimer = setTimeout(() => {
+      this.loadTimer = null;
+      void this.load();
+    }, RELOAD_COALESCE_MS);
+  }
+
+  /**
+   * Runs going on in another tab or window (each holds a Web Lock named after its run while it
+   * runs): shown as such, and not resumed here, so two tabs never ask the same questions.
+   */
+  elsewhere = $state.raw<string[]>([]);
+
   /** Reads the open collection's sets and runs. */
   async load(): Promise<void> {
     try {
@@ -119,16 +187,20 @@ export class EvaluateState {
       const [sets, runs] = await Promise.all([lib.questionSets(), lib.evalRuns()]);
       this.sets = sets;
       this.runs = runs;
-      if (!sets.some((s) => s.id === this.setId)) this.setId = sets[0]?.id ?? null;
-      this.compareIds = this.compareIds.filter((id) => runs.some((r) => r.id === id));
+      this.elsewhere = await runsHeldElsewhere(this.active?.run.id ?? null);
+      if (!sets.some((s) => s.id === this.setId)) this.selectSet(sets[0]?.id ?? null);
+      const kept = this.compareIds.filter((id) => runs.some((r) => r.id === id && r.setId === this.setId));
+      if (kept.length !== this.compareIds.length) this.compareIds = kept;
       if (this.opened && !runs.some((r) => r.id === this.opened!.run.id)) this.opened = null;
+      await this.refreshCompared();
     } catch (e) {
       this.error = serializeError(e);
     }
   }
 
-  private async act(work: () => Promise<unknown>): Promise<void> {
-    this.error = null;
+  /** Runs `work`, showing its failure; `clear`: a user's action, so an older error goes first. */
+  private async act(work: () => Promise<unknown>, clear = true): Promise<void> {
+    if (clear) this.error = null;
     try {
       await work();
     } catch (e) {
@@ -182,16 +254,24 @@ export class EvaluateState {
     const d = this.draft;
     if (!d || d.questions.length === 0) return;
     await this.act(async () => {
-      const set = this.newSet(d.name.trim() || d.file, 'imported', d.questions);
+      // Gold passages (a generated set exported from this app) count only for their own documents:
+      // in another collection the question is judged by the evidence rule instead.
+      const here = this.library.documents.map((doc) => doc.id);
+      const questions = d.questions.map(({ gold, ...q }) => (gold && here.includes(gold.docId) ? { ...q, gold } : q));
+      const set = this.newSet(d.name.trim() || d.file, 'imported', questions);
       await (await this.library.ready()).saveQuestionSet({ ...set, file: d.file });
       this.draft = null;
-      this.setId = set.id;
+      this.selectSet(set.id);
       await this.load();
     });
   }
 
-  private newSet(name: string, origin: QuestionSetRecord['origin'], questions: EvalQuestion[]): QuestionSetRecord {
-    const collectionId = this.library.collectionId;
+  private newSet(
+    name: string,
+    origin: QuestionSetRecord['origin'],
+    questions: EvalQuestion[],
+    collectionId = this.library.collectionId,
+  ): QuestionSetRecord {
     if (!collectionId) throw new AppError('InvalidRequest', 'The library is not open yet.');
     const now = Date.now();
     return { id: crypto.randomUUID(), collectionId, name, createdAt: now, updatedAt: now, origin, questions };
@@ -211,6 +291,7 @@ export class EvaluateState {
     let ok = false;
     await this.act(async () => {
       const base = this.set && this.set.origin !== 'generated' ? this.set : this.newSet('Typed questions', 'typed', []);
+      this.refuseEdit(base);
       const ids = base.questions.map((x) => x.id);
       let n = base.questions.length + 1;
       while (ids.includes(`q${n}`)) n++;
@@ -227,7 +308,7 @@ export class EvaluateState {
       };
       const set = { ...$state.snapshot(base), questions: [...base.questions, entry], updatedAt: Date.now() } as QuestionSetRecord;
       await (await this.library.ready()).saveQuestionSet(set);
-      this.setId = set.id;
+      this.selectSet(set.id);
       await this.load();
       ok = true;
     });
@@ -238,12 +319,24 @@ export class EvaluateState {
     const set = this.set;
     if (!set) return;
     await this.act(async () => {
+      this.refuseEdit(set);
       const questions = set.questions.filter((q) => q.id !== id);
-      const lib = await this.library.ready();
-      if (questions.length === 0) await lib.deleteQuestionSet(set.id);
-      else await lib.saveQuestionSet({ ...(set as QuestionSetRecord), questions, updatedAt: Date.now() });
+      if (questions.length === 0) throw new AppError('InvalidRequest', `“${set.name}” has no other question: delete the set instead.`);
+      await (await this.library.ready()).saveQuestionSet({ ...(set as QuestionSetRecord), questions, updatedAt: Date.now() });
       await this.load();
     });
+  }
+
+  /**
+   * Runs match their questions by position in the set: a set that has runs stays as it is, or
+   * its runs would no longer say which answer belongs to which question.
+   */
+  private refuseEdit(set: QuestionSetRecord): void {
+    if (this.runs.some((r) => r.setId === set.id))
+      throw new AppError(
+        'InvalidRequest',
+        `“${set.name}” has runs, which pair answers with its questions by position: export it, edit the file and import it as a new set (or delete its runs first).`,
+      );
   }
 
   async renameSet(id: string, name: string): Promise<void> {
@@ -277,8 +370,11 @@ export class EvaluateState {
   }
 
   /** Generates a question set from the open collection with the local model (a job: progress, cancel). */
-  async generate(count = GENERATE_DEFAULT_COUNT, seed = 1): Promise<void> {
+  async generate(count = GENERATE_DEFAULT_COUNT, seed = Math.floor(Math.random() * 2 ** 31)): Promise<void> {
     if (this.generating || this.running) return;
+    // The set belongs to the collection its passages came from, even if another opens meanwhile
+    // (the switch cancels generation; this makes sure of it).
+    const collectionId = this.library.collectionId;
     const controller = (this.generateController = new AbortController());
     this.generationStatus = null;
     const none = Object.fromEntries(DROP_REASONS.map((r) => [r, 0])) as Record<DropReason, number>;
@@ -313,11 +409,11 @@ export class EvaluateState {
           return;
         }
         const set: QuestionSetRecord = {
-          ...this.newSet(`Generated ${when(Date.now())}`, 'generated', out.questions),
-          generator: { model: info.model, promptVersion: QUESTION_PROMPT_VERSION, sampled: out.asked, dropped: out.dropped },
+          ...this.newSet(`Generated ${when(Date.now())}`, 'generated', out.questions, collectionId),
+          generator: { model: info.model, promptVersion: QUESTION_PROMPT_VERSION, sampled: out.asked, dropped: out.dropped, seed },
         };
         await lib.saveQuestionSet(set);
-        this.setId = set.id;
+        this.selectSet(set.id);
         this.generationStatus = `${out.questions.length} questions kept, ${dropped} dropped by the filters${why ? ` (${why})` : ''}.`;
         await this.load();
       } catch (e) {
@@ -342,6 +438,16 @@ export class EvaluateState {
     if (!set || this.running || this.generating) return;
     const form = this.form;
     const s = this.settings();
+    const snap = this.library.snapshot;
+    // Search by meaning falls back to keywords while documents wait for vectors: a run labelled
+    // "hybrid" would then measure keyword search on some questions and not say so.
+    if (form.mode !== 'keyword' && snap && snap.embeddedChunks < snap.chunks) {
+      this.error = {
+        name: 'InvalidRequest',
+        message: `${snap.chunks - snap.embeddedChunks} of ${snap.chunks} passages are not embedded yet, so they cannot be found by meaning: wait until every document is searchable by meaning, or run by keywords.`,
+      };
+      return;
+    }
     const now = Date.now();
     const model = this.library.snapshot?.model ?? s.embedding.model;
     const run: EvalRunRecord = {
@@ -403,113 +509,153 @@ export class EvaluateState {
   private async execute(start: EvalRunRecord, set: QuestionSetRecord, done: readonly number[]): Promise<void> {
     const controller = (this.runController = new AbortController());
     this.stopAs = 'paused';
-    let run: EvalRunRecord = { ...start, status: 'running', updatedAt: Date.now() };
-    let unsaved = false;
+    // An earlier failure belongs to the earlier attempt.
+    const { error: _old, ...fresh } = start;
+    void _old;
+    let run: EvalRunRecord = { ...fresh, status: 'running', updatedAt: Date.now() };
+    /**
+     * What to store when it ends: the run as it now stands; the run as it was (refused after it
+     * was marked running: another chat model); or nothing (refused before that, or its record is
+     * another tab's to write, or a result could not be stored).
+     */
+    const end: { write: 'run' | 'start' | 'nothing' } = { write: 'run' };
     this.active = { run, current: null };
     this.error = null;
-    const lib = await this.library.ready();
+    let lib: WorkerLibrary | null = null;
     try {
-      await lib.saveEvalRun($state.snapshot(run) as EvalRunRecord);
-      await this.load();
-      const { engine, info } = await this.engines.chat({ signal: controller.signal });
-      const was = run.settings.chatModel;
-      if (was && was.model !== info.model)
-        throw new AppError(
-          'InvalidRequest',
-          `This run was started with the chat model ${was.model}, but ${info.model} is loaded now. Choose ${was.model} in Settings to resume it, or start a new run.`,
-        );
+      lib = await this.library.ready();
       const embedModel = this.library.snapshot?.model;
-      if (embedModel && embedModel !== run.settings.embedModel)
+      if (embedModel && embedModel !== run.settings.embedModel) {
+        end.write = 'nothing';
         throw new AppError(
           'InvalidRequest',
           `This run searched with the embedding model ${run.settings.embedModel}, but the library now uses ${embedModel}. Switch it back in Settings to resume the run, or start a new one.`,
         );
-      if (!was) {
-        run = { ...run, settings: { ...run.settings, chatModel: info } };
-        run.label = runLabel(run.settings);
       }
-      const deps: SessionDeps = {
-        compare: (question, signal) =>
-          runComparison(
-            { question, retrieval: run.settings.retrieval, params: run.settings.params },
-            { engine, search: async (q, r) => (await this.search.retrieve(q, r))! },
-            {},
-            signal,
+      const held = await withRunLock(run.id, async () => {
+        await lib!.saveEvalRun($state.snapshot(run) as EvalRunRecord);
+        await this.load();
+        const { engine, info } = await this.engines.chat({ signal: controller.signal });
+        const was = run.settings.chatModel;
+        if (was && was.model !== info.model) {
+          end.write = 'start';
+          throw new AppError(
+            'InvalidRequest',
+            `This run was started with the chat model ${was.model}, but ${info.model} is loaded now. Choose ${was.model} in Settings to resume it, or start a new run.`,
+          );
+        }
+        if (!was) {
+          run = { ...run, settings: { ...run.settings, chatModel: info } };
+          run.label = runLabel(run.settings);
+        }
+        run = await runEvaluation(
+          run,
+          set,
+          // eslint-disable-next-line svelte/prefer-svelte-reactivity -- read once by the run loop, never rendered
+          new Set(done),
+          this.sessionDeps(
+            lib!,
+            engine,
+            set,
+            () => run,
+            (now) => (run = now),
+            () => (end.write = 'nothing'),
           ),
-        scoreRetrieval: (_q, index, hits) =>
-          lib.scoreRetrieval(
-            $state.snapshot(set.questions) as EvalQuestion[],
-            index,
-            hits.map((h) => ({
-              docId: h.docId,
-              docName: h.docName,
-              ordinal: h.ordinal,
-              text: h.text,
-              ...(h.pages ? { pages: h.pages } : {}),
-            })),
-          ),
-        // Grounding is judged with the collection's embedding model, once it has vectors.
-        embed: async (texts) => {
-          if (!this.library.snapshot?.embeddedChunks) throw new AppError('InvalidRequest', 'The collection has no vectors yet.');
-          return this.engines.embedRows(texts);
-        },
-        generate: async (messages, signal) =>
-          (await engine.generate(messages, { ...run.settings.params, maxTokens: JUDGE_MAX_TOKENS, temperature: 0 }, { signal })).text,
-        save: async (result, now) => {
-          run = now;
-          const plain = $state.snapshot({ result, run: now }) as { result: EvalResultRecord; run: EvalRunRecord };
-          try {
-            await lib.saveEvalResult(plain.result, plain.run);
-          } catch (e) {
-            // Deleted meanwhile (another tab), or storage refused: the run record is not written
-            // again below, or a deleted run would come back empty.
-            unsaved = true;
-            throw e;
-          }
-        },
-      };
-      run = await runEvaluation(
-        run,
-        set,
-        // eslint-disable-next-line svelte/prefer-svelte-reactivity -- read once by the run loop, never rendered
-        new Set(done),
-        deps,
-        {
-          onQuestion: (i) => (this.active = { run, current: i }),
-          onResult: (_r, now) => {
-            this.active = { run: now, current: null };
-            this.runs = this.runs.map((x) => (x.id === now.id ? now : x));
-            if (this.opened?.run.id === now.id) this.opened = { run: now, results: [...this.opened.results, _r] };
+          {
+            onQuestion: (i) => (this.active = { run, current: i }),
+            onResult: (result, now) => {
+              this.active = { run: now, current: null };
+              this.runs = this.runs.map((x) => (x.id === now.id ? now : x));
+              if (this.opened?.run.id === now.id) this.opened = { run: now, results: [...this.opened.results, result] };
+            },
           },
-        },
-        controller.signal,
-      );
+          controller.signal,
+        );
+      });
+      if (!held) {
+        end.write = 'nothing';
+        throw new AppError('InvalidRequest', 'This run is going on in another tab or window of ragscope: pause it there to go on here.');
+      }
     } catch (e) {
       const error = serializeError(e);
-      run = isAppError(e, 'Cancelled')
-        ? { ...run, status: this.stopAs, updatedAt: Date.now() }
-        : { ...run, status: 'failed', error, updatedAt: Date.now() };
+      if (end.write === 'start') run = start;
+      else
+        run = isAppError(e, 'Cancelled')
+          ? { ...run, status: this.stopAs, updatedAt: Date.now() }
+          : { ...run, status: 'failed', error, updatedAt: Date.now() };
       if (!isAppError(e, 'Cancelled')) this.error = error;
       this.engines.chatFailed(error);
     } finally {
       try {
-        if (!unsaved) await lib.saveEvalRun($state.snapshot(run) as EvalRunRecord);
+        if (lib && end.write !== 'nothing') await lib.saveEvalRun($state.snapshot(run) as EvalRunRecord);
       } catch (e) {
         this.error ??= serializeError(e);
       }
       if (this.runController === controller) this.runController = null;
       this.active = null;
+      // Refreshes keep the error of the run on screen.
       await this.load();
-      if (this.opened?.run.id === run.id) await this.open(run.id);
-      await this.refreshCompared();
+      if (this.opened?.run.id === run.id) await this.open(run.id, false);
     }
   }
 
+  /** What the run loop needs, over the library worker and the loaded chat engine. */
+  private sessionDeps(
+    lib: WorkerLibrary,
+    engine: ChatEngine,
+    set: QuestionSetRecord,
+    current: () => EvalRunRecord,
+    update: (run: EvalRunRecord) => void,
+    lost: () => void,
+  ): SessionDeps {
+    const questions = $state.snapshot(set.questions) as EvalQuestion[];
+    return {
+      compare: (question, signal) =>
+        runComparison(
+          { question, retrieval: current().settings.retrieval, params: current().settings.params },
+          { engine, search: async (q, r) => (await this.search.retrieve(q, r))! },
+          {},
+          signal,
+        ),
+      scoreRetrieval: (_q, index, hits) =>
+        lib.scoreRetrieval(
+          questions,
+          index,
+          hits.map((h) => ({
+            docId: h.docId,
+            docName: h.docName,
+            ordinal: h.ordinal,
+            text: h.text,
+            ...(h.pages ? { pages: h.pages } : {}),
+          })),
+        ),
+      // Grounding is judged with the collection's embedding model, once it has vectors.
+      embed: async (texts) => {
+        if (!this.library.snapshot?.embeddedChunks) throw new AppError('InvalidRequest', 'The collection has no vectors yet.');
+        return this.engines.embedRows(texts);
+      },
+      generate: async (messages, signal) =>
+        (await engine.generate(messages, { ...current().settings.params, maxTokens: JUDGE_MAX_TOKENS, temperature: 0 }, { signal })).text,
+      save: async (result, now) => {
+        update(now);
+        const plain = $state.snapshot({ result, run: now }) as { result: EvalResultRecord; run: EvalRunRecord };
+        try {
+          await lib.saveEvalResult(plain.result, plain.run);
+        } catch (e) {
+          // Deleted meanwhile (another tab), or storage refused: the run record is not written
+          // again, or a deleted run would come back empty.
+          lost();
+          throw e;
+        }
+      },
+    };
+  }
+
   /** Shows a run with its results. */
-  async open(id: string): Promise<void> {
+  async open(id: string, clear = true): Promise<void> {
     await this.act(async () => {
       this.opened = await (await this.library.ready()).evalRun(id);
-    });
+    }, clear);
   }
 
   close(): void {
@@ -529,6 +675,8 @@ export class EvaluateState {
 
   /** Ticks or unticks a run for comparison (at most 4, of one set). */
   async toggleCompare(id: string): Promise<void> {
+    // Runs of one set only: they are compared question by question.
+    if (!this.runs.some((r) => r.id === id && r.setId === this.setId)) return;
     if (this.compareIds.includes(id)) this.compareIds = this.compareIds.filter((x) => x !== id);
     else if (this.compareIds.length < 4) this.compareIds = [...this.compareIds, id];
     await this.refreshCompared();
@@ -543,7 +691,7 @@ export class EvaluateState {
       const lib = await this.library.ready();
       const loaded = await Promise.all(this.compareIds.map((id) => lib.evalRun(id)));
       this.compared = loaded.filter((x) => x !== null);
-    });
+    }, false);
   }
 
   /** Downloads a run, one row per question, as CSV or JSON. */

@@ -29,7 +29,9 @@ export type LibraryChange =
   | { type: 'opened'; pending: PendingEmbedding[] }
   | { type: 'removed'; docId: string }
   /** The library worker crashed: work waiting on it (files being stored) can never finish. */
-  | { type: 'lost'; error: AppError };
+  | { type: 'lost'; error: AppError }
+  /** Another tab stored or deleted a question set, a run or a result (the Evaluate view reads them again). */
+  | { type: 'evaluation' };
 
 export class LibraryState {
   snapshot = $state.raw<LibrarySnapshot | null>(null);
@@ -156,6 +158,7 @@ export class LibraryState {
     const controller = (this.watching = new AbortController());
     const onEvent = (e: LibraryEvent): void => {
       if (e.type === 'changed') void this.refresh();
+      else if (e.type === 'evaluation') this.emit({ type: 'evaluation' });
       else this.storeError = { name: 'StorageUnavailable', message: e.message };
     };
     this.client()

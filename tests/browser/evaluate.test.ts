@@ -54,7 +54,7 @@ async function compareTable(page: Page): Promise<string[][]> {
 
 describe('the Evaluate view', () => {
   it('imports a question file through its mapping, resumes a run after a reload, compares top 1 with top 5 and exports a run', async () => {
-    const { page, errors } = await chromium.open(baseUrl, '/', SETTINGS, { bypassCSP: true });
+    const { page, context, errors } = await chromium.open(baseUrl, '/', SETTINGS, { bypassCSP: true });
     await page.setViewportSize({ width: 1366, height: 768 });
     await page.getByTestId('library-summary').waitFor();
     await openWithSamples(page);
@@ -91,6 +91,31 @@ describe('the Evaluate view', () => {
     const doneBefore = Number(/(\d+) \/ 5/.exec((await page.getByTestId('run-row').textContent())!)![1]);
     expect(doneBefore).toBeGreaterThan(0);
     expect(doneBefore).toBeLessThan(5);
+
+    // While another tab holds the run (its Web Lock), this one shows it as running there and
+    // offers no Resume: two tabs never ask the same questions.
+    const runId = (await page.getByTestId('run-row').getAttribute('data-run-id'))!;
+    const other = await context.newPage();
+    await other.goto(new URL('/', baseUrl).href);
+    await other.evaluate(
+      (name) =>
+        new Promise<void>((held) => {
+          void navigator.locks.request(name, () => {
+            held();
+            return new Promise<void>((release) => ((window as unknown as { release: () => void }).release = release));
+          });
+        }),
+      `ragscope-run:${runId}`,
+    );
+    await page.reload();
+    await show(page, 'evaluate');
+    await expect.poll(() => page.getByTestId('run-row').getAttribute('data-status'), { timeout: 30_000 }).toBe('running in another tab');
+    expect(await page.getByTestId('run-resume').count()).toBe(0);
+    await other.evaluate(() => (window as unknown as { release: () => void }).release());
+    await other.close();
+    await page.reload();
+    await show(page, 'evaluate');
+    await expect.poll(() => page.getByTestId('run-row').getAttribute('data-status'), { timeout: 30_000 }).toBe('interrupted (page closed)');
     await page.getByTestId('run-resume').click();
     await expect.poll(() => page.getByTestId('run-row').getAttribute('data-status'), { timeout: 180_000 }).toBe('done');
     expect(await page.getByTestId('run-row').textContent()).toContain('5 / 5');

@@ -116,4 +116,10 @@ describe('grounding of a grounded answer', () => {
     // At the threshold counts as support; just below does not (cos 0.5 with passage 2 for the last).
     expect(SUPPORT_SIMILARITY).toBeGreaterThan(0.5);
   });
+
+  it('gives no supported share when no sentence can be judged, so "Yes." does not count as fully supported', () => {
+    const g = groundAnswer(['Yes.', '$5.'], [v(1, 0, 0), v(1, 0, 0)], passages, passageVectors);
+    expect(g.sentences.map((s) => s.supported)).toEqual([null, null]);
+    expect(g.supportedShare).toBeNull();
+  });
 });

@@ -7,7 +7,7 @@
  */
 import { beforeAll, describe, expect, it } from 'vitest';
 import { runComparison } from '../../src/compare/run';
-import { isAppError } from '../../src/core/errors';
+import { AppError, isAppError } from '../../src/core/errors';
 import { runLabel, summarizeRun, type EvalQuestion, type EvalRunRecord, type QuestionSetRecord } from '../../src/eval/runs';
 import { runEvaluation, type SessionDeps } from '../../src/eval/session';
 import type { GenerationParams } from '../../src/generate/engine';
@@ -125,6 +125,28 @@ function deps(lib: WorkerLibrary, set: QuestionSetRecord): SessionDeps {
 }
 
 describe('a run of a question set', () => {
+  it('the judge pass: a verdict per answer, none for a reply that is neither, and none (not a failure) when the prompt is too long', async () => {
+    const a = await library();
+    const judged = { ...a.run, settings: { ...a.run.settings, judge: true } };
+    const replies = ['CORRECT', 'maybe', 'too long', 'Incorrect.'];
+    const out = await runEvaluation(judged, { questions: a.set.questions.slice(0, 2) }, new Set(), {
+      ...deps(a.lib, a.set),
+      generate: () => {
+        const reply = replies.shift()!;
+        return reply === 'too long'
+          ? Promise.reject(new AppError('ContextTooLong', 'too long', { promptTokens: 600, maxTokens: 16, contextWindow: 512 }))
+          : Promise.resolve(reply);
+      },
+    });
+    expect(out.status).toBe('done');
+    const { results } = (await a.lib.evalRun(a.run.id))!;
+    expect(results.map((r) => [r.judge!.plain, r.judge!.grounded])).toEqual([
+      [true, null],
+      [null, false],
+    ]);
+    expect(summarizeRun(results, 2).judge).toEqual({ plain: 1, grounded: 0, judged: 2 });
+  });
+
   it('stores each result as it is scored, resumes after a stop from what is stored, and scores like an uninterrupted run', async () => {
     const a = await library();
     const stop = new AbortController();

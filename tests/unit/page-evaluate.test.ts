@@ -10,7 +10,7 @@ import { DEFAULT_SETTINGS, type Settings } from '../../src/settings/defaults';
 import { withOverrides } from '../../src/settings/validate';
 import { createPageState, type PageState } from '../../src/state/page';
 import { fixtureModels } from '../fixtures/models';
-import { useNodeWorkers } from './page-workers';
+import { useNodeWorkers, type NodeWorkers } from './page-workers';
 
 const workers = useNodeWorkers();
 const pages: PageState[] = [];
@@ -43,8 +43,8 @@ const CSV = [
 ].join('\n');
 
 /** A page with three embedded documents and the question file imported as a set. */
-async function ready(): Promise<PageState> {
-  const p = createPageState({ spawn: workers().spawn, settings: () => SETTINGS, gpu: () => null, origin: 'http://127.0.0.1' });
+async function ready(w: NodeWorkers = workers()): Promise<PageState> {
+  const p = createPageState({ spawn: w.spawn, settings: () => SETTINGS, gpu: () => null, origin: 'http://127.0.0.1' });
   pages.push(p);
   await p.library.open();
   await p.ingest.add([
@@ -112,9 +112,15 @@ describe('page state: the Evaluate view', () => {
     await p.evaluate.load();
     await p.evaluate.resume(cancelled!.id);
     expect(p.evaluate.error?.message).toMatch(/started with the chat model other-model, but tiny-gpt2 is loaded now/);
-    expect(p.evaluate.runs[0]!.status).toBe('failed');
+    // Refused, not failed: it can go on once that model is chosen again.
+    expect(p.evaluate.runs[0]!.status).toBe('paused');
     const stored = (await lib.evalRun(cancelled!.id))!;
     expect(stored.results).toHaveLength(cancelled!.done);
+
+    // A set with runs stays as it is: its runs pair answers with its questions by position.
+    await p.evaluate.removeQuestion('q2');
+    expect(p.evaluate.error?.message).toMatch(/“set” has runs, which pair answers with its questions by position/);
+    expect(p.evaluate.sets[0]!.questions).toHaveLength(4);
 
     await p.evaluate.deleteSet(p.evaluate.sets[0]!.id);
     expect(p.evaluate.sets).toEqual([]);
@@ -129,6 +135,62 @@ describe('page state: the Evaluate view', () => {
     expect(p.evaluate.draft!.error).toMatch(/bad\.csv is not a question set: row 2 .*has no reference answer; row 3 has no question/);
     await p.evaluate.confirmImport();
     expect(p.evaluate.sets).toHaveLength(1);
+  });
+
+  it('a run by meaning waits until every passage has vectors: it would otherwise measure keyword search', async () => {
+    const w = workers();
+    const p = await ready(w);
+    const release = w.holdEmbeds();
+    await p.ingest.add([file('late.txt', 'A late note about the harbour crane, added after the others were embedded.')]);
+    await until('the note is stored', () => p.library.documents.length === 4);
+    p.evaluate.form = { mode: 'hybrid', k: 2, judge: false };
+    await p.evaluate.startRun();
+    expect(p.evaluate.error?.message).toBe(
+      '1 of 4 passages are not embedded yet, so they cannot be found by meaning: wait until every document is searchable by meaning, or run by keywords.',
+    );
+    expect(p.evaluate.runs).toEqual([]);
+    release();
+    await until('the note is embedded', () => p.library.documents.every((d) => d.embedded));
+    p.evaluate.form = { mode: 'hybrid', k: 2, judge: false };
+    await p.evaluate.startRun();
+    expect(p.evaluate.error).toBeNull();
+    expect(p.evaluate.runs[0]).toMatchObject({ status: 'done', label: 'hybrid · top 2 · tiny-gpt2' });
+  });
+
+  it('a generated set exported as JSON imports again with its gold passages', async () => {
+    const p = await ready();
+    const doc = p.library.documents.find((d) => d.name === 'harvest.txt')!;
+    const exported = JSON.stringify({
+      name: 'Generated',
+      origin: 'generated',
+      questions: [
+        {
+          id: 'g1',
+          question: 'What record did the valley farms set?',
+          answer: 'A record harvest of 4,215 tonnes.',
+          sources: ['harvest.txt'],
+          type: 'generated',
+          chunkType: '',
+          gold: { docId: doc.id, docName: 'harvest.txt', ordinal: 0, text: 'The 2023 harvest …' },
+        },
+        {
+          id: 'g2',
+          question: 'Which crane is on the quay?',
+          answer: 'The red one.',
+          sources: [],
+          type: 'generated',
+          chunkType: '',
+          gold: { docId: 'not-in-this-collection', docName: 'other.txt', ordinal: 3, text: '…' },
+        },
+      ],
+    });
+    await p.evaluate.startImport(new File([exported], 'generated.questions.json', { type: 'application/json' }));
+    expect(p.evaluate.draft!.table.columns).not.toContain('gold');
+    await p.evaluate.confirmImport();
+    const set = p.evaluate.sets.find((s) => s.name === 'generated.questions')!;
+    expect(set.questions[0]!.gold).toMatchObject({ docId: doc.id, ordinal: 0 });
+    // A gold passage of a document this collection does not hold is dropped: the rule judges that one.
+    expect(set.questions[1]!.gold).toBeUndefined();
   });
 
   it('typed questions go into a set of their own, and a question without a reference answer is refused', async () => {
