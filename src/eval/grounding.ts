@@ -43,7 +43,7 @@ export interface SentenceMark {
 
 export interface Grounding {
   sentences: SentenceMark[];
-    /** Null when no sentence could be judged (all too short): no evidence either way, kept out of means. */
+  /** Null when no sentence could be judged (all too short): no evidence either way, kept out of means. */
   supportedShare: number | null;
   citations: number;
   unsupportedCitations: number;

@@ -82,7 +82,9 @@ function goldOf(v: unknown): NonNullable<EvalQuestion['gold']> | null {
     typeof g['ordinal'] === 'number' &&
     Number.isInteger(g['ordinal']) &&
     g['ordinal'] >= 0;
-  return ok ? { docId: g['docId'] as string, docName: g['docName'] as string, ordinal: g['ordinal'] as number, text: g['text'] as string } : null;
+  return ok
+    ? { docId: g['docId'] as string, docName: g['docName'] as string, ordinal: g['ordinal'] as number, text: g['text'] as string }
+    : null;
 }
 
 /** Field names as the user sees them, in messages and in the mapping editor. */

@@ -159,6 +159,11 @@ export interface RunSummary {
   ties: number;
   /** Questions retrieval missed: no evidence passage retrieved, though the reference does not decline. */
   missed: number;
+  /**
+   * Share of questions some passage of the whole collection holds evidence for: a miss on a
+   * question outside it is the question set's (or parsing's) doing, not retrieval's.
+   */
+  coverage: number;
   /** Mean share of the grounded answer's judged sentences that are supported, over answers with at least one judged sentence. */
   supported: number;
   citations: number;
@@ -194,6 +199,7 @@ export function summarizeRun(results: readonly EvalResultRecord[], k: number): R
     losses: results.filter((r) => r.answers.factsGain < 0).length,
     ties: results.filter((r) => r.answers.factsGain === 0).length,
     missed: results.filter((r) => r.retrieval.evidenceRank === 0 && !r.retrieval.declined).length,
+    coverage: mean(results.map((r) => (r.retrieval.evidenceInCollection > 0 ? 1 : 0))),
     supported: mean(grounded.flatMap((r) => (r.grounding!.supportedShare === null ? [] : [r.grounding!.supportedShare]))),
     citations: grounded.reduce((n, r) => n + r.grounding!.citations, 0),
     unsupportedCitations: grounded.reduce((n, r) => n + r.grounding!.unsupportedCitations, 0),
