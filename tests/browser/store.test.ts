@@ -7,6 +7,7 @@
 import { beforeAll, describe, expect, inject, it } from 'vitest';
 import type { BrowserContext, Page } from 'playwright-core';
 import { useChromium } from './app';
+import { SCHEMA_VERSION } from '../../src/store/schema';
 import { storeCases } from '../store-cases';
 import type { StoreHarness } from './store-harness';
 
@@ -90,12 +91,13 @@ describe('store in Chromium only', () => {
     await call(b, 'tabOpen', db, `${db}-channel`);
     expect(await call(a, 'tabAdd', 'doc-from-a')).toBe('added');
     await expect
-      .poll(async () => (await call(b, 'tabEvents')).changes)
+      .poll(async () => (await call(b, 'tabEvents')).changes, { timeout: 10_000 })
       .toEqual([{ type: 'document-added', collectionId: 'default', docId: 'doc-from-a' }]);
     expect(await call(b, 'tabDocuments')).toEqual(['doc-from-a']);
     expect((await call(a, 'tabEvents')).changes).toEqual([]);
 
-    expect(await call(c, 'tabUpgrade', db, 2)).toBe('opened');
+    // A newer version of the app opening the same database in a third tab.
+    expect(await call(c, 'tabUpgrade', db, SCHEMA_VERSION + 1)).toBe('opened');
     await expect.poll(async () => (await call(a, 'tabEvents')).closed, { timeout: 10_000 }).toEqual(['upgraded-elsewhere']);
     await expect.poll(async () => (await call(b, 'tabEvents')).closed, { timeout: 10_000 }).toEqual(['upgraded-elsewhere']);
   });
