@@ -47,6 +47,8 @@ export interface Grounding {
   supportedShare: number | null;
   citations: number;
   unsupportedCitations: number;
+  /** The similarity threshold it was judged with (SUPPORT_SIMILARITY then), shown beside the marks. */
+  threshold: number;
 }
 
 /** The sentences of an answer, in order (a citation marker stays with the sentence it ends). */
@@ -117,5 +119,6 @@ export function groundAnswer(
     supportedShare: judged.length === 0 ? null : judged.filter((m) => m.supported).length / judged.length,
     citations,
     unsupportedCitations,
+    threshold: SUPPORT_SIMILARITY,
   };
 }

@@ -16,7 +16,6 @@ import { retrievalOptions, type Settings } from '../settings/defaults';
 import type { SearchState } from './search.svelte';
 import type { Engines } from './engines.svelte';
 import { saveFile, temporaryUrl } from './files';
-import { groundingOf } from '../eval/session';
 import type { Grounding } from '../eval/grounding';
 
 export type ComparePhase = 'idle' | 'loading' | 'retrieving' | 'answering' | 'done' | 'error';
@@ -239,6 +238,8 @@ export class CompareState {
   private async judgeGrounding(result: ComparisonResult): Promise<void> {
     if (!this.library.snapshot?.embeddedChunks || !result.grounded.result?.text) return;
     try {
+      // Loaded on first use: the scoring code is not needed until an answer is complete.
+      const { groundingOf } = await import('../eval/session');
       const grounding = await groundingOf(result, (texts) => this.engines.embedRows(texts), new AbortController().signal);
       if (this.last === result) this.grounding = grounding;
     } catch {

@@ -143,7 +143,7 @@ export function makeResult(runId: string, s: ResultSpec): EvalResultRecord {
       f1Gain: s.f1[1] - s.f1[0],
       factsGain: gain,
     },
-    grounding: s.grounding === undefined ? { sentences: [], supportedShare: 1, citations: 1, unsupportedCitations: 0 } : s.grounding,
+    grounding: s.grounding === undefined ? { sentences: [], supportedShare: 1, citations: 1, unsupportedCitations: 0, threshold: 0.6 } : s.grounding,
     ...(s.judge ? { judge: s.judge } : {}),
     ms: s.ms ?? 4321.6,
   };
@@ -169,7 +169,7 @@ export function threeResults(runId = 'run-1'): EvalResultRecord[] {
       f1: [0.2, 0.75],
       facts: [false, true],
       found: [0, 1, 1],
-      grounding: { sentences: [], supportedShare: 0.5, citations: 2, unsupportedCitations: 1 },
+      grounding: { sentences: [], supportedShare: 0.5, citations: 2, unsupportedCitations: 1, threshold: 0.6 },
     }),
     makeResult(runId, {
       index: 1,
