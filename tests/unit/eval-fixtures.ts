@@ -143,7 +143,8 @@ export function makeResult(runId: string, s: ResultSpec): EvalResultRecord {
       f1Gain: s.f1[1] - s.f1[0],
       factsGain: gain,
     },
-    grounding: s.grounding === undefined ? { sentences: [], supportedShare: 1, citations: 1, unsupportedCitations: 0, threshold: 0.6 } : s.grounding,
+    grounding:
+      s.grounding === undefined ? { sentences: [], supportedShare: 1, citations: 1, unsupportedCitations: 0, threshold: 0.6 } : s.grounding,
     ...(s.judge ? { judge: s.judge } : {}),
     ms: s.ms ?? 4321.6,
   };
