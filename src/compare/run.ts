@@ -185,7 +185,7 @@ export async function answerOnce(req: AnswerRequest, engine: ChatEngine, hooks: 
   const tag = (run: SideRun): SideRun =>
     grounded ? { ...run, passagesUsed: used, ...(firstChars !== null ? { firstPassageChars: firstChars } : {}) } : run;
   let cuts = 0;
-  if (signal?.aborted) return tag({ messages, status: 'stopped', result: null });
+  if (signal?.aborted) return unanswered(req, 'stopped');
   hooks.onStart?.(messages);
   for (;;) {
     try {
@@ -230,4 +230,19 @@ export async function answerOnce(req: AnswerRequest, engine: ChatEngine, hooks: 
       return tag({ messages, status: 'failed', result: null, error: serializeError(error) });
     }
   }
+}
+
+/**
+ * The run of an answer that was never asked for: Stop pressed before it started, or its model
+ * could not be loaded (the error). It carries the prompt it would have sent, so the prompt
+ * inspector still shows what it was going to be.
+ */
+export function unanswered(req: AnswerRequest, status: 'stopped' | 'failed', error?: unknown): SideRun {
+  const run: SideRun = {
+    messages: req.passages === null ? plainMessages(req.question) : groundedMessages(req.question, req.passages),
+    status,
+    result: null,
+    ...(error !== undefined ? { error: serializeError(error) } : {}),
+  };
+  return req.passages === null ? run : { ...run, passagesUsed: req.passages.length };
 }
