@@ -310,7 +310,10 @@ export type LocalStep =
   /** These panes, in this order, on this model (loaded by an earlier step, or before the plan). */
   | { kind: 'answer'; model: LocalModel; paneIds: string[] };
 
-/** Panes on one server: one after another (a server answering two at once halves each one's speed). */
+/**
+ * Panes on one server, answered one after another: a server answering two at once shares its speed
+ * between them, and a pane's tokens per second would no longer be its model's own.
+ */
 export interface RemoteLane {
   origin: string;
   paneIds: string[];

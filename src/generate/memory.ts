@@ -26,7 +26,7 @@ export const MODEL_MEMORY_SHARE = 0.8;
  * KV cache; for the small chat models this engine runs, those come to about a quarter of the
  * weights at a few thousand tokens of context (Qwen2.5 0.5B: 24 layers × 2 KV heads × 64 dims ×
  * 2048 tokens × 4 bytes × 2 ≈ 50 MB beside ~460 MB of q4 weights, plus activations). An estimate,
- * not a measurement: the build machines have no GPU. Default 1.25.
+ * not a measurement: the build machines have no GPU. Range ≥ 1 (the weights alone); default 1.25.
  */
 export const TRANSFORMERS_MEMORY_FACTOR = 1.25;
 
