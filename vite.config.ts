@@ -8,7 +8,7 @@ import { svelte } from '@sveltejs/vite-plugin-svelte';
 import { viteStaticCopy } from 'vite-plugin-static-copy';
 import { VitePWA } from 'vite-plugin-pwa';
 // With its extension: Vite's coming native config loader resolves no extension-less imports.
-import { contentSecurityPolicy, extraModelHosts, MODEL_HOSTS } from './src/platform/csp.ts';
+import { contentSecurityPolicy, extraModelHosts, extraServerHosts, LOOPBACK_SERVER_SOURCES, MODEL_HOSTS } from './src/platform/csp.ts';
 
 // Settings this build starts from (src/settings/build-defaults.ts). Malformed JSON fails the build
 // here; values are validated by the app, which reports a bad one and keeps the plain defaults.
@@ -18,9 +18,13 @@ if (buildDefaults && !/^\s*\{/.test(buildDefaults))
 if (buildDefaults) JSON.parse(buildDefaults);
 
 // The Content-Security-Policy (src/platform/csp.ts): the default model hosts plus any mirror host
-// named at build time in RAGSCOPE_MODEL_HOSTS.
+// named at build time in RAGSCOPE_MODEL_HOSTS; language-model servers on this computer plus any
+// server on another named at build time in RAGSCOPE_LLM_SERVERS (the app also reads that list, to
+// say in Settings which servers it can reach). A malformed host fails the build here.
 const modelHosts = [...MODEL_HOSTS, ...extraModelHosts(process.env.RAGSCOPE_MODEL_HOSTS)];
-const cspHeader = { 'content-security-policy': contentSecurityPolicy({ modelHosts, header: true }) };
+const llmServers = extraServerHosts(process.env.RAGSCOPE_LLM_SERVERS);
+const serverHosts = [...LOOPBACK_SERVER_SOURCES, ...llmServers];
+const cspHeader = { 'content-security-policy': contentSecurityPolicy({ modelHosts, serverHosts, header: true }) };
 
 /**
  * Largest file the service worker precaches. The ONNX Runtime .wasm is ~27 MB and web-llm's chunk
@@ -39,7 +43,7 @@ export default defineConfig({
       transformIndexHtml: () => [
         {
           tag: 'meta',
-          attrs: { 'http-equiv': 'Content-Security-Policy', content: contentSecurityPolicy({ modelHosts }) },
+          attrs: { 'http-equiv': 'Content-Security-Policy', content: contentSecurityPolicy({ modelHosts, serverHosts }) },
           injectTo: 'head-prepend',
         },
       ],
@@ -87,7 +91,7 @@ export default defineConfig({
   // 'mpa' answers a missing file with a real 404 instead of index.html, so a missing model file is
   // reported as missing rather than as a JSON parse error.
   appType: 'mpa',
-  define: { __RAGSCOPE_DEFAULTS__: JSON.stringify(buildDefaults) },
+  define: { __RAGSCOPE_DEFAULTS__: JSON.stringify(buildDefaults), __RAGSCOPE_LLM_SERVERS__: JSON.stringify(llmServers) },
   // The same policy as a header, which also covers the workers (`npm run preview`; not the dev server, see above).
   preview: { headers: cspHeader },
   worker: { format: 'es' },

@@ -1,8 +1,10 @@
 /**
  * The Content-Security-Policy holds in the page and in the workers: a request to a host that is
- * neither the app nor a model host is refused by the browser before it leaves. The target is a
- * real server listening here (reached as `localhost`, which the policy does not name), so without
- * the policy the request would arrive; its request log shows none did.
+ * neither the app, a model host nor a language-model server it names is refused by the browser
+ * before it leaves. The target is a real server listening here, reached as 127.0.0.2: a loopback
+ * address (Linux routes all of 127/8 to this machine) that the policy does not name, since it names
+ * only localhost and 127.0.0.1 for servers on this computer. Without the policy the request would
+ * arrive; its request log shows none did.
  */
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { createServer, type Server } from 'node:http';
@@ -20,8 +22,8 @@ beforeAll(async () => {
     arrived.push(req.url ?? '');
     res.writeHead(200, { 'access-control-allow-origin': '*' }).end('ok');
   });
-  await new Promise<void>((resolve) => outside.listen(0, '127.0.0.1', resolve));
-  outsideUrl = `http://localhost:${(outside.address() as AddressInfo).port}/`;
+  await new Promise<void>((resolve) => outside.listen(0, '127.0.0.2', resolve));
+  outsideUrl = `http://127.0.0.2:${(outside.address() as AddressInfo).port}/`;
 });
 afterAll(async () => {
   await new Promise<void>((resolve) => outside.close(() => resolve()));
