@@ -19,6 +19,13 @@ export const ERROR_NAMES = [
   'EngineNotLoaded',
   'GenerationFailed',
   'ContextTooLong',
+  'ServerUnreachable',
+  'CorsRefused',
+  'LocalNetworkDenied',
+  'MixedContent',
+  'ServerBlockedByPolicy',
+  'UnknownModel',
+  'ServerRequestFailed',
   'Cancelled',
   'WorkerCrashed',
   'InvalidSettings',
@@ -62,6 +69,22 @@ export interface ErrorDataMap {
   GenerationFailed: undefined;
   /** The numbers a caller needs to shorten the prompt: it is over by promptTokens + maxTokens - contextWindow. */
   ContextTooLong: { promptTokens: number; maxTokens: number; contextWindow: number };
+  /**
+   * The OpenAI-compatible server errors (src/generate/openai-engine.ts). `baseUrl` is the server's
+   * API address as used (never with a key or credentials in it).
+   */
+  ServerUnreachable: { baseUrl: string };
+  /** `origin`: the page's origin, the one the server must allow. */
+  CorsRefused: { baseUrl: string; origin: string };
+  /** `permission`: the browser permission found denied ('local-network', 'loopback-network' or 'local-network-access'). */
+  LocalNetworkDenied: { baseUrl: string; permission: string };
+  /** Refused before any request: `origin` is the https page's. */
+  MixedContent: { baseUrl: string; origin: string };
+  ServerBlockedByPolicy: { baseUrl: string };
+  /** `available`: the ids the server lists (empty when it lists none or could not be asked again). */
+  UnknownModel: { baseUrl: string; model: string; available: string[] };
+  /** Any other refusal: the HTTP status when one came (a stream can fail without one), and the server's own message. */
+  ServerRequestFailed: { baseUrl: string; status?: number; serverMessage: string };
   Cancelled: undefined;
   WorkerCrashed: undefined;
   /** How many settings are invalid (validate()); none for a CLI override naming no setting. */

@@ -1,4 +1,4 @@
-/** The LLM worker's protocol: one engine at a time (web-llm or transformers.js) behind `ChatEngine`. */
+/** The LLM worker's protocol: one engine at a time (web-llm, transformers.js or an OpenAI-compatible server) behind `ChatEngine`. */
 
 import type { Method } from '../core/rpc';
 import type { Progress } from '../core/progress';

@@ -29,6 +29,7 @@ import { contextTooLong } from './context-window';
 import {
   GenerationClock,
   type ChatEngine,
+  localRequest,
   type ChatLoadRequest,
   type ChatMessage,
   type ChatModelInfo,
@@ -36,6 +37,7 @@ import {
   type GenerationParams,
   type GenerationResult,
   type LoadOptions,
+  type LocalChatLoadRequest,
 } from './engine';
 
 interface Loaded {
@@ -65,7 +67,7 @@ export function plainTranscript(messages: ChatMessage[]): string {
  * `tokenizer_class` of an undefined config (a TypeError every browser's wording names), not with
  * "could not locate". A network failure, also a TypeError in browsers, is left to modelLoadError.
  */
-function tokenizerMissing(req: ChatLoadRequest, e: TypeError): AppError {
+function tokenizerMissing(req: LocalChatLoadRequest, e: TypeError): AppError {
   return new AppError(
     'ModelNotFound',
     `The tokenizer of "${req.model}" (tokenizer_config.json and tokenizer.json) was not found at ${describeModelSource(req.source)}. Copy the model's tokenizer files next to its config.json, or choose another model in Settings.`,
@@ -81,7 +83,8 @@ export class TransformersChatEngine implements ChatEngine {
 
   constructor(private readonly gpuProbe: () => Promise<GpuStatus> = () => probeWebGPU()) {}
 
-  async load(req: ChatLoadRequest, opts: LoadOptions = {}): Promise<ChatModelInfo> {
+  async load(request: ChatLoadRequest, opts: LoadOptions = {}): Promise<ChatModelInfo> {
+    const req = localRequest(request);
     return (
       await unlessCancelled(
         this.loaded.get(JSON.stringify(req), () => this.create(req, opts)),
@@ -90,7 +93,7 @@ export class TransformersChatEngine implements ChatEngine {
     ).info;
   }
 
-  private async create(req: ChatLoadRequest, opts: LoadOptions): Promise<Loaded> {
+  private async create(req: LocalChatLoadRequest, opts: LoadOptions): Promise<Loaded> {
     const started = performance.now();
     this.gpu ??= await this.gpuProbe();
     const backend = resolveBackend(req.device, this.gpu);

@@ -24,6 +24,7 @@ import { probeWebGPU, type GpuStatus } from '../platform/webgpu';
 import {
   GenerationClock,
   type ChatEngine,
+  localRequest,
   type ChatLoadRequest,
   type ChatMessage,
   type ChatModelInfo,
@@ -158,7 +159,8 @@ export class WebLlmChatEngine implements ChatEngine {
     private readonly gpuProbe: () => Promise<GpuStatus> = () => probeWebGPU(),
   ) {}
 
-  async load(req: ChatLoadRequest, opts: LoadOptions = {}): Promise<ChatModelInfo> {
+  async load(request: ChatLoadRequest, opts: LoadOptions = {}): Promise<ChatModelInfo> {
+    const req = localRequest(request);
     const started = performance.now();
     const gpu = await this.gpuProbe();
     if (!gpu.available) {

@@ -6,7 +6,7 @@
 
 import type { EmbedLoadRequest } from '../embed/embedder';
 import type { RerankLoadRequest } from '../embed/reranker';
-import type { ChatLoadRequest, EngineKind } from '../generate/engine';
+import type { EngineKind, LocalChatLoadRequest, LocalEngineKind } from '../generate/engine';
 import { parseModelSource } from '../platform/model-source';
 import type { GpuStatus } from '../platform/webgpu';
 import type { Settings } from './defaults';
@@ -15,7 +15,7 @@ import type { Settings } from './defaults';
  * 'auto' means web-llm on a hardware GPU (fastest), the transformers.js engine elsewhere: on a
  * software (fallback) adapter web-llm's shaders would run on the CPU far slower than WASM.
  */
-export function engineFor(settings: Settings, gpu: GpuStatus | null): EngineKind {
+export function engineFor(settings: Settings, gpu: GpuStatus | null): LocalEngineKind {
   if (settings.llm.engine !== 'auto') return settings.llm.engine;
   return gpu?.available && !gpu.isFallbackAdapter ? 'webllm' : 'transformers';
 }
@@ -25,7 +25,7 @@ export function modelFor(settings: Settings, engine: EngineKind): string {
 }
 
 /** What the LLM worker loads for these settings on this GPU (every view asks for the same). */
-export function chatLoadRequest(settings: Settings, gpu: GpuStatus | null, origin: string): ChatLoadRequest {
+export function chatLoadRequest(settings: Settings, gpu: GpuStatus | null, origin: string): LocalChatLoadRequest {
   const kind = engineFor(settings, gpu);
   return {
     engine: kind,

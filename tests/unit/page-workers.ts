@@ -161,7 +161,9 @@ export function useNodeWorkers(): () => NodeWorkers {
         return start('embedder', handlers, (e) => new WorkerEmbedder(e), onCrash);
       },
       chat: (onCrash) => {
-        const handlers = llmHandlers(async () => new TransformersChatEngine());
+        const handlers = llmHandlers(async (kind) =>
+          kind === 'openai' ? new (await import('../../src/generate/openai-engine')).OpenAIChatEngine() : new TransformersChatEngine(),
+        );
         const load = handlers.load;
         handlers.load = (req, ctx) => {
           loads.chat++;

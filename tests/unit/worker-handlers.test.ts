@@ -17,7 +17,7 @@ import { row, type EmbedLoadRequest } from '../../src/embed/embedder';
 import { llmHandlers } from '../../src/generate/handler';
 import { WorkerChatEngine } from '../../src/generate/client';
 import { TransformersChatEngine } from '../../src/generate/transformers-engine';
-import type { ChatLoadRequest, ChatMessage, GenerationParams } from '../../src/generate/engine';
+import type { ChatMessage, GenerationParams, LocalChatLoadRequest } from '../../src/generate/engine';
 import type { Progress } from '../../src/core/progress';
 import { channel } from './channel';
 import { fixtureModels } from '../fixtures/models';
@@ -32,7 +32,7 @@ beforeAll(() => {
 });
 
 const bert = (): EmbedLoadRequest => ({ model: 'tiny-bert', source: { kind: 'local', path: MODELS }, device: 'auto', dtype: 'fp32' });
-const gpt2 = (): ChatLoadRequest => ({
+const gpt2 = (): LocalChatLoadRequest => ({
   engine: 'transformers',
   model: 'tiny-gpt2',
   source: { kind: 'local', path: MODELS },
