@@ -234,7 +234,7 @@ function blockedByPolicy(baseUrl: string, cause: string): AppError<'ServerBlocke
   const origin = new URL(baseUrl).origin;
   return new AppError(
     'ServerBlockedByPolicy',
-    `This copy of ragscope may only connect to the hosts its Content-Security-Policy lists, and ${origin} is not one of them. Rebuild it with RAGSCOPE_MODEL_HOSTS="${origin}", or add ${origin} to connect-src in the policy your web server sends.`,
+    `This copy of ragscope may only connect to the hosts its Content-Security-Policy lists, and ${origin} is not one of them. Rebuild it with RAGSCOPE_LLM_SERVERS="${origin}" (see the README), or add ${origin} to connect-src in the policy your web server sends. Servers on this computer (http://localhost or http://127.0.0.1, any port) are always allowed.`,
     { baseUrl },
     cause,
   );

@@ -360,9 +360,16 @@ describe('why a request got no answer (the browser probe, outcomes injected)', (
   });
 
   it("says ServerBlockedByPolicy when the page's CSP refused the server", async () => {
-    const e = await connectionFailure(BASE, PAGE, 'Failed to fetch', deps({ blockedByPolicy: (o) => o === 'http://localhost:11434' }));
-    expect(e).toMatchObject({ name: 'ServerBlockedByPolicy', data: { baseUrl: BASE } });
-    expect(e.message).toContain('RAGSCOPE_MODEL_HOSTS="http://localhost:11434"');
+    // A room server on another machine that the build did not name.
+    const room = 'https://gpu.lab.example:8000/v1';
+    const e = await connectionFailure(
+      room,
+      PAGE,
+      'Failed to fetch',
+      deps({ blockedByPolicy: (o) => o === 'https://gpu.lab.example:8000' }),
+    );
+    expect(e).toMatchObject({ name: 'ServerBlockedByPolicy', data: { baseUrl: room } });
+    expect(e.message).toContain('RAGSCOPE_LLM_SERVERS="https://gpu.lab.example:8000"');
   });
 
   it('blames nothing but the server without a page (Node) or for a same-origin server', async () => {
