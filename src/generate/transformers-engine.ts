@@ -6,6 +6,7 @@
  * get a plain "Role: text" transcript so the same messages work everywhere.
  */
 
+import { ReasoningSplitter } from './reasoning';
 import {
   AutoConfig,
   AutoModelForCausalLM,
@@ -151,12 +152,15 @@ export class TransformersChatEngine implements ChatEngine {
     const stopping = new StoppingCriteriaList();
     stopping.push(stopper);
 
+    // A thinking model's reasoning stays out of the answer (reasoning.ts), as on the other engines.
+    const split = new ReasoningSplitter();
     const streamer = new TextStreamer(tokenizer, {
       skip_prompt: true,
       skip_special_tokens: true,
       token_callback_function: () => clock.token(),
       callback_function: (text: string) => {
-        if (text) opts.onToken?.(text);
+        const answer = split.push(text).answer;
+        if (answer) opts.onToken?.(answer);
       },
     });
 
@@ -183,7 +187,12 @@ export class TransformersChatEngine implements ChatEngine {
 
     const ids = (output.tolist() as bigint[][])[0] ?? [];
     const generated = ids.slice(promptTokens);
-    const text = tokenizer.decode(generated, { skip_special_tokens: true });
+    // The whole decode, split once more: the streamer's pieces can differ from it at the end.
+    const whole = new ReasoningSplitter();
+    whole.push(tokenizer.decode(generated, { skip_special_tokens: true }));
+    whole.finish();
+    const tail = split.finish().answer;
+    if (tail) opts.onToken?.(tail);
     const eos = new Set([model.generation_config?.eos_token_id ?? []].flat().map((x) => BigInt(x as number)));
     const last = generated.at(-1);
     const finish = stopper.interrupted
@@ -193,12 +202,18 @@ export class TransformersChatEngine implements ChatEngine {
         : generated.length >= params.maxTokens
           ? 'length'
           : 'stop';
-    return clock.result(text, finish, promptTokens, generated.length);
+    const result = clock.result(whole.answer, finish, promptTokens, generated.length);
+    if (whole.reasoning) result.reasoning = whole.reasoning;
+    return result;
   }
 
   private encode(tokenizer: PreTrainedTokenizer, messages: ChatMessage[]): { input_ids: Tensor; attention_mask: Tensor } {
     if (tokenizer.chat_template) {
-      return tokenizer.apply_chat_template(messages, { add_generation_prompt: true, return_dict: true }) as unknown as {
+      // enable_thinking: false for templates that take it (Qwen3, Qwen3.5; others ignore unknown
+      // variables): answers without reasoning, as on web-llm.
+      // The option is passed to the template as a variable (transformers.js forwards unknown options); its type lists only its own.
+      const options = { add_generation_prompt: true, return_dict: true, enable_thinking: false } as const;
+      return tokenizer.apply_chat_template(messages, options) as unknown as {
         input_ids: Tensor;
         attention_mask: Tensor;
       };

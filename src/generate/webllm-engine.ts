@@ -7,6 +7,7 @@
  * handler turns every error into a plain string, losing the name the UI needs to say what to do.
  */
 
+import { ReasoningSplitter } from './reasoning';
 import {
   deleteModelWasmInCache,
   MLCEngine,
@@ -150,6 +151,17 @@ export function webllmProgress(report: InitProgressReport, model: string, last: 
   return { stage, unit: 'steps', loaded, total: 1000, done: report.progress >= 1, item: model };
 }
 
+/**
+ * Models that reason before answering unless told not to: Qwen3 and Qwen3.5 (their chat template
+ * takes `enable_thinking`; web-llm 0.2.86 passes `extra_body.enable_thinking: false` on, and then
+ * writes an empty `<think></think>` block into the output, which the splitter removes). Answers are
+ * asked without reasoning: it costs tokens and time the comparison does not show, and a 1–2B
+ * model's reasoning often wanders off the passages.
+ */
+export function thinksByDefault(model: string | null): boolean {
+  return model !== null && /^Qwen3/i.test(model);
+}
+
 export class WebLlmChatEngine implements ChatEngine {
   private engine: MLCEngine | null = null;
   private loadedModel: string | null = null;
@@ -237,7 +249,12 @@ export class WebLlmChatEngine implements ChatEngine {
     const clock = new GenerationClock();
     const onAbort = (): void => void engine.interruptGenerate();
     opts.signal?.addEventListener('abort', onAbort, { once: true });
-    let text = '';
+    // Thinking models' reasoning stays out of the answer (reasoning.ts): the pane, citations and
+    // scores read only what the model answered.
+    const split = new ReasoningSplitter();
+    const emit = (text: string): void => {
+      if (text) opts.onToken?.(text);
+    };
     let promptTokens = 0;
     let completionTokens = 0;
     let finish: FinishReason = 'stop';
@@ -250,14 +267,14 @@ export class WebLlmChatEngine implements ChatEngine {
         temperature: params.temperature,
         top_p: params.topP,
         seed: params.seed,
+        ...(thinksByDefault(this.loadedModel) ? { extra_body: { enable_thinking: false } } : {}),
       });
       for await (const chunk of stream) {
         const choice = chunk.choices[0];
         const delta = choice?.delta?.content ?? '';
         if (delta) {
           clock.token();
-          text += delta;
-          opts.onToken?.(delta);
+          emit(split.push(delta).answer);
         }
         if (choice?.finish_reason === 'length') finish = 'length';
         if (choice?.finish_reason === 'abort') finish = 'interrupted';
@@ -284,8 +301,11 @@ export class WebLlmChatEngine implements ChatEngine {
     } finally {
       opts.signal?.removeEventListener('abort', onAbort);
     }
+    emit(split.finish().answer);
     if (opts.signal?.aborted) finish = 'interrupted';
-    return clock.result(text, finish, promptTokens, completionTokens || clock.completionTokens);
+    const result = clock.result(split.answer, finish, promptTokens, completionTokens || clock.completionTokens);
+    if (split.reasoning) result.reasoning = split.reasoning;
+    return result;
   }
 
   async interrupt(): Promise<void> {
