@@ -14,6 +14,7 @@ import type {
   GenerationParams,
   GenerationResult,
   LoadOptions,
+  OpenAIServer,
 } from './engine';
 
 export class WorkerChatEngine implements ChatEngine {
@@ -45,6 +46,11 @@ export class WorkerChatEngine implements ChatEngine {
 
   webllmModels(req: WebLlmCatalogRequest): Promise<WebLlmModelEntry[]> {
     return this.rpc.call('webllmModels', req);
+  }
+
+  /** What an OpenAI-compatible server offers (its `/v1/models`). */
+  serverModels(server: OpenAIServer, opts: { signal?: AbortSignal } = {}): Promise<string[]> {
+    return this.rpc.call('serverModels', { server }, opts.signal ? { signal: opts.signal } : {});
   }
 
   webllmDownload(req: WebLlmModelRequest, opts: LoadOptions = {}): Promise<DownloadSummary> {

@@ -52,6 +52,11 @@ export function llmHandlers(createEngine: EngineFactory, loadCatalog?: CatalogLo
       await (await catalog()).removeModel(req, pageOrigin);
       return null;
     },
+    serverModels: async (req, ctx) => {
+      // Loaded only by those who use a server, like the engine itself.
+      const { listModels } = await import('./openai-engine');
+      return listModels(req.server, { pageOrigin, signal: ctx.signal });
+    },
   };
 
   function catalog(): ReturnType<CatalogLoader> {

@@ -6,6 +6,7 @@ import type { ChatLoadRequest, ChatMessage, ChatModelInfo, GenerationParams, Gen
 import type { GpuStatus } from '../platform/webgpu';
 import type { WebLlmCatalogRequest, WebLlmModelEntry, WebLlmModelRequest } from './webllm-catalog';
 import type { DownloadSummary } from './webllm-download';
+import type { OpenAIServer } from './engine';
 
 export interface GenerateRequest {
   messages: ChatMessage[];
@@ -29,4 +30,9 @@ export type LlmProtocol = {
   webllmDownload: Method<WebLlmModelRequest, DownloadSummary, Progress>;
   /** Deletes a web-llm model's files from this device. */
   webllmDelete: Method<WebLlmModelRequest, null>;
+  /**
+   * The models an OpenAI-compatible server offers (`/v1/models`), asked from this worker so the
+   * page never loads the client; failures are named (ServerUnreachable, CorsRefused, ...).
+   */
+  serverModels: Method<{ server: OpenAIServer }, string[]>;
 };

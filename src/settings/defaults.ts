@@ -56,6 +56,15 @@ export interface LlmSettings {
   transformersModel: string;
   /** Backend for the transformers.js engine. */
   transformersDevice: DevicePreference;
+  /**
+   * An OpenAI-compatible server (Ollama, llama.cpp's llama-server, LM Studio, vLLM) for answer
+   * panes that run there, e.g. "http://localhost:11434/v1". Empty: none. Servers on this computer
+   * are always allowed; another host only when this copy of the app was built naming it
+   * (RAGSCOPE_LLM_SERVERS). Its API key is not a setting: it stays in this browser only.
+   */
+  serverUrl: string;
+  /** The server's model for its panes (one of its /v1/models). Empty until chosen. */
+  serverModel: string;
   /** Weight variant for the transformers.js engine. 'auto' = q4f16 on WebGPU with shader-f16, else q4. */
   transformersDtype: OnnxDtype;
   /** Upper bound of generated tokens per answer. Range 1..4096, default 256. */
@@ -159,6 +168,8 @@ export const DEFAULT_SETTINGS: Settings = {
     transformersModel: 'onnx-community/Qwen2.5-0.5B-Instruct',
     transformersDevice: 'auto',
     transformersDtype: 'auto',
+    serverUrl: '',
+    serverModel: '',
     maxTokens: 256,
     temperature: 0,
     topP: 1,

@@ -36,6 +36,8 @@ export const SETTING_LABELS: Record<SettingKey, string> = {
   'llm.transformersModel': 'transformers.js model',
   'llm.transformersDevice': 'transformers.js runs on',
   'llm.transformersDtype': 'transformers.js weights',
+  'llm.serverUrl': 'Model server address',
+  'llm.serverModel': 'Model on the server',
   'llm.maxTokens': 'Max tokens',
   'llm.temperature': 'Temperature',
   'llm.topP': 'Top-p',

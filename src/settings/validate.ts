@@ -171,6 +171,8 @@ export function restoreSettings(
       webllmCache: r.oneOf('llm.webllmCache', l.webllmCache, d.llm.webllmCache, WEBLLM_CACHES),
       transformersModel: r.text('llm.transformersModel', l.transformersModel, d.llm.transformersModel).trim(),
       transformersDevice: r.oneOf('llm.transformersDevice', l.transformersDevice, d.llm.transformersDevice, DEVICES),
+      serverUrl: r.text('llm.serverUrl', l.serverUrl, d.llm.serverUrl).trim(),
+      serverModel: r.text('llm.serverModel', l.serverModel, d.llm.serverModel).trim(),
       transformersDtype: r.oneOf('llm.transformersDtype', l.transformersDtype, d.llm.transformersDtype, ONNX_DTYPES),
       maxTokens: r.number('llm.maxTokens', l.maxTokens, d.llm.maxTokens, LIMITS.maxTokens, true),
       temperature: r.number('llm.temperature', l.temperature, d.llm.temperature, LIMITS.temperature),

@@ -17,6 +17,7 @@ import { LibraryState } from './library.svelte';
 import { WebLlmModelsState } from './models.svelte';
 import { RebuildState } from './rebuild.svelte';
 import { SearchState } from './search.svelte';
+import { ServerState } from './server.svelte';
 import type { Spawners } from './workers';
 
 export interface PageOptions {
@@ -38,6 +39,7 @@ export function createPageState({ spawn, settings, gpu, origin }: PageOptions) {
   const compare = new CompareState(library, search, engines, settings);
   const models = new WebLlmModelsState(engines, settings, origin);
   const evaluate = new EvaluateState(library, search, engines, settings);
+  const server = new ServerState(engines, origin);
   return {
     library,
     engines,
@@ -48,6 +50,7 @@ export function createPageState({ spawn, settings, gpu, origin }: PageOptions) {
     compare,
     models,
     evaluate,
+    server,
     /** Stops every worker (tests; a page simply closes). */
     dispose(): void {
       evaluate.dispose();

@@ -5,6 +5,7 @@
 import { describe, expect, inject, it } from 'vitest';
 import type { Page } from 'playwright-core';
 import { show, TINY_MODELS, useChromium } from './app';
+import { startOpenAIServer } from '../servers/openai-server';
 
 const baseUrl = inject('baseUrl');
 const chromium = useChromium();
@@ -88,5 +89,54 @@ describe('Settings', () => {
     const message = await error.textContent();
     expect(message).toContain('Chunk overlap (tokens) must be at most half the chunk size (32)');
     expect(message).not.toContain('ingest.');
+  });
+});
+
+describe('a model server in Settings', () => {
+  it("lists a server's models, and names a CORS refusal and a server that is not running with the fix for each", async () => {
+    const origin = new URL(baseUrl).origin;
+    // Real OpenAI-compatible servers around the tiny model (tests/servers/openai-server.ts): one
+    // that allows this page, one that sends no CORS headers, and the address of one that stopped.
+    const allowing = await startOpenAIServer({ cors: { origins: [origin] } });
+    const refusing = await startOpenAIServer({ cors: false });
+    const stopped = await startOpenAIServer({ cors: { origins: [origin] } });
+    await stopped.close();
+    try {
+      const { page, errors } = await chromium.open(baseUrl, '/', TINY_MODELS);
+      await page.setViewportSize({ width: 1366, height: 768 });
+      await openSettings(page);
+      const url = page.getByTestId('server-url');
+      const error = page.getByTestId('server-settings').getByTestId('error');
+
+      await url.fill(allowing.url);
+      expect(await page.getByTestId('server-policy').textContent()).toMatch(/this computer/i);
+      await page.getByTestId('server-list').click();
+      await expect
+        .poll(() => page.getByTestId('server-model').locator('option').allTextContents(), { timeout: 30_000 })
+        .toContain('tiny-gpt2');
+      expect(allowing.requests.map((r) => r.path)).toContain('/v1/models');
+
+      await url.fill(refusing.url);
+      await page.getByTestId('server-list').click();
+      await expect.poll(() => error.getAttribute('data-error-name'), { timeout: 30_000 }).toBe('CorsRefused');
+      expect(await error.textContent()).toContain(`OLLAMA_ORIGINS=${origin}`);
+
+      await url.fill(stopped.url);
+      await page.getByTestId('server-list').click();
+      await expect.poll(() => error.getAttribute('data-error-name'), { timeout: 30_000 }).toBe('ServerUnreachable');
+      expect(await error.textContent()).toContain('ollama serve');
+
+      // Another computer, not named when this copy was built: refused before anything is sent.
+      await url.fill('http://192.168.1.5:11434/v1');
+      expect(await page.getByTestId('server-policy').textContent()).toMatch(/RAGSCOPE_LLM_SERVERS/);
+      expect(await page.getByTestId('server-list').isDisabled()).toBe(true);
+      // The last failure was about another address: it is not shown against this one.
+      expect(await error.count()).toBe(0);
+      await page.getByTestId('server-settings').screenshot({ path: 'tests/.output/settings-server.png' });
+      expect(errors).toEqual([]);
+    } finally {
+      await allowing.close();
+      await refusing.close();
+    }
   });
 });
