@@ -3,7 +3,7 @@
  *
  *   npm run --silent kit -- --out <folder> [--llm <web-llm model id>]... [--embed <model id>]
  *       [--tjs-llm <model id>|none] [--samples <folder>] [--bundle <file>] [--question <text>] [--source <hub-shaped URL>]
- *       [--embed-dtype D] [--tjs-dtype D] [--defaults <settings JSON>] [--retries N] [--no-app] [--json]
+ *       [--embed-dtype D] [--tjs-dtype D] [--defaults <settings JSON>] [--llm-server <URL>] [--retries N] [--no-app] [--json]
  *
  * Into <folder>: the chosen models laid out as the app's own model folder (`models/`), the built
  * app set to read models from there (RAGSCOPE_DEFAULTS), the sample documents, `serve.mjs` (a
@@ -13,6 +13,12 @@
  * without shader-f16), the default embedding model, and the default transformers.js model for
  * machines without WebGPU. `--source` downloads from a hub-shaped server instead of the public
  * hubs (a second kit, or a test).
+ *
+ * --llm-server points every attendee's copy at one room server (Ollama, llama-server, LM Studio,
+ * vLLM: an OpenAI-compatible address such as https://10.0.0.2:8443/v1) for its answer panes: the
+ * app's settings start with it, and its host joins the app's Content-Security-Policy (built in, as
+ * RAGSCOPE_LLM_SERVERS does, and in kit.json's header), since a copy may reach only the servers it
+ * was built for. The README says what the room then needs (https, CORS, the local-network prompt).
  *
  * Files are written whole or not at all; a failed file is retried (--retries, default 3) and
  * reported; running the same command again resumes where it stopped. Exit code 0 when every
@@ -25,7 +31,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { webllmAppConfig } from '../generate/webllm-engine';
 import { downloadTransformersModel, downloadWebLlmForKit, type FileReport, type TransformersModelPlan } from '../kit/download';
-import { contentSecurityPolicy, MODEL_HOSTS } from '../platform/csp';
+import { contentSecurityPolicy, LOOPBACK_SERVER_SOURCES, MODEL_HOSTS } from '../platform/csp';
 import { HF_HUB } from '../platform/model-source';
 import { ONNX_DTYPES, type OnnxDtype } from '../core/devices';
 import { errorText, isAppError } from '../core/errors';
@@ -37,7 +43,8 @@ import { parseCli, runCli, type CliArgs } from './args';
 
 const USAGE =
   'usage: npm run --silent kit -- --out <folder> [--llm <web-llm model id>]... [--embed <model id>] [--tjs-llm <model id>|none]\n' +
-  '         [--samples <folder>] [--bundle <.ragscope.zip>] [--question <text>] [--source <hub-shaped URL>] [--embed-dtype D] [--tjs-dtype D] [--defaults <JSON>] [--retries N] [--no-app] [--json]';
+  '         [--samples <folder>] [--bundle <.ragscope.zip>] [--question <text>] [--source <hub-shaped URL>] [--embed-dtype D] [--tjs-dtype D] [--defaults <JSON>]\n' +
+  '         [--llm-server <OpenAI-compatible URL>] [--retries N] [--no-app] [--json]';
 
 const isDtype = (d: string): d is OnnxDtype => (ONNX_DTYPES as readonly string[]).includes(d);
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
@@ -56,6 +63,8 @@ export interface KitArgs {
   question: string | null;
   source: string | null;
   defaults: DeepPartial<Settings>;
+  /** The room's OpenAI-compatible server (its /v1 address), or null. */
+  llmServer: string | null;
   retries: number;
   app: boolean;
   json: boolean;
@@ -80,6 +89,7 @@ const OPTIONS = {
   question: { type: 'string', arg: 'a question' },
   source: { type: 'string', arg: 'a URL' },
   defaults: { type: 'string', arg: 'a JSON object of settings' },
+  'llm-server': { type: 'string', arg: 'an http(s) address such as https://10.0.0.2:8443/v1' },
   retries: { type: 'string', arg: 'a whole number from 0 to 20' },
   'no-app': { type: 'boolean' },
   json: { type: 'boolean' },
@@ -101,6 +111,7 @@ export function parseKitArgs(argv: string[]): CliArgs<KitArgs> {
     question: v.question ?? null,
     source: null,
     defaults: {},
+    llmServer: null,
     retries: 3,
     app: v['no-app'] !== true,
     json: v.json === true,
@@ -126,6 +137,13 @@ export function parseKitArgs(argv: string[]): CliArgs<KitArgs> {
     if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) return '--defaults must be a JSON object';
     a.defaults = parsed as DeepPartial<Settings>;
   }
+  if (v['llm-server'] !== undefined) {
+    const u = URL.canParse(v['llm-server']) ? new URL(v['llm-server']) : null;
+    if (!u || (u.protocol !== 'http:' && u.protocol !== 'https:') || u.username || u.password)
+      return '--llm-server must be an http(s) address such as https://10.0.0.2:8443/v1';
+    // The server's API, as the app's settings want it: ending in /v1 unless a path was given.
+    a.llmServer = u.pathname === '/' ? `${u.origin}/v1` : u.href.replace(/\/$/, '');
+  }
   if (v.retries !== undefined) {
     const n = Number(v.retries);
     if (!Number.isInteger(n) || n < 0 || n > 20) return '--retries needs a whole number from 0 to 20';
@@ -149,6 +167,7 @@ export function kitDefaults(a: KitArgs): DeepPartial<Settings> {
       webllmModel: a.llm[0]!,
       ...(a.tjsLlm ? { transformersModel: a.tjsLlm } : {}),
       ...(a.tjsDtype !== 'auto' ? { transformersDtype: a.tjsDtype } : {}),
+      ...(a.llmServer ? { serverUrl: a.llmServer } : {}),
     },
   };
   parseBuildDefaults(JSON.stringify(d)); // refuses invalid settings before anything is downloaded
@@ -266,25 +285,34 @@ export async function buildKit(a: KitArgs, log: Log = (l) => console.error(l), f
 
   if (a.app) {
     log('building the app…');
-    await buildApp(out, defaults);
+    await buildApp(out, defaults, kitServerHosts(a));
     report.app = true;
   }
   if (a.samples) await copySamples(a.samples, path.join(out, 'samples'), a.question);
   if (a.bundle) await addBundle(a.bundle, path.join(out, 'samples'), a.question, a.embed);
   await writeFile(
     path.join(out, 'kit.json'),
-    `${JSON.stringify({ csp: contentSecurityPolicy({ modelHosts: MODEL_HOSTS, header: true }), defaults }, null, 2)}\n`,
+    `${JSON.stringify({ csp: contentSecurityPolicy({ modelHosts: MODEL_HOSTS, serverHosts: [...LOOPBACK_SERVER_SOURCES, ...kitServerHosts(a)], header: true }), defaults }, null, 2)}\n`,
   );
   await cp(path.join(ROOT, 'src/kit/serve.mjs'), path.join(out, 'serve.mjs'));
-  await writeFile(path.join(out, 'README.md'), kitReadme(report));
+  await writeFile(path.join(out, 'README.md'), kitReadme(report, a.llmServer));
   report.ok = report.models.every((m) => m.ok);
   return report;
 }
 
-async function buildApp(out: string, defaults: DeepPartial<Settings>): Promise<void> {
+/** The room server's origin, for the kit's policy (none when it is on each attendee's own computer). */
+export function kitServerHosts(a: Pick<KitArgs, 'llmServer'>): string[] {
+  if (!a.llmServer) return [];
+  const origin = new URL(a.llmServer).origin;
+  return LOOPBACK_SERVER_SOURCES.some((s) => new URL(s.replace(':*', '')).hostname === new URL(origin).hostname) ? [] : [origin];
+}
+
+async function buildApp(out: string, defaults: DeepPartial<Settings>, servers: string[]): Promise<void> {
   const { build } = await import('vite');
   const previous = process.env.RAGSCOPE_DEFAULTS;
+  const previousServers = process.env.RAGSCOPE_LLM_SERVERS;
   process.env.RAGSCOPE_DEFAULTS = JSON.stringify(defaults);
+  if (servers.length > 0) process.env.RAGSCOPE_LLM_SERVERS = servers.join(' ');
   try {
     await build({
       root: ROOT,
@@ -295,6 +323,8 @@ async function buildApp(out: string, defaults: DeepPartial<Settings>): Promise<v
   } finally {
     if (previous === undefined) delete process.env.RAGSCOPE_DEFAULTS;
     else process.env.RAGSCOPE_DEFAULTS = previous;
+    if (previousServers === undefined) delete process.env.RAGSCOPE_LLM_SERVERS;
+    else process.env.RAGSCOPE_LLM_SERVERS = previousServers;
   }
 }
 
@@ -329,7 +359,7 @@ async function addBundle(file: string, to: string, question: string | null, embe
   await writeFile(path.join(to, 'samples.json'), `${JSON.stringify(manifest, null, 2)}\n`);
 }
 
-function kitReadme(r: KitReport): string {
+function kitReadme(r: KitReport, llmServer: string | null): string {
   const list = r.models
     .map((m) => `- ${m.engine}: \`${m.id}\`${m.ok ? ` (${formatBytes(m.bytes)})` : ' — INCOMPLETE, run the kit command again'}`)
     .join('\n');
@@ -360,6 +390,35 @@ servers work too (\`python3 -m http.server\` on localhost), but without that hea
 
 After the first visit the app keeps itself in the browser (the Network card says "Saved on this
 device"). The models are kept by their engines once used.
+${llmServer ? roomServerReadme(llmServer) : ''}`;
+}
+
+/** What a room server needs, for the kit's README (--llm-server). */
+function roomServerReadme(url: string): string {
+  const server = new URL(url);
+  return `
+## The room's model server
+
+Every copy of this app starts with ${url} as its model server (Settings → Model server), for the
+answer panes that run a bigger model than a laptop's tab can. Questions and the passages retrieved
+for them are sent to it from each attendee's browser; documents themselves never are. Before the
+session:
+
+1. **Start the server so it listens on the network and allows the app's address** (CORS). The
+   app's address is what attendees open, e.g. https://<your-ip>:8080 (served by you) or
+   http://127.0.0.1:8080 (their own copy):
+   - Ollama: \`OLLAMA_HOST=0.0.0.0 OLLAMA_ORIGINS=<app address> ollama serve\`
+   - llama.cpp: \`llama-server -m model.gguf --host 0.0.0.0 --port 8080\` (it allows any origin by default)
+   - LM Studio: Developer tab → server settings → "Serve on Local Network" and "Enable CORS"
+   - vLLM: \`vllm serve <model> --host 0.0.0.0 --allowed-origins '["<app address>"]'\`
+2. **https:** a page opened over https may only call an https server (the browser blocks "mixed
+   content"). ${server.protocol === 'https:' ? `This kit points at an https address: give the server a certificate the attendees' browsers trust (mkcert, as above), or put it behind a reverse proxy that has one.` : `This kit points at a plain-http address: it works when attendees open their own copy over http://127.0.0.1 (option 1 above), not from an https page.`}
+3. **The local-network prompt:** recent Chrome and Edge ask before a page may reach a device on the
+   local network ("… wants to look for and connect to any device on your local network"). Attendees
+   answer Allow; if one answered Block, it is under the padlock → Site settings → Local network access.
+
+Settings → Model server → "List its models" checks all three from an attendee's machine, and names
+what is wrong (server not running, CORS, permission) with the fix.
 `;
 }
 

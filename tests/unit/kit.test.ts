@@ -6,7 +6,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { existsSync, mkdtempSync, readFileSync, readdirSync, writeFileSync, mkdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { buildKit, kitDefaults, parseKitArgs, type KitArgs } from '../../src/cli/kit';
+import { buildKit, kitServerHosts, kitDefaults, parseKitArgs, type KitArgs } from '../../src/cli/kit';
 import { webllmAppConfig } from '../../src/generate/webllm-engine';
 import { LIBRARY_FILE, MIRROR_MODEL, serveTinyHost, tinyKitArgs, type Mirror } from '../fixtures/webllm-mirror';
 import { fixtureModels } from '../fixtures/models';
@@ -137,5 +137,26 @@ describe('workshop kit', () => {
     const a = parseKitArgs(['--out', 'x']);
     expect(typeof a === 'object' && a.llm).toEqual(['Llama-3.2-1B-Instruct-q4f16_1-MLC', 'Llama-3.2-1B-Instruct-q4f32_1-MLC']);
     expect(() => kitDefaults({ ...(a as KitArgs), defaults: { retrieval: { topK: 0 } } })).toThrow(/retrieval.topK/);
+    expect(parseKitArgs(['--out', 'x', '--llm-server', 'ftp://10.0.0.2/v1'])).toMatch(/--llm-server must be an http\(s\) address/);
+  });
+
+  it('--llm-server starts every copy with the room server, and lets its policy reach it', async () => {
+    const a = args(tmp(), ['--llm-server', 'https://10.0.0.2:8443']);
+    expect(a.llmServer).toBe('https://10.0.0.2:8443/v1');
+    expect(kitDefaults(a).llm?.serverUrl).toBe('https://10.0.0.2:8443/v1');
+    expect(kitServerHosts(a)).toEqual(['https://10.0.0.2:8443']);
+    // A server on each attendee's own computer needs no policy change (loopback is always allowed).
+    expect(kitServerHosts({ llmServer: 'http://localhost:11434/v1' })).toEqual([]);
+    const report = await buildKit(a, quiet);
+    const kit = JSON.parse(readFileSync(path.join(report.out, 'kit.json'), 'utf8')) as {
+      csp: string;
+      defaults: { llm: { serverUrl: string } };
+    };
+    expect(kit.csp).toMatch(/connect-src [^;]*https:\/\/10\.0\.0\.2:8443/);
+    expect(kit.defaults.llm.serverUrl).toBe('https://10.0.0.2:8443/v1');
+    const readme = readFileSync(path.join(report.out, 'README.md'), 'utf8');
+    expect(readme).toContain("## The room's model server");
+    expect(readme).toContain('OLLAMA_ORIGINS=<app address>');
+    expect(readme).toMatch(/mixed\s+content/);
   });
 });
