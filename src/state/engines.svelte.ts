@@ -6,16 +6,21 @@
  * comparison reuses the loaded model instead of loading a second copy onto the GPU, which would
  * not fit beside the first (src/generate/handler.ts).
  *
+ * Answers on an OpenAI-compatible server go through LLM workers of their own, one per server
+ * (`serverChat`): the local LLM worker holds one engine at a time, and a server's pane answers in
+ * parallel with the local ones, so it must not unload the model in the tab.
+ *
  * It also connects the embed worker to the library worker (a MessageChannel, one end each), so the
  * library embeds stored documents without their texts or vectors crossing the page.
  */
 
 import { SharedLoad, type WaitOptions } from '../core/shared-load';
+import { serverOrigin } from '../compare/panes';
 import type { WorkerEmbedder } from '../embed/client';
 import type { EmbedderInfo } from '../embed/embedder';
 import type { RerankerInfo } from '../embed/reranker';
 import type { WorkerChatEngine } from '../generate/client';
-import type { ChatModelInfo } from '../generate/engine';
+import type { ChatModelInfo, OpenAIServer } from '../generate/engine';
 import type { WorkerLibrary } from '../library/client';
 import type { GpuStatus } from '../platform/webgpu';
 import type { Settings } from '../settings/defaults';
@@ -33,6 +38,9 @@ export class Engines {
   private readonly embedLoads = new SharedLoad<EmbedderInfo>();
   private readonly rerankLoads = new SharedLoad<RerankerInfo>();
   private readonly chatLoads = new SharedLoad<ChatModelInfo>();
+  /** One LLM worker per server origin, each with its loads (see `serverChat`). */
+  // eslint-disable-next-line svelte/prefer-svelte-reactivity -- bookkeeping, never rendered
+  private readonly servers = new Map<string, { handle: Supervised<WorkerChatEngine>; loads: SharedLoad<ChatModelInfo> }>();
   /** The library worker the embed worker is connected to, and which embed worker that is. */
   private linked: { library: WorkerLibrary; embed: Supervised<WorkerEmbedder> } | null = null;
 
@@ -129,6 +137,29 @@ export class Engines {
     return { engine, info };
   }
 
+  /**
+   * A model on an OpenAI-compatible server, through that server's own LLM worker (started when
+   * first needed and again after a crash), loaded once per model and key for everyone who asks.
+   */
+  async serverChat(server: OpenAIServer, model: string, opts: WaitOptions = {}): Promise<{ engine: WorkerChatEngine; info: ChatModelInfo }> {
+    const origin = serverOrigin(server.baseUrl) ?? server.baseUrl;
+    let lane = this.servers.get(origin);
+    if (!lane) {
+      const created: { handle: Supervised<WorkerChatEngine>; loads: SharedLoad<ChatModelInfo> } = {
+        handle: this.spawn.chat(() => {
+          if (this.servers.get(origin) === created) this.servers.delete(origin);
+        }),
+        loads: new SharedLoad<ChatModelInfo>(),
+      };
+      lane = created;
+      this.servers.set(origin, lane);
+    }
+    const engine = lane.handle.client;
+    const req = { engine: 'openai' as const, model, server };
+    const info = await lane.loads.get(JSON.stringify(req), (signal, onProgress) => engine.load(req, { signal, onProgress }), opts);
+    return { engine, info };
+  }
+
   /** The LLM worker without loading a model: web-llm's model list, downloads and deletions. */
   llm(): WorkerChatEngine {
     return this.chatWorker().client;
@@ -160,6 +191,8 @@ export class Engines {
   dispose(): void {
     this.embedHandle?.terminate();
     this.chatHandle?.terminate();
+    for (const lane of this.servers.values()) lane.handle.terminate();
+    this.servers.clear();
     this.embedHandle = this.chatHandle = null;
     this.linked = null;
   }

@@ -1,0 +1,73 @@
+/**
+ * Answers on an OpenAI-compatible server from the page's state, in Node: createPageState over
+ * workers made of the real handlers (tests/unit/page-workers.ts) and the project's real test
+ * server around the tiny GPT-2 (tests/servers/openai-server.ts) on 127.0.0.1. The server's model
+ * runs in an LLM worker of its own, so the model in the tab stays loaded beside it.
+ */
+import 'fake-indexeddb/auto';
+import { afterEach, describe, expect, it } from 'vitest';
+import { DEFAULT_SETTINGS } from '../../src/settings/defaults';
+import { withOverrides } from '../../src/settings/validate';
+import { createPageState, type PageState } from '../../src/state/page';
+import { fixtureModels } from '../fixtures/models';
+import { startOpenAIServer, type RunningOpenAIServer } from '../servers/openai-server';
+import { useNodeWorkers } from './page-workers';
+
+const workers = useNodeWorkers();
+const pages: PageState[] = [];
+const servers: RunningOpenAIServer[] = [];
+afterEach(async () => {
+  for (const p of pages.splice(0)) p.dispose();
+  for (const s of servers.splice(0)) await s.close();
+});
+
+const SETTINGS = withOverrides(DEFAULT_SETTINGS, {
+  modelSource: fixtureModels(),
+  llm: { engine: 'transformers', transformersModel: 'tiny-gpt2', transformersDevice: 'wasm', transformersDtype: 'fp32', maxTokens: 8 },
+});
+const PARAMS = { maxTokens: 8, temperature: 0, topP: 1, seed: 42 };
+const MESSAGES = [
+  { role: 'system' as const, content: 'Answer briefly.' },
+  { role: 'user' as const, content: 'Why does the tide rise?' },
+];
+
+describe('page state: a model server', () => {
+  it("lists the server's models, answers through a worker of its own, and leaves the tab's model loaded", async () => {
+    const w = workers();
+    const p = createPageState({ spawn: w.spawn, settings: () => SETTINGS, gpu: () => null, origin: 'http://127.0.0.1' });
+    pages.push(p);
+    const server = await startOpenAIServer({ cors: false });
+    servers.push(server);
+
+    await p.server.list(server.url);
+    expect(p.server.failure).toBeNull();
+    expect(p.server.models).toEqual({ baseUrl: server.url, ids: ['tiny-gpt2'] });
+
+    const local = await p.engines.chat();
+    const remote = await p.engines.serverChat({ baseUrl: server.url }, 'tiny-gpt2');
+    expect(remote.info).toMatchObject({ engine: 'openai', model: 'tiny-gpt2', backend: 'server' });
+    expect(remote.engine).not.toBe(local.engine);
+    // Both answer at once: the server's worker does not unload the tab's model.
+    const [here, there] = await Promise.all([local.engine.generate(MESSAGES, PARAMS), remote.engine.generate(MESSAGES, PARAMS)]);
+    // The same tiny model, greedy, the same prompt: the same answer in the tab and on the server.
+    expect(there.text).toBe(here.text);
+    expect(p.engines.chatReady).toBe(true);
+    const sent = server.requests.filter((r) => r.path === '/v1/chat/completions');
+    expect(sent).toHaveLength(1);
+    expect((sent[0]!.body as { messages: unknown }).messages).toEqual(MESSAGES);
+    // Asked again, the load is shared, not repeated.
+    await p.engines.serverChat({ baseUrl: server.url }, 'tiny-gpt2');
+    expect(server.requests.filter((r) => r.path === '/v1/models')).toHaveLength(2);
+  });
+
+  it('names a server that is not running, with how to start it', async () => {
+    const p = createPageState({ spawn: workers().spawn, settings: () => SETTINGS, gpu: () => null, origin: 'http://127.0.0.1' });
+    pages.push(p);
+    const stopped = await startOpenAIServer();
+    await stopped.close();
+    await p.server.list(stopped.url);
+    expect(p.server.failure?.error.name).toBe('ServerUnreachable');
+    expect(p.server.failure?.error.message).toContain('ollama serve');
+    await expect(p.engines.serverChat({ baseUrl: stopped.url }, 'tiny-gpt2')).rejects.toMatchObject({ name: 'ServerUnreachable' });
+  });
+});
