@@ -141,7 +141,11 @@ export class Engines {
    * A model on an OpenAI-compatible server, through that server's own LLM worker (started when
    * first needed and again after a crash), loaded once per model and key for everyone who asks.
    */
-  async serverChat(server: OpenAIServer, model: string, opts: WaitOptions = {}): Promise<{ engine: WorkerChatEngine; info: ChatModelInfo }> {
+  async serverChat(
+    server: OpenAIServer,
+    model: string,
+    opts: WaitOptions = {},
+  ): Promise<{ engine: WorkerChatEngine; info: ChatModelInfo }> {
     const origin = serverOrigin(server.baseUrl) ?? server.baseUrl;
     let lane = this.servers.get(origin);
     if (!lane) {
