@@ -385,7 +385,8 @@ its slower WASM engine. So pick one:
    https://<your-ip>:8080/.
 
 \`serve.mjs\` sends the app's Content-Security-Policy (from \`kit.json\`), which keeps the app and
-its workers from connecting anywhere but this folder and the public model hosts. Other static
+its workers from connecting anywhere but this folder, the public model hosts and model servers on
+the attendee's own computer (plus the room's server, with --llm-server). Other static
 servers work too (\`python3 -m http.server\` on localhost), but without that header.
 
 After the first visit the app keeps itself in the browser (the Network card says "Saved on this
@@ -408,7 +409,7 @@ session:
    app's address is what attendees open, e.g. https://<your-ip>:8080 (served by you) or
    http://127.0.0.1:8080 (their own copy):
    - Ollama: \`OLLAMA_HOST=0.0.0.0 OLLAMA_ORIGINS=<app address> ollama serve\`
-   - llama.cpp: \`llama-server -m model.gguf --host 0.0.0.0 --port 8080\` (it allows any origin by default)
+   - llama.cpp: \`llama-server -m model.gguf --host 0.0.0.0 --port 8081\` (it allows any origin by default; 8080 is the app's)
    - LM Studio: Developer tab → server settings → "Serve on Local Network" and "Enable CORS"
    - vLLM: \`vllm serve <model> --host 0.0.0.0 --allowed-origins '["<app address>"]'\`
 2. **https:** a page opened over https may only call an https server (the browser blocks "mixed

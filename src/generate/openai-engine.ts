@@ -673,7 +673,8 @@ export class OpenAIChatEngine implements ChatEngine {
     emit(split.finish().answer);
     if (stop.signal.aborted) finish = 'interrupted';
     const result = clock.result(split.answer, finish, promptTokens, completionTokens || clock.completionTokens);
-    if (split.reasoning) result.reasoning = split.reasoning;
+    // Only a real thought is kept (an empty <think></think> leaves blank lines).
+    if (split.reasoning.trim()) result.reasoning = split.reasoning;
     return result;
   }
 

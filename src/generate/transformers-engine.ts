@@ -203,7 +203,7 @@ export class TransformersChatEngine implements ChatEngine {
           ? 'length'
           : 'stop';
     const result = clock.result(whole.answer, finish, promptTokens, generated.length);
-    if (whole.reasoning) result.reasoning = whole.reasoning;
+    if (whole.reasoning.trim()) result.reasoning = whole.reasoning;
     return result;
   }
 

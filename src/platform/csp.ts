@@ -161,6 +161,13 @@ export function serverAllowed(baseUrl: string, allowedExtra: readonly string[], 
   if (pageOrigin !== undefined && target.origin === pageOrigin) return { allowed: true, why: "It is this app's own address." };
   const host = target.hostname;
   const port = target.port ? `:${target.port}` : '';
+  // vLLM and `llama-server --host 0.0.0.0` print this address: it means "listening everywhere",
+  // and browsers refuse to connect to it.
+  if (host === '0.0.0.0')
+    return {
+      allowed: false,
+      why: `0.0.0.0 is where the server listens, not an address to reach it at: use http://localhost${port}${target.pathname === '/' ? '/v1' : target.pathname}.`,
+    };
   if (host.startsWith('[')) {
     return {
       allowed: false,

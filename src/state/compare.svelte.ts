@@ -158,7 +158,15 @@ export class CompareState {
           },
           onStart: (side, messages) => Object.assign(this.pane(side), { messages, running: true }),
           onToken: (side, delta) => (this.pane(side).text += delta),
-          onDone: (side, run) => Object.assign(this.pane(side), { run, running: false, messages: run.messages }),
+          // The final answer replaces what streamed: a reasoning model whose template opened its
+          // thought in the prompt streams the thought as if it were the answer until `</think>`.
+          onDone: (side, run) =>
+            Object.assign(this.pane(side), {
+              run,
+              running: false,
+              messages: run.messages,
+              ...(run.result ? { text: run.result.text } : {}),
+            }),
         },
         controller.signal,
       );

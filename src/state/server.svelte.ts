@@ -22,6 +22,15 @@ function readKey(): string {
   }
 }
 
+/**
+ * An address as people type it ("localhost:11434") with the scheme the engine would assume
+ * (http), so the policy check and the engine judge the same URL.
+ */
+export function withScheme(address: string): string {
+  const a = address.trim();
+  return !a || /^[a-z][a-z0-9+.-]*:\/\//i.test(a) ? a : `http://${a}`;
+}
+
 export class ServerState {
   apiKey = $state(readKey());
   /** The models the server listed last, for the address they came from. */
@@ -37,7 +46,7 @@ export class ServerState {
 
   /** Whether the page's policy lets it reach `baseUrl`, and why (shown beside the address). */
   policy(baseUrl: string): { allowed: boolean; why: string } | null {
-    return baseUrl.trim() ? serverAllowed(baseUrl.trim(), builtServerHosts(), this.origin) : null;
+    return baseUrl.trim() ? serverAllowed(withScheme(baseUrl), builtServerHosts(), this.origin) : null;
   }
 
   setKey(key: string): void {
@@ -52,7 +61,7 @@ export class ServerState {
 
   /** Asks the server for its models (`/v1/models`). */
   async list(baseUrl: string): Promise<void> {
-    const url = baseUrl.trim();
+    const url = withScheme(baseUrl);
     if (!url || this.busy) return;
     this.busy = true;
     this.failure = null;

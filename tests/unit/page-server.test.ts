@@ -60,6 +60,18 @@ describe('page state: a model server', () => {
     expect(server.requests.filter((r) => r.path === '/v1/models')).toHaveLength(2);
   });
 
+  it('judges an address as typed: no scheme means http, and 0.0.0.0 is not an address to reach', () => {
+    const p = createPageState({ spawn: workers().spawn, settings: () => SETTINGS, gpu: () => null, origin: 'http://127.0.0.1:5173' });
+    pages.push(p);
+    expect(p.server.policy('localhost:11434')?.allowed).toBe(true);
+    expect(p.server.policy('127.0.0.1:8080/v1')?.allowed).toBe(true);
+    expect(p.server.policy('http://0.0.0.0:8000')).toEqual({
+      allowed: false,
+      why: '0.0.0.0 is where the server listens, not an address to reach it at: use http://localhost:8000/v1.',
+    });
+    expect(p.server.policy('   ')).toBeNull();
+  });
+
   it('names a server that is not running, with how to start it', async () => {
     const p = createPageState({ spawn: workers().spawn, settings: () => SETTINGS, gpu: () => null, origin: 'http://127.0.0.1' });
     pages.push(p);
