@@ -195,7 +195,11 @@ export async function runPanes(req: PanesRequest, deps: PanesDeps, events: Panes
     }
   }
 
-  await Promise.all([localSequence(), ...plan.remote.map(serverLane)]);
+  // Every lane ends before the run does, even when one throws: a server lane must not go on
+  // streaming into panes whose comparison has already failed.
+  const lanes = await Promise.allSettled([localSequence(), ...plan.remote.map(serverLane)]);
+  const failed = lanes.find((l): l is PromiseRejectedResult => l.status === 'rejected');
+  if (failed) throw failed.reason;
   return {
     question,
     startedAt,

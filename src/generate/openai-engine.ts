@@ -195,10 +195,18 @@ export function mixedContent(baseUrl: string, pageOrigin: string): AppError<'Mix
 const START_SERVERS =
   'Ollama: `ollama serve` (port 11434); llama.cpp: `llama-server -m model.gguf --port 8080`; LM Studio: Developer tab → Start Server, or `lms server start` (port 1234); vLLM: `vllm serve <model>` (port 8000).';
 
-function unreachable(baseUrl: string, cause: string, timedOut = false): AppError<'ServerUnreachable'> {
+/**
+ * Characters of a server's own error text kept in a message: enough to say what went wrong, not
+ * a whole echoed prompt (FastAPI validation errors repeat the request) in the error box and the
+ * saved run. Default 500.
+ */
+const MAX_SERVER_TEXT = 500;
+
+/** `waitedMs`: the request timed out after this long (the model list's timeout or a generation's). */
+function unreachable(baseUrl: string, cause: string, waitedMs?: number): AppError<'ServerUnreachable'> {
   const where = host(baseUrl);
-  const first = timedOut
-    ? `The server at ${where} did not answer within ${LIST_TIMEOUT_MS / 1000} s.`
+  const first = waitedMs
+    ? `The server at ${where} did not answer within ${Math.round(waitedMs / 1000)} s.`
     : `Nothing answered at ${where}: the server is not running, or the address or port is wrong.`;
   const remote = isLoopback(new URL(baseUrl).hostname)
     ? ''
@@ -409,7 +417,9 @@ function openAIErrorBody(text: string, status: number): string {
   try {
     parsed = JSON.parse(text);
   } catch {
-    return JSON.stringify({ error: { message: text.trim().slice(0, 500) || `HTTP ${status}`, type: 'server_error', code: status } });
+    return JSON.stringify({
+      error: { message: text.trim().slice(0, MAX_SERVER_TEXT) || `HTTP ${status}`, type: 'server_error', code: status },
+    });
   }
   const o = (parsed && typeof parsed === 'object' ? parsed : {}) as Record<string, unknown>;
   if (o.error && typeof o.error === 'object' && typeof (o.error as { message?: unknown }).message === 'string') return text;
@@ -421,8 +431,9 @@ function openAIErrorBody(text: string, status: number): string {
         : typeof o.detail === 'string'
           ? o.detail
           : o.detail !== undefined
-            ? JSON.stringify(o.detail)
-            : text.slice(0, 500);
+            ? // FastAPI's validation detail can echo the whole request (the prompt): its start is enough.
+              JSON.stringify(o.detail).slice(0, MAX_SERVER_TEXT)
+            : text.slice(0, MAX_SERVER_TEXT);
   const rest = Object.entries(typeof o.error === 'object' && o.error ? (o.error as Record<string, unknown>) : o).filter(
     ([k]) => k !== 'error',
   );
@@ -504,7 +515,8 @@ function client(server: { baseUrl: string; apiKey?: string }, deps: ConnectionDe
 /** Any failure of a request, named (connection failures diagnosed as in the header). */
 async function mapFailure(e: unknown, baseUrl: string, pageOrigin: string, deps: ConnectionDeps, ctx: FailureContext): Promise<AppError> {
   if (e instanceof AppError) return e;
-  if (e instanceof APIConnectionTimeoutError) return unreachable(baseUrl, errorText(e), true);
+  if (e instanceof APIConnectionTimeoutError)
+    return unreachable(baseUrl, errorText(e), ctx.listing ? LIST_TIMEOUT_MS : GENERATE_TIMEOUT_MS);
   if (e instanceof APIConnectionError) {
     const cause = e.cause ? `${errorText(e)}: ${errorText(e.cause)}` : errorText(e);
     return connectionFailure(baseUrl, pageOrigin, cause, deps);

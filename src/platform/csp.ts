@@ -47,6 +47,9 @@ function hostSources(name: string, value: string | undefined, example: string): 
         `${name}: "${h}" is an IPv6 address, which a Content-Security-Policy cannot name; use a host name (localhost for this computer).`,
       );
     }
+    if (/^https?:\/\/\*\.[a-z0-9-]+(:(\d+|\*))?$/i.test(h)) {
+      throw new Error(`${name}: "${h}" would allow every host under a top-level domain; name the server's own domain, such as ${example}.`);
+    }
     if (!/^https?:\/\/(\*\.)?[a-z0-9.-]+(:(\d+|\*))?$/i.test(h)) {
       throw new Error(`${name}: "${h}" is not a host source such as ${example} (scheme, host and port; no path).`);
     }

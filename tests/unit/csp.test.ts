@@ -62,6 +62,8 @@ describe('Content-Security-Policy', () => {
       'https://*.openai.azure.com',
     ]);
     expect(extraServerHosts('')).toEqual([]);
+    // A wildcard over a whole top-level domain would let questions go to any host under it.
+    expect(() => extraServerHosts('https://*.com')).toThrow(/would allow every host under a top-level domain/);
     expect(() => extraServerHosts('https://llm.lab.example/v1')).toThrow(/^RAGSCOPE_LLM_SERVERS: .*no path/);
     expect(() => extraServerHosts('http://[::1]:8080')).toThrow(
       /IPv6 address, which a Content-Security-Policy cannot name; use a host name \(localhost/,
