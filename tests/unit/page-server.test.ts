@@ -9,6 +9,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { DEFAULT_SETTINGS } from '../../src/settings/defaults';
 import { withOverrides } from '../../src/settings/validate';
 import { createPageState, type PageState } from '../../src/state/page';
+import { SERVER_KEY_STORAGE } from '../../src/state/server.svelte';
 import { fixtureModels } from '../fixtures/models';
 import { startOpenAIServer, type RunningOpenAIServer } from '../servers/openai-server';
 import { useNodeWorkers } from './page-workers';
@@ -70,6 +71,29 @@ describe('page state: a model server', () => {
       why: '0.0.0.0 is where the server listens, not an address to reach it at: use http://localhost:8000/v1.',
     });
     expect(p.server.policy('   ')).toBeNull();
+  });
+
+  it("keeps each server's API key for that server only: a key typed for one is never sent to another", async () => {
+    const p = createPageState({ spawn: workers().spawn, settings: () => SETTINGS, gpu: () => null, origin: 'http://127.0.0.1' });
+    pages.push(p);
+    const guarded = await startOpenAIServer({ cors: false, apiKey: 'secret-a' });
+    const open = await startOpenAIServer({ cors: false });
+    servers.push(guarded, open);
+
+    await p.server.list(guarded.url);
+    expect(p.server.failure?.error.name).toBe('ServerRequestFailed');
+    p.server.setKey(guarded.url, 'secret-a');
+    await p.server.list(guarded.url);
+    expect(p.server.models?.ids).toEqual(['tiny-gpt2']);
+    expect(guarded.requests.at(-1)!.authorization).toBe('Bearer secret-a');
+
+    await p.server.list(open.url);
+    expect(p.server.models).toEqual({ baseUrl: open.url, ids: ['tiny-gpt2'] });
+    expect(open.requests.map((r) => r.authorization)).toEqual([undefined]);
+    // Kept per server (in the browser's localStorage under SERVER_KEY_STORAGE; Node has none), outside the settings.
+    expect([p.server.keyFor(guarded.url), p.server.keyFor(open.url)]).toEqual(['secret-a', '']);
+    expect(SERVER_KEY_STORAGE).toBe('ragscope.serverKeys');
+    expect(JSON.stringify(SETTINGS)).not.toContain('secret-a');
   });
 
   it('names a server that is not running, with how to start it', async () => {
