@@ -19,8 +19,7 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import type { AddressInfo } from 'node:net';
 import { isAppError } from '../../src/core/errors';
 import type { ChatEngine, ChatMessage, GenerationParams } from '../../src/generate/engine';
-import { TransformersChatEngine } from '../../src/generate/transformers-engine';
-import { fixtureModels } from '../fixtures/models';
+import { loadTinyChat } from '../fixtures/models';
 
 export interface OpenAIServerOptions {
   /** Port to listen on; 0 (default) picks a free one. Listens on 127.0.0.1. */
@@ -149,15 +148,7 @@ export async function startOpenAIServer(opts: OpenAIServerOptions = {}): Promise
   const modelId = opts.modelId ?? 'tiny-gpt2';
   let engine = opts.engine;
   if (!engine) {
-    const own = new TransformersChatEngine();
-    await own.load({
-      engine: 'transformers',
-      model: 'tiny-gpt2',
-      source: { kind: 'local', path: fixtureModels() },
-      device: 'wasm',
-      dtype: 'fp32',
-    });
-    engine = own;
+    engine = await loadTinyChat();
   }
   const model = engine;
   const requests: RecordedRequest[] = [];

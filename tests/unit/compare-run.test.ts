@@ -14,7 +14,7 @@ import type { SearchHit, SearchResult } from '../../src/library/protocol';
 import { isAppError } from '../../src/core/errors';
 import { contextTooLongAdvice } from '../../src/generate/context-window';
 import { chunkId } from '../../src/core/ids';
-import { fixtureModels } from '../fixtures/models';
+import { loadTinyChat } from '../fixtures/models';
 
 const PASSAGES = [
   { chunkId: 'tides:0', docName: 'tides.md', headingPath: ['Tides'], text: 'The moon pulls the oceans, so the tide rises twice a day.' },
@@ -72,14 +72,7 @@ const CODES: SearchHit = {
 
 let engine: TransformersChatEngine;
 beforeAll(async () => {
-  engine = new TransformersChatEngine();
-  await engine.load({
-    engine: 'transformers',
-    model: 'tiny-gpt2',
-    source: { kind: 'local', path: fixtureModels() },
-    device: 'wasm',
-    dtype: 'fp32',
-  });
+  engine = await loadTinyChat();
 });
 
 describe('comparison run', () => {

@@ -15,7 +15,7 @@ import { PROMPT_VERSION } from '../../src/generate/prompts';
 import { TransformersChatEngine } from '../../src/generate/transformers-engine';
 import { ingestFile } from '../../src/ingest/ingest';
 import type { WorkerLibrary } from '../../src/library/client';
-import { fixtureModels } from '../fixtures/models';
+import { loadTinyChat } from '../fixtures/models';
 import { useLibraries } from './library-harness';
 
 const { database, start } = useLibraries();
@@ -39,14 +39,7 @@ const q = (id: string, question: string, answer: string, extra: Partial<EvalQues
 
 let engine: TransformersChatEngine;
 beforeAll(async () => {
-  engine = new TransformersChatEngine();
-  await engine.load({
-    engine: 'transformers',
-    model: 'tiny-gpt2',
-    source: { kind: 'local', path: fixtureModels() },
-    device: 'wasm',
-    dtype: 'fp32',
-  });
+  engine = await loadTinyChat();
 });
 
 async function library(): Promise<{ lib: WorkerLibrary; set: QuestionSetRecord; run: EvalRunRecord; harvest: string }> {

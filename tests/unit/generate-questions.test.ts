@@ -10,7 +10,7 @@ import type { ChatMessage, GenerationParams } from '../../src/generate/engine';
 import { PLAIN_SYSTEM, QUESTION_SYSTEM, parseGeneratedQuestion, plainMessages, questionMessages } from '../../src/generate/prompts';
 import { TransformersChatEngine } from '../../src/generate/transformers-engine';
 import type { SampledPassage } from '../../src/library/protocol';
-import { fixtureModels } from '../fixtures/models';
+import { loadTinyChat } from '../fixtures/models';
 
 describe('question prompt', () => {
   it('shows one passage, escaped, with its source, and asks for the two-line format', () => {
@@ -257,14 +257,7 @@ describe('question generation with the tiny GPT-2', () => {
   const PARAMS: GenerationParams = { maxTokens: 12, temperature: 0, topP: 1, seed: 42 };
   let engine: TransformersChatEngine;
   beforeAll(async () => {
-    engine = new TransformersChatEngine();
-    await engine.load({
-      engine: 'transformers',
-      model: 'tiny-gpt2',
-      source: { kind: 'local', path: fixtureModels() },
-      device: 'wasm',
-      dtype: 'fp32',
-    });
+    engine = await loadTinyChat();
   });
 
   it('runs every passage through the real engine; whatever it keeps is sound', async () => {

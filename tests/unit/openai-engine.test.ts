@@ -24,7 +24,7 @@ import {
   type ConnectionDeps,
 } from '../../src/generate/openai-engine';
 import { ReasoningSplitter } from '../../src/generate/reasoning';
-import { fixtureModels } from '../fixtures/models';
+import { loadTinyChat } from '../fixtures/models';
 import { startOpenAIServer, type OpenAIServerOptions, type RunningOpenAIServer } from '../servers/openai-server';
 import { channel } from './channel';
 
@@ -55,14 +55,7 @@ function loaded(s: RunningOpenAIServer, engine = new OpenAIChatEngine(), apiKey?
 }
 
 beforeAll(async () => {
-  local = new TransformersChatEngine();
-  await local.load({
-    engine: 'transformers',
-    model: 'tiny-gpt2',
-    source: { kind: 'local', path: fixtureModels() },
-    device: 'wasm',
-    dtype: 'fp32',
-  });
+  local = await loadTinyChat();
   server = await serverWith();
 });
 afterEach(() => {
