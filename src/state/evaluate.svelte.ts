@@ -694,11 +694,21 @@ export class EvaluateState {
     await this.refreshCompared();
   }
 
+  /**
+   * Reads the ticked runs with their results again, unless the ones shown are those runs as they
+   * stand: `load` calls this on every change another tab announces, and a run holds every
+   * question's passages and prompts, so re-reading unchanged ones would be most of the work.
+   */
   private async refreshCompared(): Promise<void> {
     if (this.compareIds.length < 2) {
       this.compared = [];
       return;
     }
+    const current = this.compareIds.every((id, i) => {
+      const shown = this.compared[i]?.run;
+      return shown?.id === id && this.runs.find((r) => r.id === id)?.updatedAt === shown.updatedAt;
+    });
+    if (current && this.compared.length === this.compareIds.length) return;
     await this.act(async () => {
       const lib = await this.library.ready();
       const loaded = await Promise.all(this.compareIds.map((id) => lib.evalRun(id)));
