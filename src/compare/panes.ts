@@ -94,7 +94,12 @@ export interface PresetModels {
   /** The model the user asks with (Settings' engine and model). */
   base: LocalModel;
   /**
-   * A fine-tuned build of the base model, e.g. an Instruct build beside its pretrained-only
+   * The 'training' preset's pretrained-only model (what pretraining alone knows); the base model
+   * when not given.
+   */
+  pretrained?: LocalModel | undefined;
+  /**
+   * A fine-tuned build of the pretrained model, e.g. the Instruct build beside its pretrained-only
    * build, or a domain-tuned one. Needed by 'training'.
    */
   fineTuned?: LocalModel | undefined;
@@ -155,10 +160,11 @@ export const PRESETS: readonly Preset[] = [
     needs: ['fineTuned'],
     panes: (m) => {
       const tuned = need(m, 'fineTuned', 'a fine-tuned model');
+      const base = m.pretrained ?? m.base;
       return [
-        local('base', 'Base model', m.base, false),
+        local('base', 'Base model', base, false),
         local('tuned', 'Fine-tuned model', tuned, false),
-        local('base-docs', 'Base model + your documents', m.base, true),
+        local('base-docs', 'Base model + your documents', base, true),
       ];
     },
   },
@@ -186,6 +192,20 @@ export const PRESETS: readonly Preset[] = [
 ];
 
 export const DEFAULT_PRESET: PresetId = 'documents';
+
+/**
+ * The 'training' preset's example pair per local engine: a pretrained-only model and the same
+ * model after instruction tuning, so the panes show exactly what fine-tuning changed. web-llm
+ * (0.2.86's list, reviewed 2026-11): Ministral 3 3B Base and Instruct (2512), the one pair in the
+ * list that ships a model's pretrained-only build beside its tuned build (2.9 GB of GPU memory
+ * each by web-llm's records: on most laptops one replaces the other, a swap the plan announces).
+ * Hermes 3 (Llama 3.2 3B) is a fine-tune too, but of the same pretrained model as Llama 3.2 3B
+ * Instruct, so it compares two tunings, not pretraining with tuning. transformers.js: none chosen
+ * (no such pair has been checked to load on WASM); the user names both.
+ */
+export const TRAINING_EXAMPLES: Partial<Record<LocalModel['engine'], { pretrained: string; fineTuned: string }>> = {
+  webllm: { pretrained: 'Ministral-3-3B-Base-2512-q4f16_1-MLC', fineTuned: 'Ministral-3-3B-Instruct-2512-BF16-q4f16_1-MLC' },
+};
 
 /** The panes of a preset for these models. Throws InvalidRequest for an unknown preset or a missing model. */
 export function presetPanes(id: PresetId, models: PresetModels): PaneSpec[] {

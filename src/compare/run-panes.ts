@@ -18,7 +18,7 @@ import type { Progress } from '../core/progress';
 import type { ChatEngine, ChatMessage, ChatModelInfo, GenerationParams, LoadOptions } from '../generate/engine';
 import { PROMPT_VERSION } from '../generate/prompts';
 import type { RetrievalOptions, SearchMode, SearchResult } from '../index/types';
-import { planPanes, modelKey, type LocalModel, type LocalStep, type PanePlan, type PaneSpec, type PlanEnv, type RemoteLane } from './panes';
+import { presetPanes, planPanes, modelKey, type LocalModel, type LocalStep, type PanePlan, type PaneSpec, type PlanEnv, type RemoteLane } from './panes';
 import { answerOnce, toPromptPassage, unanswered, type AnswerRequest, type ComparisonResult, type SideRun } from './run';
 
 export interface PanesRequest {
@@ -237,4 +237,28 @@ export function asComparison(r: PanesResult): ComparisonResult | null {
     plain: side(plain),
     grounded: side(grounded),
   };
+}
+
+/**
+ * A kept comparison's panes and their runs: as stored, or, for a record kept before panes
+ * existed, the 'documents' preset's two panes on the model that answered both.
+ */
+export function recordPanes(r: {
+  panes?: PaneSpec[] | undefined;
+  runs?: PaneRun[] | undefined;
+  plain?: SideRun | undefined;
+  grounded?: SideRun | undefined;
+  model: ChatModelInfo | null;
+}): { panes: PaneSpec[]; runs: PaneRun[] } {
+  if (r.panes && r.runs && r.panes.length === r.runs.length) return { panes: r.panes, runs: r.runs };
+  const engine = r.model?.engine === 'webllm' ? 'webllm' : 'transformers';
+  const panes = presetPanes('documents', { base: { engine, model: r.model?.model ?? 'the model' } });
+  const runs: PaneRun[] = [];
+  for (const [pane, side] of [
+    [panes[0]!, r.plain],
+    [panes[1]!, r.grounded],
+  ] as const) {
+    if (side) runs.push({ ...side, paneId: pane.id, model: r.model });
+  }
+  return runs.length === 2 ? { panes, runs } : { panes: [], runs: [] };
 }

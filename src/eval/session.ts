@@ -8,7 +8,7 @@
  * its comparison was cut short, so keeping it would score a half answer. Resuming runs it again.
  */
 
-import type { ComparisonResult } from '../compare/run';
+import type { ComparisonResult, SideRun } from '../compare/run';
 import { cancelled, isAppError } from '../core/errors';
 import type { ChatMessage } from '../generate/engine';
 import { judgeMessages, judgeVerdict } from '../generate/prompts';
@@ -63,7 +63,7 @@ const withoutMarkers = (s: string): string => s.replace(/\[[\d,\s–-]+\]/g, ' '
 
 /** The grounded answer's sentences marked against the passages its prompt carried. */
 export async function groundingOf(
-  comparison: ComparisonResult,
+  comparison: Pick<ComparisonResult, 'question' | 'retrieval'> & { grounded: Pick<SideRun, 'result' | 'passagesUsed'> },
   embed: (texts: string[], signal: AbortSignal) => Promise<Float32Array[]>,
   signal: AbortSignal,
 ): Promise<Grounding | null> {

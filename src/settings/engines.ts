@@ -27,9 +27,14 @@ export function modelFor(settings: Settings, engine: EngineKind): string {
 /** What the LLM worker loads for these settings on this GPU (every view asks for the same). */
 export function chatLoadRequest(settings: Settings, gpu: GpuStatus | null, origin: string): LocalChatLoadRequest {
   const kind = engineFor(settings, gpu);
+  return localChatRequest(settings, { engine: kind, model: modelFor(settings, kind) }, origin);
+}
+
+/** What the LLM worker loads for a given local model (a comparison pane's), with the settings' source, device and cache. */
+export function localChatRequest(settings: Settings, m: { engine: LocalEngineKind; model: string }, origin: string): LocalChatLoadRequest {
   return {
-    engine: kind,
-    model: modelFor(settings, kind),
+    engine: m.engine,
+    model: m.model,
     source: parseModelSource(settings.modelSource, origin),
     device: settings.llm.transformersDevice,
     dtype: settings.llm.transformersDtype,

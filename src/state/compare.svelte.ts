@@ -1,11 +1,17 @@
 /**
- * Asking once and seeing both answers: loads the chat engine the settings and the GPU call for
- * (through the engines owner, which the self-test shares), retrieves like the search box, and runs
- * the comparison (src/compare/run.ts), streaming each side into its pane.
+ * Asking once and seeing every pane's answer: the pane list (a preset, or the user's own panes),
+ * the run (src/compare/run-panes.ts: retrieval once, the local models one after another with the
+ * swaps they need, server panes in parallel), each pane's answer streaming in, and the history.
+ * Local models load through the engines owner (which the self-test and Evaluate share); server
+ * panes through that server's own LLM worker, with the API key kept for that server in Settings.
  */
 
-import { runComparison, type ComparisonResult, type Side, type SideRun } from '../compare/run';
-import type { ChatMessage, ChatModelInfo, GenerationParams } from '../generate/engine';
+import { DEFAULT_PRESET, MAX_PANES, PRESETS, TRAINING_EXAMPLES, paneProblems, presetPanes } from '../compare/panes';
+import type { LocalModel, PanePlan, PaneProblem, PaneSpec, PlanEnv, PresetId } from '../compare/panes';
+import { recordPanes, runPanes, type PaneRun, type PanesResult } from '../compare/run-panes';
+import type { ChatMessage, GenerationParams } from '../generate/engine';
+import { gpuBudget } from '../generate/memory';
+import type { WebLlmModelEntry } from '../generate/webllm-catalog';
 import type { SearchMode } from '../index/types';
 import { serializeError, type SerializedError } from '../core/errors';
 import type { PassageContext, SearchResult } from '../library/protocol';
@@ -15,10 +21,11 @@ import type { Progress } from '../core/progress';
 import { retrievalOptions, type Settings } from '../settings/defaults';
 import type { SearchState } from './search.svelte';
 import type { Engines } from './engines.svelte';
+import type { ServerState } from './server.svelte';
 import { saveFile, temporaryUrl } from './files';
 import type { Grounding } from '../eval/grounding';
 
-export type ComparePhase = 'idle' | 'loading' | 'retrieving' | 'answering' | 'done' | 'error';
+export type ComparePhase = 'idle' | 'retrieving' | 'answering' | 'done' | 'error';
 
 /** Per-question settings, next to the question box; unset ones come from Settings. */
 export interface AskOptions {
@@ -29,42 +36,66 @@ export interface AskOptions {
 }
 
 export interface PaneState {
+  /** What this pane is: its name, engine, model and whether it reads your documents. */
+  spec: PaneSpec;
   text: string;
   messages: ChatMessage[];
-  run: SideRun | null;
+  run: PaneRun | null;
   running: boolean;
+  /** Its model is being loaded (download, compile) for it. */
+  loading: boolean;
   /**
-   * Why this side never got its turn (or never finished), when the comparison ended early: the
+   * Why this pane never got its turn (or never finished), when the comparison ended early: the
    * model could not be loaded, retrieval failed, Stop was pressed. Shown instead of "Waiting…",
    * which would otherwise stay forever.
    */
   notRun: string | null;
 }
 
-const emptyPane = (): PaneState => ({ text: '', messages: [], run: null, running: false, notRun: null });
+const emptyPane = (spec: PaneSpec): PaneState => ({ spec, text: '', messages: [], run: null, running: false, loading: false, notRun: null });
 
-/** The step of a comparison under way when it ended. */
-type Step = 'loading' | 'retrieving' | 'answering';
+/** Where the pane layout is kept between visits (this browser): `{ preset, custom }`. */
+export const PANES_STORAGE = 'ragscope.panes';
 
-/** Why a side that has no run did not get one, in words, by the step the comparison ended in. */
-function notRunReason(step: Step, side: Side, error: SerializedError, started: boolean): string {
-  if (error.name === 'Cancelled')
-    return step === 'loading' ? 'Not run: stopped while the model was loading.' : "Not run: stopped before this side's turn.";
-  if (step === 'loading') return 'Not run: the model could not be loaded — see the error above.';
-  if (step === 'retrieving')
-    return side === 'grounded'
+interface Layout {
+  preset: PresetId;
+  /** The user's own panes; null follows the preset (and so the models in Settings). */
+  custom: PaneSpec[] | null;
+}
+
+function readLayout(): Layout {
+  try {
+    const v = JSON.parse(localStorage.getItem(PANES_STORAGE) ?? 'null') as Partial<Layout> | null;
+    const preset = PRESETS.some((p) => p.id === v?.preset) ? v!.preset! : DEFAULT_PRESET;
+    const custom = Array.isArray(v?.custom) && v.custom.length <= MAX_PANES ? v.custom : null;
+    return { preset, custom };
+  } catch {
+    return { preset: DEFAULT_PRESET, custom: null };
+  }
+}
+
+/** Why a pane without a run did not get one, by where the comparison ended. */
+function notRunReason(where: 'retrieving' | 'answering', retrieval: boolean, error: SerializedError, started: boolean): string {
+  if (error.name === 'Cancelled') return "Not run: stopped before this pane's turn.";
+  if (where === 'retrieving')
+    return retrieval
       ? 'Not run: the passages could not be retrieved — see the error above.'
       : 'Not run: the comparison stopped when finding passages failed — see the error above.';
   return started
     ? 'Not finished: the comparison failed — see the error above.'
-    : "Not run: the comparison failed before this side's turn — see the error above.";
+    : "Not run: the comparison failed before this pane's turn — see the error above.";
 }
 
 export class CompareState {
   phase = $state<ComparePhase>('idle');
-  /** Model download and compile while loading. */
+  /** Download or compile progress of the model a pane waits for, and whose it is. */
   progress = $state.raw<Progress | null>(null);
-  info = $state.raw<ChatModelInfo | null>(null);
+  /** What the local sequence is doing now ("Loading …", "Unloading …: why"); null when nothing. */
+  step = $state<string | null>(null);
+  /** Every load and unload of the last question, in order, in words (a swap says why). */
+  steps = $state.raw<string[]>([]);
+  /** The plan of the last question: what runs in parallel, what swaps, and why. */
+  plan = $state.raw<PanePlan | null>(null);
   error = $state.raw<SerializedError | null>(null);
   /** The question being typed (the sample set suggests one). */
   draft = $state('');
@@ -75,9 +106,11 @@ export class CompareState {
   /** When the last question was asked here (ms since the epoch), model loading included. */
   askedAt = $state<number | null>(null);
   retrieval = $state.raw<SearchResult | null>(null);
-  plain = $state<PaneState>(emptyPane());
-  grounded = $state<PaneState>(emptyPane());
-  last = $state.raw<ComparisonResult | null>(null);
+  /** The panes of the comparison shown (asked now, or restored from the history). */
+  panes = $state<PaneState[]>([]);
+  /** The settings every pane of the comparison shown was asked with. */
+  params = $state.raw<GenerationParams | null>(null);
+  last = $state.raw<PanesResult | ComparisonRecord | null>(null);
   /** Past comparisons, newest first (kept in IndexedDB by the library worker). */
   history = $state.raw<ComparisonRecord[]>([]);
   /** Why the history could not be read or written (storage full, say); the answers are unaffected. */
@@ -85,13 +118,15 @@ export class CompareState {
   /** When the comparison shown was asked, if it comes from the history. */
   shownFrom = $state<number | null>(null);
   /**
-   * The grounded answer's sentences marked supported or not (src/eval/grounding.ts), judged with the
-   * embedding model once the answer is complete; null until then, or when the collection has no
-   * vectors to judge with.
+   * Each answer with documents, sentence by sentence, marked supported or not
+   * (src/eval/grounding.ts), by pane id: judged with the embedding model once the answers are
+   * complete; empty until then, or when the collection has no vectors to judge with.
    */
-  grounding = $state.raw<Grounding | null>(null);
+  grounding = $state.raw<Record<string, Grounding>>({});
   /** The passage opened from a citation: its number and the text around it (null while loading). */
   passage = $state.raw<{ n: number; context: PassageContext | null } | null>(null);
+  /** The pane layout: a preset, or the user's own panes. */
+  layout = $state<Layout>(readLayout());
 
   private controller: AbortController | null = null;
 
@@ -100,13 +135,97 @@ export class CompareState {
     private readonly search: SearchState,
     private readonly engines: Engines,
     private readonly settings: () => Settings,
+    private readonly server: ServerState,
+    /** web-llm's model list for this GPU, when read: each model's memory need, for the plan. */
+    private readonly webllm: () => readonly WebLlmModelEntry[] | null = () => null,
   ) {}
 
   get busy(): boolean {
-    return this.phase === 'loading' || this.phase === 'retrieving' || this.phase === 'answering';
+    return this.phase === 'retrieving' || this.phase === 'answering';
   }
 
-  /** Stops the model download, or the answer being generated (its text so far is kept). */
+  /** The pane answering from the model alone in the default layout (tests and older callers). */
+  get plain(): PaneState | undefined {
+    return this.panes.find((p) => p.spec.id === 'plain');
+  }
+
+  /** The pane answering with your documents in the default layout. */
+  get grounded(): PaneState | undefined {
+    return this.panes.find((p) => p.spec.id === 'grounded');
+  }
+
+  // -------------------------------------------------------------------------------------------
+  // The pane layout
+
+  /** The models the presets are made of: the Settings model, the engine's example pair, the Settings server. */
+  presetModels(): Parameters<typeof presetPanes>[1] {
+    const s = this.settings();
+    const base = this.engines.settingsModel();
+    const example = TRAINING_EXAMPLES[base.engine];
+    return {
+      base,
+      // No example for this engine: the pane shows no model and says to choose one.
+      pretrained: example ? { engine: base.engine, model: example.pretrained } : base,
+      fineTuned: { engine: base.engine, model: example?.fineTuned ?? '' },
+      server: { baseUrl: s.llm.serverUrl, model: s.llm.serverModel },
+    };
+  }
+
+  /** The panes the next question is asked with. */
+  get paneList(): PaneSpec[] {
+    return this.layout.custom ?? presetPanes(this.layout.preset, this.presetModels());
+  }
+
+  /** Why the pane list cannot be asked with (empty when it can), each naming its pane. */
+  get problems(): PaneProblem[] {
+    return paneProblems(this.paneList);
+  }
+
+  /** Chooses a preset (its panes follow Settings' models again). */
+  choosePreset(id: PresetId): void {
+    this.setLayout({ preset: id, custom: null });
+  }
+
+  /** Changes one pane (the list becomes the user's own). */
+  editPane(id: string, change: Partial<Omit<PaneSpec, 'id'>>): void {
+    const panes = this.paneList.map((p) => {
+      if (p.id !== id) return p;
+      const next: PaneSpec = { ...p, ...change };
+      if (next.engine === 'openai') next.server = next.server ?? { baseUrl: this.settings().llm.serverUrl };
+      else delete next.server;
+      return next;
+    });
+    this.setLayout({ preset: this.layout.preset, custom: panes });
+  }
+
+  /** Adds a pane (up to MAX_PANES): the Settings model with your documents, renamed to be unique. */
+  addPane(): void {
+    const panes = this.paneList;
+    if (panes.length >= MAX_PANES) return;
+    let n = panes.length + 1;
+    while (panes.some((p) => p.id === `pane-${n}` || p.label === `Pane ${n}`)) n++;
+    const base = this.engines.settingsModel();
+    const pane: PaneSpec = { id: `pane-${n}`, label: `Pane ${n}`, engine: base.engine, model: base.model, retrieval: true };
+    this.setLayout({ preset: this.layout.preset, custom: [...panes, pane] });
+  }
+
+  removePane(id: string): void {
+    this.setLayout({ preset: this.layout.preset, custom: this.paneList.filter((p) => p.id !== id) });
+  }
+
+  private setLayout(layout: Layout): void {
+    this.layout = layout;
+    try {
+      localStorage.setItem(PANES_STORAGE, JSON.stringify(layout));
+    } catch {
+      // Storage refused (private mode): the layout still holds for this visit.
+    }
+  }
+
+  // -------------------------------------------------------------------------------------------
+  // Asking
+
+  /** Stops the model downloads and the answers being generated (their text so far is kept). */
   stop(): void {
     this.controller?.abort();
   }
@@ -116,9 +235,27 @@ export class CompareState {
     return this.error?.name === 'DeviceLost' || this.error?.name === 'WorkerCrashed';
   }
 
+  /** What the plan knows of this machine: memory needs from web-llm's records, the adapter's budget, the model loaded now. */
+  private planEnv(): PlanEnv {
+    const s = this.settings();
+    return {
+      needMB: (m: LocalModel) =>
+        m.engine === 'webllm'
+          ? (this.webllm()?.find((e) => e.id === m.model)?.vramMB ?? null)
+          : s.llm.transformersDevice === 'wasm'
+            ? 0
+            : null,
+      budget: gpuBudget(this.engines.gpuStatus()),
+      loaded: this.engines.loadedLocal ? [this.engines.loadedLocal] : [],
+      // The page has one LLM worker for local models, holding one model at a time.
+      maxLoaded: 1,
+    };
+  }
+
   async ask(question: string, opts: AskOptions = {}): Promise<void> {
     if (this.busy || question.trim() === '') return;
     const s = this.settings();
+    const specs = this.paneList.map((p) => ({ ...p, ...(p.server ? { server: { ...p.server } } : {}) }));
     const controller = (this.controller = new AbortController());
     this.askedAt = Date.now();
     this.error = null;
@@ -126,68 +263,101 @@ export class CompareState {
     this.retrieval = null;
     this.passage = null;
     this.shownFrom = null;
-    this.plain = emptyPane();
-    this.grounded = emptyPane();
-    this.grounding = null;
-    let step: Step = 'loading';
+    this.plan = null;
+    this.step = null;
+    this.steps = [];
+    this.progress = null;
+    this.panes = specs.map(emptyPane);
+    this.grounding = {};
+    const params: GenerationParams = {
+      maxTokens: opts.maxTokens ?? s.llm.maxTokens,
+      temperature: opts.temperature ?? s.llm.temperature,
+      topP: s.llm.topP,
+      seed: s.llm.seed,
+    };
+    this.params = params;
+    let where: 'retrieving' | 'answering' = 'retrieving';
+    this.phase = 'retrieving';
     try {
-      if (!this.engines.chatReady) {
-        this.phase = 'loading';
-        this.info = null;
-      }
-      const { engine, info } = await this.engines.chat({ signal: controller.signal, onProgress: (p) => (this.progress = p) });
-      this.info = info;
-      this.phase = step = 'retrieving';
-      const params: GenerationParams = {
-        maxTokens: opts.maxTokens ?? s.llm.maxTokens,
-        temperature: opts.temperature ?? s.llm.temperature,
-        topP: s.llm.topP,
-        seed: s.llm.seed,
-      };
       const retrieval = { ...retrievalOptions(s.retrieval), mode: opts.mode ?? s.retrieval.mode, k: opts.k ?? s.retrieval.topK };
-      this.last = await runComparison(
-        { question, retrieval, params },
+      const result = await runPanes(
+        { question, retrieval, params, panes: specs },
         {
-          engine,
           search: async (q, r) => (await this.search.retrieve(q, r))!,
+          env: this.planEnv(),
+          load: (m, o) => this.engines.local(m, o),
+          unload: () => this.engines.unloadLocal(),
+          remote: (pane, o) => this.engines.serverChat(this.server.server(pane.server!.baseUrl), pane.model, o),
         },
         {
+          onPlan: (plan) => (this.plan = plan),
           onRetrieved: (r) => {
             this.retrieval = r;
-            this.phase = step = 'answering';
+            this.phase = where = 'answering';
           },
-          onStart: (side, messages) => Object.assign(this.pane(side), { messages, running: true }),
-          onToken: (side, delta) => (this.pane(side).text += delta),
+          onStep: (step) => {
+            const text = step.kind === 'load' ? `Loading ${step.model.model}…` : step.reason;
+            this.step = text;
+            this.steps = [...this.steps, step.kind === 'load' ? `Loaded ${step.model.model}.` : step.reason];
+          },
+          onProgress: (ids, p) => {
+            this.progress = p;
+            for (const id of ids) this.pane(id).loading = true;
+          },
+          onStart: (id, messages) => {
+            this.step = null;
+            this.progress = null;
+            Object.assign(this.pane(id), { messages, running: true, loading: false });
+          },
+          onToken: (id, delta) => (this.pane(id).text += delta),
           // The final answer replaces what streamed: a reasoning model whose template opened its
           // thought in the prompt streams the thought as if it were the answer until `</think>`.
-          onDone: (side, run) =>
-            Object.assign(this.pane(side), {
+          onDone: (id, run) =>
+            Object.assign(this.pane(id), {
               run,
               running: false,
+              loading: false,
               messages: run.messages,
               ...(run.result ? { text: run.result.text } : {}),
             }),
         },
         controller.signal,
       );
+      this.step = null;
+      this.progress = null;
+      this.last = result;
+      const failed = result.runs.filter((r) => r.status === 'failed');
+      if (failed.length === result.runs.length && failed.every((r) => r.model === null && r.error?.name === failed[0]!.error?.name)) {
+        // No pane got a model, all for the same reason: one error above, and each pane says so.
+        this.error = failed[0]!.error ?? null;
+        this.phase = 'error';
+        for (const pane of this.panes) {
+          pane.run = null;
+          pane.notRun = 'Not run: the model could not be loaded — see the error above.';
+        }
+        for (const r of failed) if (r.error) this.engines.chatFailed(r.error);
+        return;
+      }
       this.phase = 'done';
-      void this.judgeGrounding(this.last);
-      await this.remember({ ...this.last, id: crypto.randomUUID(), createdAt: this.last.startedAt, model: this.info });
+      for (const r of result.runs) if (r.error) this.engines.chatFailed(r.error);
+      void this.judgeGrounding(result);
+      const { plan, ...kept } = result;
+      await this.remember({ ...kept, notes: plan.notes, id: crypto.randomUUID(), createdAt: result.startedAt, model: this.engines.chatInfo });
     } catch (e) {
       const error = serializeError(e);
       // The engine dropped its model with the GPU: the next question loads it again.
       this.engines.chatFailed(error);
-      if (error.name === 'DeviceLost') this.info = null;
       this.error = error;
       this.phase = error.name === 'Cancelled' ? 'idle' : 'error';
-      // A side without its run would say "Waiting…" for ever: it says why it did not run instead.
-      for (const side of ['plain', 'grounded'] as const) {
-        const pane = this.pane(side);
+      // A pane without its run would say "Waiting…" for ever: it says why it did not run instead.
+      for (const pane of this.panes) {
         if (pane.run) continue;
-        pane.notRun = notRunReason(step, side, error, pane.running);
+        pane.notRun = notRunReason(where, pane.spec.retrieval, error, pane.running);
         pane.running = false;
+        pane.loading = false;
       }
     } finally {
+      this.step = null;
       if (this.controller === controller) this.controller = null;
     }
   }
@@ -213,12 +383,12 @@ export class CompareState {
   }
 
   /**
-   * Shows a past comparison as it was: question, passages, both answers and their prompts, and
-   * the per-question settings it was asked with, so that asking it again asks the same.
+   * Shows a past comparison as it was: question, passages, every pane's answer and prompt, and
+   * the per-question settings and panes it was asked with, so that asking it again asks the same.
    */
   restore(record: ComparisonRecord): void {
     if (this.busy) return;
-    const pane = (run: SideRun): PaneState => ({ text: run.result?.text ?? '', messages: run.messages, run, running: false, notRun: null });
+    const { panes, runs } = recordPanes(record);
     this.error = null;
     this.passage = null;
     this.question = record.question;
@@ -230,28 +400,49 @@ export class CompareState {
       maxTokens: record.params.maxTokens,
     };
     this.retrieval = record.retrieval;
-    this.plain = pane(record.plain);
-    this.grounded = pane(record.grounded);
+    this.params = record.params;
+    this.panes = panes.map((spec, i) => {
+      const run = runs[i]!;
+      return { ...emptyPane(spec), text: run.result?.text ?? '', messages: run.messages, run };
+    });
+    // Asking again asks with the same panes (unless they are what the layout gives already).
+    if (panes.length > 0 && JSON.stringify(panes) !== JSON.stringify(this.paneList)) {
+      this.setLayout({ preset: this.layout.preset, custom: panes });
+    }
+    this.plan = null;
+    this.steps = [];
     this.last = record;
     this.shownFrom = record.createdAt;
     this.phase = 'done';
-    this.grounding = null;
+    this.grounding = {};
     void this.judgeGrounding(record);
   }
 
   /**
-   * Marks the grounded answer's sentences with the embedding model. Best effort: without vectors
-   * (keyword-only collection) or with the model failing, the answer simply shows no marks.
+   * Marks each answer with documents sentence by sentence with the embedding model. Best effort:
+   * without vectors (keyword-only collection) or with the model failing, the answer simply shows
+   * no marks.
    */
-  private async judgeGrounding(result: ComparisonResult): Promise<void> {
-    if (!this.library.snapshot?.embeddedChunks || !result.grounded.result?.text) return;
+  private async judgeGrounding(result: PanesResult | ComparisonRecord): Promise<void> {
+    if (!this.library.snapshot?.embeddedChunks) return;
+    const { panes, runs } = 'plan' in result ? result : recordPanes(result);
     try {
       // Loaded on first use: the scoring code is not needed until an answer is complete.
       const { groundingOf } = await import('../eval/session');
-      const grounding = await groundingOf(result, (texts) => this.engines.embedRows(texts), new AbortController().signal);
-      if (this.last === result) this.grounding = grounding;
+      const out: Record<string, Grounding> = {};
+      for (const [i, pane] of panes.entries()) {
+        const run = runs[i];
+        if (!pane.retrieval || !run?.result?.text) continue;
+        const g = await groundingOf(
+          { question: result.question, retrieval: result.retrieval, grounded: run },
+          (texts) => this.engines.embedRows(texts),
+          new AbortController().signal,
+        );
+        if (g) out[pane.id] = g;
+      }
+      if (this.last === result) this.grounding = out;
     } catch {
-      // No marks: the answer and its citations are unaffected.
+      // No marks: the answers and their citations are unaffected.
     }
   }
 
@@ -303,7 +494,7 @@ export class CompareState {
     }
   }
 
-  private pane(side: Side): PaneState {
-    return side === 'plain' ? this.plain : this.grounded;
+  private pane(id: string): PaneState {
+    return this.panes.find((p) => p.spec.id === id)!;
   }
 }

@@ -15,7 +15,7 @@
  */
 
 import { SharedLoad, type WaitOptions } from '../core/shared-load';
-import { serverOrigin } from '../compare/panes';
+import { serverOrigin, type LocalModel } from '../compare/panes';
 import type { WorkerEmbedder } from '../embed/client';
 import type { EmbedderInfo } from '../embed/embedder';
 import type { RerankerInfo } from '../embed/reranker';
@@ -24,7 +24,7 @@ import type { ChatModelInfo, OpenAIServer } from '../generate/engine';
 import type { WorkerLibrary } from '../library/client';
 import type { GpuStatus } from '../platform/webgpu';
 import type { Settings } from '../settings/defaults';
-import { chatLoadRequest, embedLoadRequest, rerankLoadRequest } from '../settings/engines';
+import { chatLoadRequest, embedLoadRequest, localChatRequest, rerankLoadRequest } from '../settings/engines';
 import type { Spawners, Supervised } from './workers';
 
 export class Engines {
@@ -32,6 +32,8 @@ export class Engines {
   embedInfo = $state.raw<EmbedderInfo | null>(null);
   /** The chat model loaded in the LLM worker. */
   chatInfo = $state.raw<ChatModelInfo | null>(null);
+  /** The local model the LLM worker holds (as asked for: web-llm may report a sibling build in `chatInfo`). */
+  loadedLocal = $state.raw<LocalModel | null>(null);
 
   private embedHandle: Supervised<WorkerEmbedder> | null = null;
   private chatHandle: Supervised<WorkerChatEngine> | null = null;
@@ -86,6 +88,7 @@ export class Engines {
         this.chatHandle = null;
         this.chatLoads.reset();
         this.chatInfo = null;
+        this.loadedLocal = null;
       });
       this.chatHandle = handle;
     }
@@ -126,15 +129,47 @@ export class Engines {
     return worker;
   }
 
+  /** The local model the settings choose on this GPU (the comparison's base model). */
+  settingsModel(): LocalModel {
+    const req = chatLoadRequest(this.settings(), this.gpu(), this.origin);
+    return { engine: req.engine, model: req.model };
+  }
+
+  /** The page's WebGPU probe (null until it has run). */
+  gpuStatus(): GpuStatus | null {
+    return this.gpu();
+  }
+
   /** The chat engine for the current settings on this GPU, loaded once for everyone who asks. */
   async chat(opts: WaitOptions = {}): Promise<{ engine: WorkerChatEngine; info: ChatModelInfo }> {
-    const req = chatLoadRequest(this.settings(), this.gpu(), this.origin);
+    return this.local(this.settingsModel(), opts);
+  }
+
+  /**
+   * A given local model (a comparison pane's) in the LLM worker, with the settings' source, device
+   * and cache, loaded once for everyone who asks. The worker holds one model: loading another
+   * releases the one before (src/generate/handler.ts).
+   */
+  async local(model: LocalModel, opts: WaitOptions = {}): Promise<{ engine: WorkerChatEngine; info: ChatModelInfo }> {
+    const req = localChatRequest(this.settings(), model, this.origin);
     const engine = this.chatWorker().client;
     const key = JSON.stringify(req);
-    if (!this.chatLoads.loaded(key)) this.chatInfo = null;
+    if (!this.chatLoads.loaded(key)) {
+      this.chatInfo = null;
+      this.loadedLocal = null;
+    }
     const info = await this.chatLoads.get(key, (signal, onProgress) => engine.load(req, { signal, onProgress }), opts);
     this.chatInfo = info;
+    this.loadedLocal = model;
     return { engine, info };
+  }
+
+  /** Releases the local model (its GPU memory), e.g. to make room for another pane's model. */
+  async unloadLocal(): Promise<void> {
+    this.chatLoads.reset();
+    this.chatInfo = null;
+    this.loadedLocal = null;
+    await this.chatHandle?.client.unload();
   }
 
   /**
@@ -177,6 +212,7 @@ export class Engines {
     if (error.name !== 'DeviceLost' && error.name !== 'EngineNotLoaded') return;
     this.chatLoads.reset();
     this.chatInfo = null;
+    this.loadedLocal = null;
   }
 
   /**

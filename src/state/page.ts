@@ -2,7 +2,7 @@
  * The page's state, built in one place in dependency order, so a newcomer sees who depends on
  * whom: the library mirror and the engines owner depend on nothing else; embedding on both; the
  * drop queue and rebuilds on the library and embedding; search on the library and engines; the
- * comparison and the Evaluate view's runs on search. App.svelte builds it with the browser's workers, Node tests with workers
+ * comparison on search, the server and the web-llm list, and the Evaluate view's runs on search. App.svelte builds it with the browser's workers, Node tests with workers
  * made of the real handlers behind MessageChannels.
  */
 
@@ -36,10 +36,10 @@ export function createPageState({ spawn, settings, gpu, origin }: PageOptions) {
   const ingest = new IngestQueue(spawn, library, embedding, settings);
   const rebuild = new RebuildState(spawn, library, embedding, settings);
   const search = new SearchState(library, engines, settings);
-  const compare = new CompareState(library, search, engines, settings);
-  const models = new WebLlmModelsState(engines, settings, origin);
-  const evaluate = new EvaluateState(library, search, engines, settings);
   const server = new ServerState(engines, origin);
+  const models = new WebLlmModelsState(engines, settings, origin);
+  const compare = new CompareState(library, search, engines, settings, server, () => models.entries);
+  const evaluate = new EvaluateState(library, search, engines, settings);
   return {
     library,
     engines,

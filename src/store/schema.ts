@@ -13,7 +13,9 @@
  */
 
 import type { DBSchema, IDBPDatabase, IDBPTransaction, StoreNames } from 'idb';
-import type { ComparisonResult } from '../compare/run';
+import type { ComparisonResult, SideRun } from '../compare/run';
+import type { PaneSpec } from '../compare/panes';
+import type { PaneRun } from '../compare/run-panes';
 import type { ChatModelInfo } from '../generate/engine';
 import type { DocumentProfile } from '../index/documents';
 import type { KeywordEntry } from '../index/types';
@@ -73,16 +75,28 @@ export interface OriginalRecord {
 }
 
 /**
- * A past comparison, kept so it can be looked at again: the question, both answers with their
- * exact prompts and numbers, and the retrieval they were given. The shape is the compare view's
- * (src/compare/run.ts); the store itself uses only `id` and `createdAt`.
+ * A past comparison, kept so it can be looked at again: the question, every pane's answer with its
+ * exact prompt and numbers, and the retrieval they were given. The shape is the compare view's
+ * (src/compare/run-panes.ts); the store itself uses only `id` and `createdAt`. Records kept before
+ * panes existed hold `plain` and `grounded` instead of `panes` and `runs`; `recordPanes`
+ * (run-panes.ts) reads both.
  */
-export interface ComparisonRecord extends ComparisonResult {
+export interface ComparisonRecord extends Omit<ComparisonResult, 'plain' | 'grounded'> {
   id: string;
   /** ms since the epoch (when it was asked). */
   createdAt: number;
-  /** The model that answered both sides, as loaded. */
+  /** The local model that answered (records before panes: the model of both sides), as loaded; null when none did. */
   model: ChatModelInfo | null;
+  /** The panes, in their order on screen (no API key: that stays in this browser's Settings). */
+  panes?: PaneSpec[];
+  /** One per pane, in the panes' order. */
+  runs?: PaneRun[];
+  /** What the run's plan said: swaps, parallel servers, shared passages. */
+  notes?: string[];
+  /** Records before panes: the model alone. */
+  plain?: SideRun;
+  /** Records before panes: the model with the documents. */
+  grounded?: SideRun;
 }
 
 export interface ChunkRecord extends Chunk {

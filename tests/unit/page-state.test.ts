@@ -324,7 +324,7 @@ describe('page state: the comparison', () => {
     expect(p.compare.error?.name).toBe('ModelNotFound');
     for (const pane of [p.compare.plain, p.compare.grounded]) {
       expect(pane).toMatchObject({ run: null, running: false });
-      expect(pane.notRun).toBe('Not run: the model could not be loaded — see the error above.');
+      expect(pane!.notRun).toBe('Not run: the model could not be loaded — see the error above.');
     }
   });
 
@@ -338,8 +338,8 @@ describe('page state: the comparison', () => {
     await p.compare.ask('When does the tide rise?');
     expect(p.compare.phase).toBe('error');
     expect(p.compare.error).not.toBeNull();
-    expect(p.compare.plain.notRun).toBe('Not run: the comparison stopped when finding passages failed — see the error above.');
-    expect(p.compare.grounded.notRun).toBe('Not run: the passages could not be retrieved — see the error above.');
+    expect(p.compare.plain!.notRun).toBe('Not run: the comparison stopped when finding passages failed — see the error above.');
+    expect(p.compare.grounded!.notRun).toBe('Not run: the passages could not be retrieved — see the error above.');
   });
 });
 
@@ -364,5 +364,70 @@ describe('page state: earlier questions', () => {
     expect(p.compare.last!.params).toMatchObject({ maxTokens: 3, temperature: 0.5 });
     expect(p.compare.last!.asked).toEqual({ mode: 'keyword', k: 1 });
     expect(p.compare.retrieval!.hits).toHaveLength(1);
+  });
+});
+
+describe('page state: panes', () => {
+  it('pretraining vs fine-tuning vs retrieval on two local models: one swap, said with its reason; three answers kept and restored', async () => {
+    const { page: p, w } = page();
+    await p.library.open();
+    await p.ingest.add([DOCS[0]!]);
+    await until('embedded', () => allEmbedded(p, 1));
+    p.compare.choosePreset('training');
+    // transformers.js has no example pair: the fine-tuned pane asks for a model before anything runs.
+    expect(p.compare.problems.map((x) => x.message)).toEqual(['"Fine-tuned model" has no model: choose one.']);
+    p.compare.editPane('tuned', { model: 'tiny-gpt2-tuned' });
+    expect(p.compare.problems).toEqual([]);
+
+    await p.compare.ask('When does the tide rise?', { mode: 'keyword' });
+    expect(p.compare.phase).toBe('done');
+    expect(p.compare.panes.map((x) => [x.spec.label, x.run?.status, x.run?.model?.model])).toEqual([
+      ['Base model', 'done', 'tiny-gpt2'],
+      ['Fine-tuned model', 'done', 'tiny-gpt2-tuned'],
+      ['Base model + your documents', 'done', 'tiny-gpt2'],
+    ]);
+    // The base model answers both of its panes before it makes room for the tuned one: one swap, not two.
+    expect(p.compare.plan!.swaps).toBe(1);
+    expect(p.compare.steps).toEqual([
+      'Loaded tiny-gpt2.',
+      'tiny-gpt2 is unloaded to make room for tiny-gpt2-tuned: this app holds one local model at a time.',
+      'Loaded tiny-gpt2-tuned.',
+    ]);
+    expect(w.loads.chat).toBe(2);
+    expect(p.engines.loadedLocal).toEqual({ engine: 'transformers', model: 'tiny-gpt2-tuned' });
+    // Only the pane with documents read passages; both base panes were asked with the same settings.
+    expect(p.compare.panes.map((x) => x.run?.passagesUsed)).toEqual([undefined, undefined, 1]);
+    expect(p.compare.panes[2]!.messages.at(-1)!.content).toContain('The moon pulls the oceans');
+    expect(p.compare.panes[0]!.messages.at(-1)!.content).not.toContain('The moon pulls the oceans');
+
+    const kept = p.compare.history[0]!;
+    expect(kept.panes!.map((x) => x.id)).toEqual(['base', 'tuned', 'base-docs']);
+    expect(kept.runs!.map((r) => r.result?.text)).toEqual(p.compare.panes.map((x) => x.text));
+    expect(kept.notes!.join(' ')).toContain('unloaded');
+
+    // Another layout in between; restoring the comparison brings back its three panes, to ask again the same way.
+    p.compare.choosePreset('documents');
+    p.compare.restore(kept);
+    expect(p.compare.panes.map((x) => x.spec.id)).toEqual(['base', 'tuned', 'base-docs']);
+    expect(p.compare.paneList.map((x) => x.model)).toEqual(['tiny-gpt2', 'tiny-gpt2-tuned', 'tiny-gpt2']);
+  });
+
+  it('a comparison kept before panes existed is restored as its two panes', async () => {
+    const { page: p } = page();
+    await p.library.open();
+    await p.ingest.add([DOCS[0]!]);
+    await until('embedded', () => allEmbedded(p, 1));
+    await p.compare.ask('When does the tide rise?', { mode: 'keyword' });
+    const { panes, runs, notes, ...rest } = p.compare.history[0]!;
+    void notes;
+    // The shape records had before: the two sides by name, the model that answered both.
+    const old = { ...rest, id: 'old', plain: runs![0]!, grounded: runs![1]! };
+    expect(panes!.map((x) => x.id)).toEqual(['plain', 'grounded']);
+    p.compare.restore(old);
+    expect(p.compare.panes.map((x) => [x.spec.id, x.spec.model, x.text])).toEqual([
+      ['plain', 'tiny-gpt2', runs![0]!.result!.text],
+      ['grounded', 'tiny-gpt2', runs![1]!.result!.text],
+    ]);
+    expect(p.compare.grounded!.run!.passagesUsed).toBe(1);
   });
 });
