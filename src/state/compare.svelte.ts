@@ -52,7 +52,15 @@ export interface PaneState {
   notRun: string | null;
 }
 
-const emptyPane = (spec: PaneSpec): PaneState => ({ spec, text: '', messages: [], run: null, running: false, loading: false, notRun: null });
+const emptyPane = (spec: PaneSpec): PaneState => ({
+  spec,
+  text: '',
+  messages: [],
+  run: null,
+  running: false,
+  loading: false,
+  notRun: null,
+});
 
 /** Where the pane layout is kept between visits (this browser): `{ preset, custom }`. */
 export const PANES_STORAGE = 'ragscope.panes';
@@ -342,7 +350,13 @@ export class CompareState {
       for (const r of result.runs) if (r.error) this.engines.chatFailed(r.error);
       void this.judgeGrounding(result);
       const { plan, ...kept } = result;
-      await this.remember({ ...kept, notes: plan.notes, id: crypto.randomUUID(), createdAt: result.startedAt, model: this.engines.chatInfo });
+      await this.remember({
+        ...kept,
+        notes: plan.notes,
+        id: crypto.randomUUID(),
+        createdAt: result.startedAt,
+        model: this.engines.chatInfo,
+      });
     } catch (e) {
       const error = serializeError(e);
       // The engine dropped its model with the GPU: the next question loads it again.

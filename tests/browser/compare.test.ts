@@ -1,5 +1,5 @@
 /**
- * Ask once, see both, in the real app: documents dropped and stored, one question, the same
+ * Ask once, compare the answers, in the real app: documents dropped and stored, one question, the same
  * generated tiny GPT-2 (transformers.js engine in the LLM worker) answering with and without the
  * retrieved passages, the trace, the prompts, and documents carrying markup that must never run.
  */
@@ -110,8 +110,8 @@ describe('the comparison', () => {
             const cursor = store.index('byTime').openCursor(null, 'prev');
             cursor.onsuccess = () => {
               const c = cursor.result!;
-              const rec = c.value as { grounded: { result: { text: string } } };
-              rec.grounded.result.text = 'The log mentions markup [1], and **the moon** pulls the tides [2].';
+              const rec = c.value as { runs: Array<{ paneId: string; result: { text: string } }> };
+              rec.runs.find((r) => r.paneId === 'grounded')!.result.text = 'The log mentions markup [1], and **the moon** pulls the tides [2].';
               c.update(rec).onsuccess = () => (db.close(), resolve());
             };
           };

@@ -133,7 +133,7 @@ describe('workshop kit', () => {
     await askAndWait(page);
     await page.getByTestId('prompts').locator('summary').click();
     expect(await page.getByTestId('prompt-grounded').textContent()).toContain('archive room floods');
-    expect(await page.getByTestId('compare').textContent()).toMatch(/tiny-gpt2 \(transformers, wasm\)/);
+    expect(await page.getByTestId('compare').textContent()).toMatch(/tiny-gpt2 · in this tab \(transformers\.js, wasm\)/);
 
     // Every request went to the kit's server; the model host was never asked.
     const origin = new URL(kitUrl).origin;
