@@ -460,6 +460,19 @@ export class CompareState {
     }
   }
 
+  /** Downloads the comparison shown, as Markdown (to read or hand out) or JSON (everything, to keep). */
+  async download(format: 'md' | 'json'): Promise<void> {
+    const c = this.last;
+    if (!c || this.busy) return;
+    const { panes, runs } = 'plan' in c ? c : recordPanes(c);
+    const notes = 'plan' in c ? c.plan.notes : c.notes;
+    // Loaded on first use: nobody needs the exporter until they export.
+    const { comparisonToJson, comparisonToMarkdown, exportName } = await import('../compare/export');
+    const shown = { ...$state.snapshot(c), panes, runs, notes } as Parameters<typeof comparisonToJson>[0];
+    const text = format === 'json' ? comparisonToJson(shown) : comparisonToMarkdown(shown);
+    saveFile(new Blob([text], { type: format === 'json' ? 'application/json' : 'text/markdown;charset=utf-8' }), exportName(c.question, format));
+  }
+
   async forget(id: string): Promise<void> {
     try {
       await (await this.library.ready()).deleteComparison(id);

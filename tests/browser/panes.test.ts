@@ -4,6 +4,7 @@
  * (tests/servers/openai-server.ts), set up with the pane editor as a user does; and a swap between
  * two local models (the tiny GPT-2 and a second one with other weights), said in words.
  */
+import { readFileSync } from 'node:fs';
 import { describe, expect, inject, it } from 'vitest';
 import type { Page } from 'playwright-core';
 import { startOpenAIServer } from '../servers/openai-server';
@@ -108,6 +109,13 @@ describe('panes', () => {
       await page.getByTestId('pane-editor').locator('summary').click();
       await page.getByTestId('compare').screenshot({ path: `${OUT}/panes-three-projector.png` });
       await page.screenshot({ path: `${OUT}/panes-three-page-projector.png` });
+
+      // The comparison as Markdown: every pane under its name, the server pane saying where it was sent.
+      const [download] = await Promise.all([page.waitForEvent('download'), page.getByTestId('download-md').click()]);
+      expect(download.suggestedFilename()).toBe('why-does-the-tide-rise-along-the-coasts.md');
+      const md = readFileSync(await download.path(), 'utf8');
+      expect(md).toContain(`## Server model + your documents\n\ntiny-gpt2, sent to ${host}, with your documents.`);
+      expect(md).toContain('## Model only\n\ntiny-gpt2, in this tab (transformers.js), without documents.');
 
       // The same passages in both panes with documents, and the server got exactly that prompt, streamed.
       const kept = await keptMessages(page);
