@@ -18,7 +18,17 @@ import type { Progress } from '../core/progress';
 import type { ChatEngine, ChatMessage, ChatModelInfo, GenerationParams, LoadOptions } from '../generate/engine';
 import { PROMPT_VERSION } from '../generate/prompts';
 import type { RetrievalOptions, SearchMode, SearchResult } from '../index/types';
-import { presetPanes, planPanes, modelKey, type LocalModel, type LocalStep, type PanePlan, type PaneSpec, type PlanEnv, type RemoteLane } from './panes';
+import {
+  presetPanes,
+  planPanes,
+  modelKey,
+  type LocalModel,
+  type LocalStep,
+  type PanePlan,
+  type PaneSpec,
+  type PlanEnv,
+  type RemoteLane,
+} from './panes';
 import { answerOnce, toPromptPassage, unanswered, type AnswerRequest, type ComparisonResult, type SideRun } from './run';
 
 export interface PanesRequest {

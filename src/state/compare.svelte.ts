@@ -470,7 +470,10 @@ export class CompareState {
     const { comparisonToJson, comparisonToMarkdown, exportName } = await import('../compare/export');
     const shown = { ...$state.snapshot(c), panes, runs, notes } as Parameters<typeof comparisonToJson>[0];
     const text = format === 'json' ? comparisonToJson(shown) : comparisonToMarkdown(shown);
-    saveFile(new Blob([text], { type: format === 'json' ? 'application/json' : 'text/markdown;charset=utf-8' }), exportName(c.question, format));
+    saveFile(
+      new Blob([text], { type: format === 'json' ? 'application/json' : 'text/markdown;charset=utf-8' }),
+      exportName(c.question, format),
+    );
   }
 
   async forget(id: string): Promise<void> {

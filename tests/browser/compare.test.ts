@@ -111,7 +111,8 @@ describe('the comparison', () => {
             cursor.onsuccess = () => {
               const c = cursor.result!;
               const rec = c.value as { runs: Array<{ paneId: string; result: { text: string } }> };
-              rec.runs.find((r) => r.paneId === 'grounded')!.result.text = 'The log mentions markup [1], and **the moon** pulls the tides [2].';
+              rec.runs.find((r) => r.paneId === 'grounded')!.result.text =
+                'The log mentions markup [1], and **the moon** pulls the tides [2].';
               c.update(rec).onsuccess = () => (db.close(), resolve());
             };
           };
