@@ -229,24 +229,8 @@ export async function runPanes(req: PanesRequest, deps: PanesDeps, events: Panes
  * Ask view, the store and Evaluate already keep; null for any other pane list.
  */
 export function asComparison(r: PanesResult): ComparisonResult | null {
-  const plain = r.runs.find((x) => x.paneId === 'plain');
-  const grounded = r.runs.find((x) => x.paneId === 'grounded');
-  if (r.runs.length !== 2 || !plain || !grounded || plain.passagesUsed !== undefined || grounded.passagesUsed === undefined) return null;
-  const side = (x: PaneRun): SideRun => {
-    const { paneId, model, ...run } = x;
-    return run;
-  };
-  return {
-    question: r.question,
-    startedAt: r.startedAt,
-    params: r.params,
-    asked: r.asked,
-    promptVersion: r.promptVersion,
-    retrieval: r.retrieval,
-    retrievalMs: r.retrievalMs,
-    plain: side(plain),
-    grounded: side(grounded),
-  };
+  const ok = r.panes.map((p) => p.id).join(',') === 'plain,grounded' && r.runs.length === 2;
+  return ok && !r.panes[0]!.retrieval && r.panes[1]!.retrieval ? pairOf(r) : null;
 }
 
 /**
@@ -271,4 +255,21 @@ export function recordPanes(r: {
     if (side) runs.push({ ...side, paneId: pane.id, model: r.model });
   }
   return runs.length === 2 ? { panes, runs } : { panes: [], runs: [] };
+}
+
+/**
+ * A pane result as a with/without comparison: the first pane without documents against the first
+ * pane with them (the Evaluate view's with/without figures); null when the panes lack either.
+ */
+export function pairOf(r: PanesResult): ComparisonResult | null {
+  const runs = r.runs;
+  const i = r.panes.findIndex((p) => !p.retrieval);
+  const j = r.panes.findIndex((p) => p.retrieval);
+  if (i < 0 || j < 0 || !runs[i] || !runs[j]) return null;
+  const side = (x: PaneRun): SideRun => {
+    const { paneId: _id, model: _model, ...run } = x;
+    return run;
+  };
+  const { plan: _plan, panes: _panes, runs: _runs, ...rest } = r;
+  return { ...rest, plain: side(runs[i]!), grounded: side(runs[j]!) };
 }

@@ -53,6 +53,8 @@ export interface RunRow {
   /** The retrieved passages' sources in rank order: "a.pdf, p. 3; b.md". */
   sources: string;
   ms: number;
+  /** Runs with panes: every pane's answer and scores, in the panes' order. */
+  panes?: Array<{ label: string; model: string; answer: string; status: string; f1: number; facts: boolean }>;
 }
 
 /** The rows of a run, in the set's order. */
@@ -92,6 +94,16 @@ export function runRows(_run: EvalRunRecord, results: readonly EvalResultRecord[
           .join('; '),
         ms: Math.round(r.ms),
       };
+      if (r.panes) {
+        row.panes = r.panes.map((p) => ({
+          label: p.spec.label,
+          model: p.spec.model,
+          answer: p.run.result?.text ?? '',
+          status: p.run.status,
+          f1: p.score.f1,
+          facts: p.score.facts.contains,
+        }));
+      }
       if (r.judge) {
         row.judgePlain = r.judge.plain;
         row.judgeGrounded = r.judge.grounded;
@@ -139,13 +151,28 @@ const TAIL_COLUMNS: typeof COLUMNS = [
   ['ms', (r) => r.ms],
 ];
 
+/** Runs with panes: four columns per pane (its answer, status, F1 and key facts), named after it. */
+function paneColumns(rows: readonly RunRow[]): typeof COLUMNS {
+  const panes = rows.find((r) => r.panes)?.panes ?? [];
+  return panes.flatMap((p, i): typeof COLUMNS => {
+    const of = (r: RunRow) => r.panes?.[i];
+    const name = `pane “${p.label}” (${p.model})`;
+    return [
+      [`${name}: answer`, (r) => of(r)?.answer ?? ''],
+      [`${name}: status`, (r) => of(r)?.status ?? ''],
+      [`${name}: F1`, (r) => score(of(r)?.f1 ?? null)],
+      [`${name}: key facts`, (r) => yesNo(of(r)?.facts)],
+    ];
+  });
+}
+
 /** Text a spreadsheet would run as a formula (see the module header). papaparse's own pattern misses multi-line text. */
 const FORMULA_START = /^[=+\-@\t\r]/;
 
 /** A run as CSV: a header row, then one row per question (columns as in COLUMNS; the judge's only when it ran). */
 export function runToCsv(run: EvalRunRecord, results: readonly EvalResultRecord[]): string {
   const rows = runRows(run, results);
-  const columns = [...COLUMNS, ...(results.some((r) => r.judge) ? JUDGE_COLUMNS : []), ...TAIL_COLUMNS];
+  const columns = [...COLUMNS, ...(results.some((r) => r.judge) ? JUDGE_COLUMNS : []), ...paneColumns(rows), ...TAIL_COLUMNS];
   return Papa.unparse(
     { fields: columns.map(([h]) => h), data: rows.map((r) => columns.map(([, cell]) => cell(r))) },
     { escapeFormulae: FORMULA_START, newline: '\r\n' },

@@ -7,7 +7,9 @@
  * same formulas.
  */
 
+import type { PaneSpec } from '../compare/panes';
 import type { ComparisonResult } from '../compare/run';
+import type { PaneRun } from '../compare/run-panes';
 import type { SerializedError } from '../core/errors';
 import type { ChatModelInfo, GenerationParams } from '../generate/engine';
 import type { RetrievalOptions } from '../index/types';
@@ -63,6 +65,13 @@ export interface RunSettings {
   promptVersion: number;
   /** Whether the optional judge pass (the local model grading each answer) runs. */
   judge: boolean;
+  /**
+   * The panes every question is asked with, when not the default two (the chat model without and
+   * with your documents): Ask's panes when the run started (src/compare/panes.ts). The with/without
+   * figures then compare the first pane without documents with the first pane with them; every
+   * pane's answers are scored too (`EvalResultRecord.panes`, `RunSummary.panes`).
+   */
+  panes?: PaneSpec[];
 }
 
 /**
@@ -129,8 +138,17 @@ export interface EvalResultRecord {
   /** Null when the grounded side produced no answer or no embedding model was available. */
   grounding: Grounding | null;
   judge?: JudgeVerdict;
+  /** Runs with panes (`RunSettings.panes`): every pane's run and the score of its answer, in the panes' order. */
+  panes?: PaneResult[];
   /** Wall time of this question (retrieval, both answers, scoring), ms. */
   ms: number;
+}
+
+/** One pane's answer to a question of a run with panes. */
+export interface PaneResult {
+  spec: PaneSpec;
+  run: PaneRun;
+  score: AnswerScore;
 }
 
 /** Cut-offs a run's hit rate is shown at (only those up to the run's top k mean anything). */
@@ -170,6 +188,17 @@ export interface RunSummary {
   unsupportedCitations: number;
   /** The judge pass, when it ran: share of answers it called correct, over those it gave a verdict on. */
   judge: { plain: number; grounded: number; judged: number } | null;
+  /** Runs with panes: each pane's share of answers holding the key facts and mean F1, in the panes' order. */
+  panes?: PaneSummary[];
+}
+
+export interface PaneSummary {
+  id: string;
+  label: string;
+  model: string;
+  retrieval: boolean;
+  facts: number;
+  f1: number;
 }
 
 const mean = (xs: readonly number[]): number => (xs.length === 0 ? 0 : xs.reduce((s, x) => s + x, 0) / xs.length);
@@ -211,7 +240,23 @@ export function summarizeRun(results: readonly EvalResultRecord[], k: number): R
             grounded: mean(judged.filter((r) => r.judge!.grounded !== null).map((r) => (r.judge!.grounded ? 1 : 0))),
             judged: verdicts.length,
           },
+    ...(results[0]?.panes ? { panes: summarizePanes(results) } : {}),
   };
+}
+
+/** Each pane's figures over the results that have it (a run's panes are fixed when it starts). */
+function summarizePanes(results: readonly EvalResultRecord[]): PaneSummary[] {
+  return (results[0]?.panes ?? []).map(({ spec }) => {
+    const mine = results.flatMap((r) => r.panes?.filter((p) => p.spec.id === spec.id) ?? []);
+    return {
+      id: spec.id,
+      label: spec.label,
+      model: spec.model,
+      retrieval: spec.retrieval,
+      facts: mean(mine.map((p) => (p.score.facts.contains ? 1 : 0))),
+      f1: mean(mine.map((p) => p.score.f1)),
+    };
+  });
 }
 
 /** "hybrid · top 5 · rerank · Llama-3.2-1B": what tells runs of one set apart. */
@@ -219,7 +264,8 @@ export function runLabel(s: RunSettings): string {
   const parts: string[] = [s.retrieval.mode, `top ${s.retrieval.k}`];
   if (s.retrieval.rerank) parts.push('rerank');
   if (s.params.temperature > 0) parts.push(`temp ${s.params.temperature}`);
-  if (s.chatModel) parts.push(s.chatModel.model.replace(/^.*\//, ''));
+  if (s.panes) parts.push(`${s.panes.length} panes`);
+  else if (s.chatModel) parts.push(s.chatModel.model.replace(/^.*\//, ''));
   return parts.join(' · ');
 }
 

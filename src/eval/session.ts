@@ -9,13 +9,14 @@
  */
 
 import type { ComparisonResult, SideRun } from '../compare/run';
-import { cancelled, isAppError } from '../core/errors';
+import { pairOf, type PanesResult } from '../compare/run-panes';
+import { AppError, cancelled, isAppError } from '../core/errors';
 import type { ChatMessage } from '../generate/engine';
 import { judgeMessages, judgeVerdict } from '../generate/prompts';
 import type { SearchHit } from '../index/types';
-import { scoreComparison } from './answers';
+import { scoreAnswer, scoreComparison } from './answers';
 import { groundAnswer, sentencesOf, type Grounding } from './grounding';
-import type { EvalQuestion, EvalResultRecord, EvalRunRecord, JudgeVerdict, QuestionSetRecord, RetrievalScore } from './runs';
+import type { EvalQuestion, EvalResultRecord, EvalRunRecord, JudgeVerdict, PaneResult, QuestionSetRecord, RetrievalScore } from './runs';
 
 /**
  * Tokens the judge may reply with: "CORRECT" or "INCORRECT" and a little slack for models that
@@ -24,8 +25,11 @@ import type { EvalQuestion, EvalResultRecord, EvalRunRecord, JudgeVerdict, Quest
 export const JUDGE_MAX_TOKENS = 16;
 
 export interface SessionDeps {
-  /** One comparison, as Ask runs it, with the run's settings. */
-  compare(question: string, signal: AbortSignal): Promise<ComparisonResult>;
+  /**
+   * One comparison, as Ask runs it, with the run's settings: the default two sides, or, for a run
+   * with panes, every pane (run-panes.ts).
+   */
+  compare(question: string, signal: AbortSignal): Promise<ComparisonResult | PanesResult>;
   /**
    * Retrieval scored by the evidence rule (evidence.ts) for question `index` of the set. Questions
    * with a gold passage are scored here, without it.
@@ -96,9 +100,21 @@ export async function runEvaluation(
     if (signal.aborted) throw cancelled();
     events.onQuestion?.(index);
     const t = performance.now();
-    const comparison = await deps.compare(q.question, signal);
+    const asked = await deps.compare(q.question, signal);
     // A comparison cut short by Stop is half an answer: not scored, not kept.
     if (signal.aborted) throw cancelled();
+    const comparison = 'plan' in asked ? pairOf(asked) : asked;
+    if (!comparison)
+      throw new AppError('InvalidRequest', 'A run compares answers without and with your documents: its panes need one of each.');
+    // Runs with panes: every pane's answer scored the same way as the two compared.
+    const panes: PaneResult[] | undefined =
+      'plan' in asked
+        ? asked.panes.map((spec, i) => ({
+            spec,
+            run: asked.runs[i]!,
+            score: scoreAnswer(asked.runs[i]!.result?.text ?? '', q.answer, q.question),
+          }))
+        : undefined;
     const hits = comparison.retrieval.hits;
     const retrieval: RetrievalScore = q.gold
       ? goldScore({ ...q, gold: q.gold }, hits)
@@ -141,6 +157,7 @@ export async function runEvaluation(
       grounding,
       ms,
       ...(judge ? { judge } : {}),
+      ...(panes ? { panes } : {}),
     };
     run = { ...run, done: run.done + 1, elapsedMs: run.elapsedMs + ms, updatedAt: Date.now() };
     await deps.save(result, run);

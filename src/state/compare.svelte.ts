@@ -8,7 +8,7 @@
 
 import { DEFAULT_PRESET, MAX_PANES, PRESETS, TRAINING_EXAMPLES, paneProblems, presetPanes } from '../compare/panes';
 import type { LocalModel, PanePlan, PaneProblem, PaneSpec, PlanEnv, PresetId } from '../compare/panes';
-import { recordPanes, runPanes, type PaneRun, type PanesResult } from '../compare/run-panes';
+import { recordPanes, runPanes, type PaneRun, type PanesDeps, type PanesResult } from '../compare/run-panes';
 import type { ChatMessage, GenerationParams } from '../generate/engine';
 import { gpuBudget } from '../generate/memory';
 import type { WebLlmModelEntry } from '../generate/webllm-catalog';
@@ -260,6 +260,22 @@ export class CompareState {
     };
   }
 
+  /** What a pane run needs from this page: its search, its engines (local and server, with the key kept for each server), and the plan's view of the GPU. */
+  panesDeps(): PanesDeps {
+    return {
+      search: async (q, r) => (await this.search.retrieve(q, r))!,
+      env: this.planEnv(),
+      load: (m, o) => this.engines.local(m, o),
+      unload: () => this.engines.unloadLocal(),
+      remote: (pane, o) => this.engines.serverChat(this.server.server(pane.server!.baseUrl), pane.model, o),
+    };
+  }
+
+  /** Whether the next question is asked with the default panes (the Settings model without and with your documents). */
+  get defaultPanes(): boolean {
+    return this.layout.preset === DEFAULT_PRESET && this.layout.custom === null;
+  }
+
   async ask(question: string, opts: AskOptions = {}): Promise<void> {
     if (this.busy || question.trim() === '') return;
     const s = this.settings();
@@ -290,13 +306,7 @@ export class CompareState {
       const retrieval = { ...retrievalOptions(s.retrieval), mode: opts.mode ?? s.retrieval.mode, k: opts.k ?? s.retrieval.topK };
       const result = await runPanes(
         { question, retrieval, params, panes: specs },
-        {
-          search: async (q, r) => (await this.search.retrieve(q, r))!,
-          env: this.planEnv(),
-          load: (m, o) => this.engines.local(m, o),
-          unload: () => this.engines.unloadLocal(),
-          remote: (pane, o) => this.engines.serverChat(this.server.server(pane.server!.baseUrl), pane.model, o),
-        },
+        this.panesDeps(),
         {
           onPlan: (plan) => (this.plan = plan),
           onRetrieved: (r) => {

@@ -21,7 +21,9 @@ import type { GenerateQuestionsProgress } from '../eval/generate-questions';
 import type { ColumnMapping, QuestionTable } from '../eval/questions';
 import { runLabel, type EvalQuestion, type EvalResultRecord, type EvalRunRecord, type QuestionSetRecord } from '../eval/runs';
 import type { SessionDeps } from '../eval/session';
-import type { ChatEngine, GenerationParams } from '../generate/engine';
+import { paneProblems, type PaneSpec } from '../compare/panes';
+import type { PanesDeps } from '../compare/run-panes';
+import type { ChatEngine, ChatMessage, GenerationParams } from '../generate/engine';
 import type { WorkerLibrary } from '../library/client';
 import { PROMPT_VERSION, QUESTION_PROMPT_VERSION } from '../generate/prompts';
 import type { SearchMode } from '../index/types';
@@ -47,6 +49,15 @@ export interface RunForm {
   mode: SearchMode;
   k: number;
   judge: boolean;
+  /** Ask with Ask's panes (when they are not the default two) instead of the default two. */
+  panes: boolean;
+}
+
+/** What a run with panes needs from Ask: its panes, and how it runs them on this page. */
+export interface PaneSource {
+  readonly paneList: PaneSpec[];
+  readonly defaultPanes: boolean;
+  panesDeps(): PanesDeps;
 }
 
 /** A moment as people read it, for names ("Generated 29 Nov 2026, 05:40"). */
@@ -115,7 +126,7 @@ export class EvaluateState {
   compareIds = $state<string[]>([]);
   compared = $state.raw<Array<{ run: EvalRunRecord; results: EvalResultRecord[] }>>([]);
   /** The run form, prefilled from Ask's settings when the page opens. */
-  form = $state<RunForm>({ mode: 'hybrid', k: 5, judge: false });
+  form = $state<RunForm>({ mode: 'hybrid', k: 5, judge: false, panes: false });
 
   private runController: AbortController | null = null;
   /** What stopping the run means: Pause keeps it resumable, Cancel ends it. */
@@ -127,9 +138,11 @@ export class EvaluateState {
     private readonly search: SearchState,
     private readonly engines: Engines,
     private readonly settings: () => Settings,
+    /** Ask's panes; absent (tests of the default two): runs use the default two. */
+    private readonly asking: PaneSource | null = null,
   ) {
     const s = settings();
-    this.form = { mode: s.retrieval.mode, k: s.retrieval.topK, judge: false };
+    this.form = { mode: s.retrieval.mode, k: s.retrieval.topK, judge: false, panes: false };
     library.listen((change) => {
       if (change.type === 'opened') {
         this.selectSet(null);
@@ -441,6 +454,11 @@ export class EvaluateState {
 
   // --- Runs ----------------------------------------------------------------------------------
 
+  /** Ask's panes when they are not the default two (a run may ask with them); null otherwise. */
+  get askPanes(): PaneSpec[] | null {
+    return this.asking && !this.asking.defaultPanes ? this.asking.paneList : null;
+  }
+
   /** Starts a run of the shown set with the run form's settings (and Ask's for everything else). */
   async startRun(): Promise<void> {
     const set = this.set;
@@ -456,6 +474,22 @@ export class EvaluateState {
         message: `${snap.chunks - snap.embeddedChunks} of ${snap.chunks} passages are not embedded yet, so they cannot be found by meaning: wait until every document is searchable by meaning, or run by keywords.`,
       };
       return;
+    }
+    // Ask's panes, when chosen: checked now, so a run never starts with panes it cannot ask.
+    const panes = form.panes && this.asking && !this.asking.defaultPanes ? $state.snapshot(this.asking.paneList) : null;
+    if (panes) {
+      const problems = paneProblems(panes);
+      const why = problems.length
+        ? `The panes in Ask cannot run: ${problems.map((p) => p.message).join(' ')}`
+        : !panes.some((p) => !p.retrieval)
+          ? 'A run compares answers without and with your documents: add a pane without documents in Ask, or run with the default two panes.'
+          : form.judge
+            ? 'The judge pass grades with the Settings model, which a run with panes may have unloaded: run the panes without the judge, or the judge with the default two panes.'
+            : null;
+      if (why) {
+        this.error = { name: 'InvalidRequest', message: why };
+        return;
+      }
     }
     const now = Date.now();
     const model = this.library.snapshot?.model ?? s.embedding.model;
@@ -478,6 +512,7 @@ export class EvaluateState {
         embedModel: model,
         promptVersion: PROMPT_VERSION,
         judge: form.judge,
+        ...(panes ? { panes } : {}),
       },
     };
     run.label = runLabel(run.settings);
@@ -545,18 +580,24 @@ export class EvaluateState {
       const held = await withRunLock(run.id, async () => {
         await lib!.saveEvalRun($state.snapshot(run) as EvalRunRecord);
         await this.load();
-        const { engine, info } = await this.engines.chat({ signal: controller.signal });
-        const was = run.settings.chatModel;
-        if (was && was.model !== info.model) {
-          end.write = 'start';
-          throw new AppError(
-            'InvalidRequest',
-            `This run was started with the chat model ${was.model}, but ${info.model} is loaded now. Choose ${was.model} in Settings to resume it, or start a new run.`,
-          );
-        }
-        if (!was) {
-          run = { ...run, settings: { ...run.settings, chatModel: info } };
-          run.label = runLabel(run.settings);
+        // A run with panes names every pane's model itself, and loads each as its panes come.
+        let engine: ChatEngine | null = null;
+        if (!run.settings.panes) {
+          const loaded = await this.engines.chat({ signal: controller.signal });
+          engine = loaded.engine;
+          const { info } = loaded;
+          const was = run.settings.chatModel;
+          if (was && was.model !== info.model) {
+            end.write = 'start';
+            throw new AppError(
+              'InvalidRequest',
+              `This run was started with the chat model ${was.model}, but ${info.model} is loaded now. Choose ${was.model} in Settings to resume it, or start a new run.`,
+            );
+          }
+          if (!was) {
+            run = { ...run, settings: { ...run.settings, chatModel: info } };
+            run.label = runLabel(run.settings);
+          }
         }
         run = await session.runEvaluation(
           run,
@@ -614,7 +655,7 @@ export class EvaluateState {
   private sessionDeps(
     judgeMaxTokens: number,
     lib: WorkerLibrary,
-    engine: ChatEngine,
+    engine: ChatEngine | null,
     set: QuestionSetRecord,
     current: () => EvalRunRecord,
     update: (run: EvalRunRecord) => void,
@@ -622,13 +663,20 @@ export class EvaluateState {
   ): SessionDeps {
     const questions = $state.snapshot(set.questions) as EvalQuestion[];
     return {
-      compare: (question, signal) =>
-        runComparison(
-          { question, retrieval: current().settings.retrieval, params: current().settings.params },
-          { engine, search: async (q, r) => (await this.search.retrieve(q, r))! },
+      compare: async (question, signal) => {
+        const { retrieval, params, panes } = current().settings;
+        if (panes) {
+          if (!this.asking) throw new AppError('InvalidRequest', 'This page cannot ask with panes.');
+          const { runPanes } = await import('../compare/run-panes');
+          return runPanes({ question, retrieval, params, panes }, this.asking.panesDeps(), {}, signal);
+        }
+        return runComparison(
+          { question, retrieval, params },
+          { engine: engine!, search: async (q, r) => (await this.search.retrieve(q, r))! },
           {},
           signal,
-        ),
+        );
+      },
       scoreRetrieval: (_q, index, hits) =>
         lib.scoreRetrieval(
           questions,
@@ -646,8 +694,14 @@ export class EvaluateState {
         if (!this.library.snapshot?.embeddedChunks) throw new AppError('InvalidRequest', 'The collection has no vectors yet.');
         return this.engines.embedRows(texts);
       },
-      generate: async (messages, signal) =>
-        (await engine.generate(messages, { ...current().settings.params, maxTokens: judgeMaxTokens, temperature: 0 }, { signal })).text,
+      // No judge in a run with panes (startRun refuses it): the Settings model may not be loaded.
+      ...(engine
+        ? {
+            generate: async (messages: ChatMessage[], signal: AbortSignal) =>
+              (await engine.generate(messages, { ...current().settings.params, maxTokens: judgeMaxTokens, temperature: 0 }, { signal }))
+                .text,
+          }
+        : {}),
       save: async (result, now) => {
         update(now);
         const plain = $state.snapshot({ result, run: now }) as { result: EvalResultRecord; run: EvalRunRecord };

@@ -39,7 +39,7 @@ export function createPageState({ spawn, settings, gpu, origin }: PageOptions) {
   const server = new ServerState(engines, origin);
   const models = new WebLlmModelsState(engines, settings, origin);
   const compare = new CompareState(library, search, engines, settings, server, () => models.entries);
-  const evaluate = new EvaluateState(library, search, engines, settings);
+  const evaluate = new EvaluateState(library, search, engines, settings, compare);
   return {
     library,
     engines,

@@ -8,7 +8,7 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, inject, it } from 'vitest';
 import type { Page } from 'playwright-core';
 import { startOpenAIServer } from '../servers/openai-server';
-import { networkRequests, TINY_MODELS, useChromium, violations } from './app';
+import { networkRequests, show, TINY_MODELS, useChromium, violations } from './app';
 
 const baseUrl = inject('baseUrl');
 const chromium = useChromium();
@@ -191,6 +191,24 @@ describe('panes', () => {
     await page.getByTestId('compare').screenshot({ path: `${OUT}/panes-training-laptop.png` });
     await page.emulateMedia({ colorScheme: 'dark' });
     await page.getByTestId('compare').screenshot({ path: `${OUT}/panes-training-laptop-dark.png` });
+    expect(await violations(page)).toEqual([]);
+
+    // Evaluate asks a question set with the same three panes, and scores each.
+    await show(page, 'evaluate');
+    await page.getByTestId('typed-question').fill('Why does bread rise slowly?');
+    await page.getByTestId('typed-answer').fill('Wild yeast ferments the flour.');
+    await page.getByTestId('typed-add').click();
+    await page.getByTestId('run-mode').selectOption('keyword');
+    await page.getByTestId('run-panes').check();
+    await page.getByTestId('run-start').click();
+    await expect.poll(() => page.getByTestId('run-row').getAttribute('data-status'), { timeout: 120_000 }).toBe('done');
+    expect(await page.getByTestId('run-row').textContent()).toContain('3 panes');
+    await page.getByTestId('run-open').click();
+    const table = page.getByTestId('run-panes-summary');
+    await expect
+      .poll(() => table.locator('tbody th').allTextContents(), { timeout: 10_000 })
+      .toEqual(['Base model', 'Fine-tuned model', 'Base model + your documents']);
+    await page.getByTestId('run-detail').screenshot({ path: `${OUT}/panes-evaluate-laptop-dark.png` });
     expect(await violations(page)).toEqual([]);
     expect(errors).toEqual([]);
   });

@@ -9,6 +9,8 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { DEFAULT_SETTINGS, type Settings } from '../../src/settings/defaults';
 import { withOverrides } from '../../src/settings/validate';
 import { createPageState, type PageState } from '../../src/state/page';
+import { summarizeRun } from '../../src/eval/runs';
+import { runToCsv } from '../../src/eval/export';
 import { fixtureModels } from '../fixtures/models';
 import { useNodeWorkers, type NodeWorkers } from './page-workers';
 
@@ -58,7 +60,7 @@ async function ready(w: NodeWorkers = workers()): Promise<PageState> {
   expect(p.evaluate.draft!.questions).toHaveLength(4);
   await p.evaluate.confirmImport();
   expect(p.evaluate.sets.map((s) => [s.name, s.questions.length, s.origin])).toEqual([['set', 4, 'imported']]);
-  p.evaluate.form = { mode: 'keyword', k: 2, judge: false };
+  p.evaluate.form = { mode: 'keyword', k: 2, judge: false, panes: false };
   return p;
 }
 
@@ -143,7 +145,7 @@ describe('page state: the Evaluate view', () => {
     const release = w.holdEmbeds();
     await p.ingest.add([file('late.txt', 'A late note about the harbour crane, added after the others were embedded.')]);
     await until('the note is stored', () => p.library.documents.length === 4);
-    p.evaluate.form = { mode: 'hybrid', k: 2, judge: false };
+    p.evaluate.form = { mode: 'hybrid', k: 2, judge: false, panes: false };
     await p.evaluate.startRun();
     expect(p.evaluate.error?.message).toBe(
       '1 of 4 passages are not embedded yet, so they cannot be found by meaning: wait until every document is searchable by meaning, or run by keywords.',
@@ -151,7 +153,7 @@ describe('page state: the Evaluate view', () => {
     expect(p.evaluate.runs).toEqual([]);
     release();
     await until('the note is embedded', () => p.library.documents.every((d) => d.embedded));
-    p.evaluate.form = { mode: 'hybrid', k: 2, judge: false };
+    p.evaluate.form = { mode: 'hybrid', k: 2, judge: false, panes: false };
     await p.evaluate.startRun();
     expect(p.evaluate.error).toBeNull();
     expect(p.evaluate.runs[0]).toMatchObject({ status: 'done', label: 'hybrid · top 2 · tiny-gpt2' });
@@ -229,5 +231,64 @@ describe('page state: the Evaluate view', () => {
     expect(p.evaluate.generating).toBe(false);
     expect(p.evaluate.generationStatus).toBe('Generation cancelled: nothing was stored.');
     expect(p.evaluate.sets.filter((s) => s.origin === 'generated')).toEqual([]);
+  });
+});
+
+describe('page state: a run with panes', () => {
+  it("asks every question with Ask's panes: with/without compares the base model's two panes, and each pane is scored", async () => {
+    const p = await ready();
+    // Ask's panes as a workshop sets them: pretraining vs fine-tuning vs retrieval.
+    p.compare.choosePreset('training');
+    p.compare.editPane('tuned', { model: 'tiny-gpt2-tuned' });
+    p.evaluate.form = { mode: 'keyword', k: 2, judge: true, panes: true };
+    await p.evaluate.startRun();
+    // The judge grades with the Settings model, which the panes may unload: refused, with why.
+    expect(p.evaluate.error?.message).toMatch(/^The judge pass grades with the Settings model/);
+    expect(p.evaluate.runs).toEqual([]);
+
+    p.evaluate.form = { mode: 'keyword', k: 2, judge: false, panes: true };
+    await p.evaluate.startRun();
+    expect(p.evaluate.error).toBeNull();
+    const [run] = p.evaluate.runs;
+    expect(run).toMatchObject({ status: 'done', done: 4, label: 'keyword · top 2 · 3 panes' });
+    expect(run!.settings.panes!.map((x) => [x.id, x.model, x.retrieval])).toEqual([
+      ['base', 'tiny-gpt2', false],
+      ['tuned', 'tiny-gpt2-tuned', false],
+      ['base-docs', 'tiny-gpt2', true],
+    ]);
+    await p.evaluate.open(run!.id);
+    const results = p.evaluate.opened!.results;
+    for (const r of results) {
+      expect(r.panes!.map((x) => x.run.status)).toEqual(['done', 'done', 'done']);
+      // Without vs with documents: the base model's two panes.
+      expect(r.comparison.plain.result!.text).toBe(r.panes![0]!.run.result!.text);
+      expect(r.comparison.grounded.result!.text).toBe(r.panes![2]!.run.result!.text);
+      expect(r.comparison.grounded.passagesUsed).toBe(r.comparison.retrieval.hits.length);
+      expect(r.comparison.plain.passagesUsed).toBeUndefined();
+    }
+    const summary = summarizeRun(results, 2);
+    expect(summary.panes!.map((x) => [x.label, x.model, x.retrieval])).toEqual([
+      ['Base model', 'tiny-gpt2', false],
+      ['Fine-tuned model', 'tiny-gpt2-tuned', false],
+      ['Base model + your documents', 'tiny-gpt2', true],
+    ]);
+    expect(summary.panes![0]!.f1).toBe(summary.f1.plain);
+    expect(summary.panes![2]!.f1).toBe(summary.f1.grounded);
+    // The CSV carries every pane's answer and scores, under the pane's name.
+    const header = runToCsv(run!, results).split('\r\n')[0]!;
+    expect(header).toContain('pane “Fine-tuned model” (tiny-gpt2-tuned): answer,pane “Fine-tuned model” (tiny-gpt2-tuned): status');
+    expect(header).toContain('pane “Base model + your documents” (tiny-gpt2): key facts');
+  });
+
+  it('refuses panes that have no pane without documents, saying what to change', async () => {
+    const p = await ready();
+    p.compare.choosePreset('server');
+    p.compare.editPane('server-docs', { engine: 'transformers', model: 'tiny-gpt2-tuned' });
+    p.evaluate.form = { mode: 'keyword', k: 2, judge: false, panes: true };
+    await p.evaluate.startRun();
+    expect(p.evaluate.error?.message).toBe(
+      'A run compares answers without and with your documents: add a pane without documents in Ask, or run with the default two panes.',
+    );
+    expect(p.evaluate.runs).toEqual([]);
   });
 });
