@@ -15,6 +15,7 @@
  */
 
 import { AppError } from '../core/errors';
+import { isLoopback } from '../generate/address';
 import { formatMB, type MemoryBudget } from '../generate/memory';
 
 /** Engines a pane can answer on: the two local ones, or an OpenAI-compatible server. */
@@ -78,12 +79,9 @@ export function serverOrigin(baseUrl: string): string | null {
   }
 }
 
-const LOOPBACK_HOSTS = new Set(['localhost', '127.0.0.1', '[::1]']);
-
 /** Whether a server runs on this computer (and so shares its GPU with the local panes). */
-export function isLoopback(origin: string): boolean {
-  const host = new URL(origin).hostname;
-  return LOOPBACK_HOSTS.has(host) || host.endsWith('.localhost') || /^127\.\d+\.\d+\.\d+$/.test(host);
+function onThisComputer(origin: string): boolean {
+  return isLoopback(new URL(origin).hostname);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -455,7 +453,7 @@ export function planPanes(panes: readonly PaneSpec[], env: PlanEnv): PanePlan {
         ? `${who} answer on ${lane.origin}${alongside}, one after the other so that neither slows the other.`
         : `${who} answers on ${lane.origin}${alongside}.`,
     );
-    if (steps.length > 0 && isLoopback(lane.origin)) {
+    if (steps.length > 0 && onThisComputer(lane.origin)) {
       notes.push(`${lane.origin} is on this computer: it shares the GPU with the local models, so both may answer more slowly than alone.`);
     }
   }

@@ -190,7 +190,9 @@ export function keyFacts(question: string, answer: string, documents: readonly s
       // Two-letter terms are initials and fragments ("U.S." gives "u" and "s"), not content.
       if (t.length < 3 || asked.has(t) || BOILERPLATE.has(t) || /\d/.test(t) || terms.has(t)) continue;
       const df = stats.df.get(t) ?? 0;
-      if (df === 0 || df > FREQUENT_TERM_SHARE * stats.paragraphs) continue;
+      // A term in one paragraph is specific whatever the collection's size (in a collection of two short
+      // documents, one paragraph is already more than FREQUENT_TERM_SHARE of them).
+      if (df === 0 || (df > 1 && df > FREQUENT_TERM_SHARE * stats.paragraphs)) continue;
       terms.set(t, Math.log(1 + stats.paragraphs / df));
     }
   }

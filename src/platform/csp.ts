@@ -178,7 +178,10 @@ export function serverAllowed(baseUrl: string, allowedExtra: readonly string[], 
     };
   }
   if (LOOPBACK_SERVER_SOURCES.some((s) => sourceMatches(s, target))) {
-    return { allowed: true, why: `${host} is this computer: what you send it stays on this machine.` };
+    return {
+      allowed: true,
+      why: `${host} is this computer: what you send it goes no further, unless that server passes it on (as a proxy to a hosted API does).`,
+    };
   }
   if (/^127\.\d+\.\d+\.\d+$/.test(host) || host.endsWith('.localhost')) {
     return {

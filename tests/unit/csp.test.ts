@@ -80,7 +80,7 @@ describe('which language-model servers the app may reach, and why', () => {
     for (const url of ['http://localhost:11434/v1', 'https://localhost:8443/v1', 'http://127.0.0.1:1234/v1']) {
       expect(serverAllowed(url, [], 'https://ragscope.app'), url).toEqual({
         allowed: true,
-        why: `${new URL(url).hostname} is this computer: what you send it stays on this machine.`,
+        why: `${new URL(url).hostname} is this computer: what you send it goes no further, unless that server passes it on (as a proxy to a hosted API does).`,
       });
     }
     expect(serverAllowed('http://127.0.0.1:5173/api', [], 'http://127.0.0.1:5173')).toEqual({

@@ -143,6 +143,21 @@ describe('the evidence rule', () => {
     expect(holdsEvidence(passage('2023 Q3 ACME.pdf', 'The company discloses its leases.'), none)).toBe(false);
   });
 
+  it('in a collection of two short documents, words found in one paragraph are still evidence', () => {
+    const stats = termStats([
+      'Baking',
+      'Sourdough bread rises slowly because wild yeast ferments the flour.',
+      'Tides',
+      'The moon pulls the oceans.',
+    ]);
+    const facts = keyFacts('Why does bread rise slowly?', 'Wild yeast ferments the flour.', ['bread.md', 'tides.md'], stats);
+    // Each word is in one of four paragraphs: more than FREQUENT_TERM_SHARE of them, but not frequent.
+    expect([...facts.terms.keys()].sort()).toEqual(['ferment', 'flour', 'wild', 'yeast']);
+    const t: EvidenceTarget = { facts, named: new Set(['bread.md', 'tides.md']), restricted: false };
+    expect(holdsEvidence(passage('bread.md', 'Sourdough bread rises slowly because wild yeast ferments the flour.'), t)).toBe(true);
+    expect(holdsEvidence(passage('tides.md', 'The moon pulls the oceans.'), t)).toBe(false);
+  });
+
   it('knows an answer that declines from a negative fact a passage can state', () => {
     for (const a of [
       'The latest 10-Q does not provide a direct comparison between the two. It lists revenue by segment.',
