@@ -315,8 +315,8 @@ export interface PlanEnv {
   /** Local models loaded now, oldest first. */
   loaded: readonly LocalModel[];
   /**
-   * How many local models the app can keep loaded at once: one per chat engine it holds (one per
-   * LLM worker; the app has one today, so 1). Memory decides only below this.
+   * How many local models the app can keep loaded at once: one per LLM worker it may start for
+   * them (Engines' MAX_LOCAL_ENGINES). Memory decides below this.
    */
   maxLoaded: number;
 }
@@ -399,9 +399,11 @@ export function planPanes(panes: readonly PaneSpec[], env: PlanEnv): PanePlan {
         ? 'this app holds one local model at a time'
         : `this app holds at most ${env.maxLoaded} local models at a time`;
     }
-    if (!env.budget) return 'WebGPU does not say how much memory this GPU has, so one model is held at a time';
     const unknown = all.find((m) => need(m) === null);
     if (unknown) return `the memory ${unknown.model} needs is not known, so it is not held beside another model`;
+    // Models on WASM take no GPU memory: they fit beside anything, whatever the GPU says.
+    if (all.every((m) => need(m) === 0)) return null;
+    if (!env.budget) return 'WebGPU does not say how much memory this GPU has, so one model is held at a time';
     const sum = all.reduce((n, m) => n + need(m)!, 0);
     if (sum > env.budget.mb) return `together they need ${formatMB(sum)} and ${offers(env.budget)}`;
     return null;
@@ -431,7 +433,9 @@ export function planPanes(panes: readonly PaneSpec[], env: PlanEnv): PanePlan {
     steps.push({ kind: 'answer', model: g.model, paneIds: g.panes.map((p) => p.id) });
   }
   const used = resident.filter((m) => usedBy(m).length > 0);
-  if (used.length > 1 && env.budget) {
+  if (used.length > 1 && used.every((m) => need(m) === 0)) {
+    notes.push(`${used.map(name).join(' and ')} stay loaded together: they run on WASM, in this computer's memory, not the GPU's.`);
+  } else if (used.length > 1 && env.budget) {
     const sum = used.reduce((n, m) => n + (need(m) ?? 0), 0);
     notes.push(`${used.map(name).join(' and ')} stay loaded together: they need ${formatMB(sum)} and ${offers(env.budget)}.`);
   }

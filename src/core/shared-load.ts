@@ -33,6 +33,11 @@ export class SharedLoad<T> {
   /** Loads started (not joined): what a test counts to prove callers share one. */
   started = 0;
 
+  /** Whether `key` is loaded or loading (a load every caller gave up on still counts until it settles). */
+  has(key: string): boolean {
+    return this.current?.key === key;
+  }
+
   /** The loaded value for `key`, if that load has finished. */
   loaded(key: string): T | null {
     return this.current?.key === key ? this.current.value : null;

@@ -20,7 +20,7 @@ import type { LibraryState } from './library.svelte';
 import type { Progress } from '../core/progress';
 import { retrievalOptions, type Settings } from '../settings/defaults';
 import type { SearchState } from './search.svelte';
-import type { Engines } from './engines.svelte';
+import { MAX_LOCAL_ENGINES, type Engines } from './engines.svelte';
 import type { ServerState } from './server.svelte';
 import { saveFile, temporaryUrl } from './files';
 import type { Grounding } from '../eval/grounding';
@@ -254,9 +254,8 @@ export class CompareState {
             ? 0
             : null,
       budget: gpuBudget(this.engines.gpuStatus()),
-      loaded: this.engines.loadedLocal ? [this.engines.loadedLocal] : [],
-      // The page has one LLM worker for local models, holding one model at a time.
-      maxLoaded: 1,
+      loaded: this.engines.loadedLocals,
+      maxLoaded: MAX_LOCAL_ENGINES,
     };
   }
 
@@ -265,8 +264,9 @@ export class CompareState {
     return {
       search: async (q, r) => (await this.search.retrieve(q, r))!,
       env: this.planEnv(),
-      load: (m, o) => this.engines.local(m, o),
-      unload: () => this.engines.unloadLocal(),
+      // The plan unloads first whatever does not fit: a model it loads may stay beside the others.
+      load: (m, o) => this.engines.local(m, o, 'beside'),
+      unload: (m) => this.engines.unloadLocal(m),
       remote: (pane, o) => this.engines.serverChat(this.server.server(pane.server!.baseUrl), pane.model, o),
     };
   }

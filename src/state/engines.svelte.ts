@@ -1,21 +1,26 @@
 /**
- * The one owner of the page's model workers: a single embed worker (embedder and reranker) and a
- * single LLM worker, each started when first needed and again after a crash. Every view that needs
- * a model (comparisons, search, embedding the library, the self-tests, the web-llm model list) asks
- * here, and each model load is shared by key (src/core/shared-load.ts): a self-test after a
- * comparison reuses the loaded model instead of loading a second copy onto the GPU, which would
- * not fit beside the first (src/generate/handler.ts).
+ * The one owner of the page's model workers: a single embed worker (embedder and reranker) and up
+ * to MAX_LOCAL_ENGINES LLM workers for local models, each started when first needed and again
+ * after a crash. Every view that needs a model (comparisons, search, embedding the library, the
+ * self-tests, the web-llm model list) asks here, and each model load is shared by key
+ * (src/core/shared-load.ts): a self-test after a comparison reuses the loaded model instead of
+ * loading a second copy onto the GPU, which would not fit beside the first.
+ *
+ * Each LLM worker holds one model (src/generate/handler.ts). A second one is used only when a
+ * comparison's plan (src/compare/panes.ts) found that two panes' models fit on this GPU together
+ * (`local(..., 'beside')`); every other caller asks for its model alone, which releases the others
+ * first, so nothing outside a plan ever stacks models on the GPU.
  *
  * Answers on an OpenAI-compatible server go through LLM workers of their own, one per server
- * (`serverChat`): the local LLM worker holds one engine at a time, and a server's pane answers in
- * parallel with the local ones, so it must not unload the model in the tab.
+ * (`serverChat`): a server's pane answers in parallel with the local ones, so it must not unload
+ * a model in the tab.
  *
  * It also connects the embed worker to the library worker (a MessageChannel, one end each), so the
  * library embeds stored documents without their texts or vectors crossing the page.
  */
 
 import { SharedLoad, type WaitOptions } from '../core/shared-load';
-import { serverOrigin, type LocalModel } from '../compare/panes';
+import { modelKey, serverOrigin, type LocalModel } from '../compare/panes';
 import type { WorkerEmbedder } from '../embed/client';
 import type { EmbedderInfo } from '../embed/embedder';
 import type { RerankerInfo } from '../embed/reranker';
@@ -27,19 +32,43 @@ import type { Settings } from '../settings/defaults';
 import { chatLoadRequest, embedLoadRequest, localChatRequest, rerankLoadRequest } from '../settings/engines';
 import type { Spawners, Supervised } from './workers';
 
+/**
+ * Local chat models the page may hold at once, one LLM worker each. Range 1..4; default 2: a
+ * comparison's base and fine-tuned model (two 1B models at 4 bits take ~1.8 GB), so neither is
+ * reloaded for every question of a run. Whether two actually stay together is decided per
+ * comparison from their memory needs and the GPU (planPanes); two workers cost a second copy of
+ * the engine's code and runtime in memory, not of any model.
+ */
+export const MAX_LOCAL_ENGINES = 2;
+
+/** One LLM worker for local models and what it holds. */
+interface LocalSlot {
+  handle: Supervised<WorkerChatEngine>;
+  loads: SharedLoad<ChatModelInfo>;
+  /** The load request it holds or is loading (JSON); null when empty. */
+  key: string | null;
+  /** The model of that request. */
+  wants: LocalModel | null;
+  /** The model it holds, once loaded. */
+  model: LocalModel | null;
+  info: ChatModelInfo | null;
+  /** When it was last asked for (a counter): the least recent is replaced when all are taken. */
+  usedAt: number;
+}
+
 export class Engines {
   /** The embedding model loaded in the embed worker. */
   embedInfo = $state.raw<EmbedderInfo | null>(null);
-  /** The chat model loaded in the LLM worker. */
+  /** The local chat model asked for last, as loaded. */
   chatInfo = $state.raw<ChatModelInfo | null>(null);
-  /** The local model the LLM worker holds (as asked for: web-llm may report a sibling build in `chatInfo`). */
-  loadedLocal = $state.raw<LocalModel | null>(null);
+  /** The local models the LLM workers hold, least recently used first (as asked for: web-llm may load a sibling build). */
+  loadedLocals = $state.raw<LocalModel[]>([]);
 
   private embedHandle: Supervised<WorkerEmbedder> | null = null;
-  private chatHandle: Supervised<WorkerChatEngine> | null = null;
+  private slots: LocalSlot[] = [];
+  private uses = 0;
   private readonly embedLoads = new SharedLoad<EmbedderInfo>();
   private readonly rerankLoads = new SharedLoad<RerankerInfo>();
-  private readonly chatLoads = new SharedLoad<ChatModelInfo>();
   /** One LLM worker per server origin, each with its loads (see `serverChat`). */
   // eslint-disable-next-line svelte/prefer-svelte-reactivity -- bookkeeping, never rendered
   private readonly servers = new Map<string, { handle: Supervised<WorkerChatEngine>; loads: SharedLoad<ChatModelInfo> }>();
@@ -56,7 +85,7 @@ export class Engines {
 
   /** Model loads started (not joined) so far, per worker: a test proves callers share one. */
   get loadsStarted(): { embed: number; rerank: number; chat: number } {
-    return { embed: this.embedLoads.started, rerank: this.rerankLoads.started, chat: this.chatLoads.started };
+    return { embed: this.embedLoads.started, rerank: this.rerankLoads.started, chat: this.slots.reduce((n, s) => n + s.loads.started, 0) };
   }
 
   private embedWorker(): Supervised<WorkerEmbedder> {
@@ -81,18 +110,38 @@ export class Engines {
     return this.embedHandle;
   }
 
-  private chatWorker(): Supervised<WorkerChatEngine> {
-    if (!this.chatHandle) {
-      const handle = this.spawn.chat(() => {
-        if (this.chatHandle !== handle) return;
-        this.chatHandle = null;
-        this.chatLoads.reset();
-        this.chatInfo = null;
-        this.loadedLocal = null;
-      });
-      this.chatHandle = handle;
-    }
-    return this.chatHandle;
+  private newSlot(): LocalSlot {
+    const slot: LocalSlot = {
+      handle: this.spawn.chat(() => {
+        // Forget it and what it held: the next call starts afresh instead of failing until a reload.
+        this.slots = this.slots.filter((x) => x !== slot);
+        this.refresh();
+      }),
+      loads: new SharedLoad<ChatModelInfo>(),
+      key: null,
+      wants: null,
+      model: null,
+      info: null,
+      usedAt: 0,
+    };
+    this.slots.push(slot);
+    return slot;
+  }
+
+  /** Empties a slot (its model forgotten here; the caller unloads it in the worker when it must). */
+  private forget(slot: LocalSlot): void {
+    slot.loads.reset();
+    slot.key = null;
+    slot.wants = null;
+    slot.model = null;
+    slot.info = null;
+  }
+
+  /** The public view of the slots. */
+  private refresh(): void {
+    const held = this.slots.filter((s) => s.model !== null).sort((a, b) => a.usedAt - b.usedAt);
+    this.loadedLocals = held.map((s) => s.model!);
+    this.chatInfo = held.at(-1)?.info ?? null;
   }
 
   /** Whether the embedding model of the current settings is loaded. */
@@ -102,7 +151,8 @@ export class Engines {
 
   /** Whether the chat model of the current settings (on this GPU) is loaded. */
   get chatReady(): boolean {
-    return this.chatLoads.loaded(JSON.stringify(chatLoadRequest(this.settings(), this.gpu(), this.origin))) !== null;
+    const key = JSON.stringify(chatLoadRequest(this.settings(), this.gpu(), this.origin));
+    return this.slots.some((s) => s.loads.loaded(key) !== null);
   }
 
   /** The embedder for the current settings, loaded once for everyone who asks. */
@@ -146,30 +196,63 @@ export class Engines {
   }
 
   /**
-   * A given local model (a comparison pane's) in the LLM worker, with the settings' source, device
-   * and cache, loaded once for everyone who asks. The worker holds one model: loading another
-   * releases the one before (src/generate/handler.ts).
+   * A given local model (a comparison pane's) in an LLM worker, with the settings' source, device
+   * and cache, loaded once for everyone who asks. 'alone' (the default) first releases every other
+   * local model; 'beside' keeps them and loads into a free worker (up to MAX_LOCAL_ENGINES, then
+   * the least recently used one): only a comparison's plan, which checked that they fit, asks so.
    */
-  async local(model: LocalModel, opts: WaitOptions = {}): Promise<{ engine: WorkerChatEngine; info: ChatModelInfo }> {
+  async local(
+    model: LocalModel,
+    opts: WaitOptions = {},
+    placement: 'alone' | 'beside' = 'alone',
+  ): Promise<{ engine: WorkerChatEngine; info: ChatModelInfo }> {
     const req = localChatRequest(this.settings(), model, this.origin);
-    const engine = this.chatWorker().client;
     const key = JSON.stringify(req);
-    if (!this.chatLoads.loaded(key)) {
-      this.chatInfo = null;
-      this.loadedLocal = null;
+    let slot = this.slots.find((s) => s.key === key);
+    if (placement === 'alone') {
+      for (const other of this.slots.filter((s) => s !== slot && s.key !== null)) {
+        this.forget(other);
+        await other.handle.client.unload().catch(() => undefined);
+      }
+      this.refresh();
     }
-    const info = await this.chatLoads.get(key, (signal, onProgress) => engine.load(req, { signal, onProgress }), opts);
-    this.chatInfo = info;
-    this.loadedLocal = model;
-    return { engine, info };
+    if (!slot) {
+      if (placement === 'alone') {
+        slot = this.slots[0] ?? this.newSlot();
+      } else {
+        slot =
+          this.slots.find((s) => s.key === null) ??
+          (this.slots.length < MAX_LOCAL_ENGINES ? this.newSlot() : [...this.slots].sort((a, b) => a.usedAt - b.usedAt)[0]!);
+        this.forget(slot);
+      }
+      slot.key = key;
+      slot.wants = model;
+      this.refresh();
+    }
+    slot.usedAt = ++this.uses;
+    const engine = slot.handle.client;
+    const taken = slot;
+    try {
+      const info = await taken.loads.get(key, (signal, onProgress) => engine.load(req, { signal, onProgress }), opts);
+      if (taken.key === key) Object.assign(taken, { model, info });
+      this.refresh();
+      return { engine, info };
+    } catch (e) {
+      // A load that failed or that every caller gave up on leaves the worker empty (SharedLoad
+      // forgets it too); one caller giving up while others wait leaves it loading for them.
+      if (taken.key === key && !taken.loads.has(key)) this.forget(taken);
+      this.refresh();
+      throw e;
+    }
   }
 
-  /** Releases the local model (its GPU memory), e.g. to make room for another pane's model. */
-  async unloadLocal(): Promise<void> {
-    this.chatLoads.reset();
-    this.chatInfo = null;
-    this.loadedLocal = null;
-    await this.chatHandle?.client.unload();
+  /** Releases a local model (its GPU memory), e.g. to make room for another pane's model. */
+  async unloadLocal(model: LocalModel): Promise<void> {
+    const slot = this.slots.find((s) => s.wants !== null && modelKey(s.wants) === modelKey(model));
+    if (!slot) return;
+    this.forget(slot);
+    this.refresh();
+    await slot.handle.client.unload();
   }
 
   /**
@@ -199,9 +282,9 @@ export class Engines {
     return { engine, info };
   }
 
-  /** The LLM worker without loading a model: web-llm's model list, downloads and deletions. */
+  /** An LLM worker without loading a model: web-llm's model list, downloads and deletions. */
   llm(): WorkerChatEngine {
-    return this.chatWorker().client;
+    return (this.slots[0] ?? this.newSlot()).handle.client;
   }
 
   /**
@@ -210,9 +293,8 @@ export class Engines {
    */
   chatFailed(error: { name: string }): void {
     if (error.name !== 'DeviceLost' && error.name !== 'EngineNotLoaded') return;
-    this.chatLoads.reset();
-    this.chatInfo = null;
-    this.loadedLocal = null;
+    for (const slot of this.slots) this.forget(slot);
+    this.refresh();
   }
 
   /**
@@ -230,10 +312,11 @@ export class Engines {
   /** Stops both workers (tests; a page simply closes). */
   dispose(): void {
     this.embedHandle?.terminate();
-    this.chatHandle?.terminate();
+    for (const slot of this.slots) slot.handle.terminate();
     for (const lane of this.servers.values()) lane.handle.terminate();
     this.servers.clear();
-    this.embedHandle = this.chatHandle = null;
+    this.slots = [];
+    this.embedHandle = null;
     this.linked = null;
   }
 }

@@ -368,7 +368,7 @@ describe('page state: earlier questions', () => {
 });
 
 describe('page state: panes', () => {
-  it('pretraining vs fine-tuning vs retrieval on two local models: one swap, said with its reason; three answers kept and restored', async () => {
+  it('pretraining vs fine-tuning vs retrieval on two local models on WASM: both stay loaded, in two workers; the next question loads nothing', async () => {
     const { page: p, w } = page();
     await p.library.open();
     await p.ingest.add([DOCS[0]!]);
@@ -386,30 +386,61 @@ describe('page state: panes', () => {
       ['Fine-tuned model', 'done', 'tiny-gpt2-tuned'],
       ['Base model + your documents', 'done', 'tiny-gpt2'],
     ]);
-    // The base model answers both of its panes before it makes room for the tuned one: one swap, not two.
-    expect(p.compare.plan!.swaps).toBe(1);
-    expect(p.compare.steps).toEqual([
-      'Loaded tiny-gpt2.',
-      'tiny-gpt2 is unloaded to make room for tiny-gpt2-tuned: this app holds one local model at a time.',
-      'Loaded tiny-gpt2-tuned.',
+    // On WASM the models take no GPU memory: no swap, each in an LLM worker of its own.
+    expect(p.compare.plan!.swaps).toBe(0);
+    expect(p.compare.steps).toEqual(['Loaded tiny-gpt2.', 'Loaded tiny-gpt2-tuned.']);
+    expect(p.compare.plan!.notes.join(' ')).toContain('stay loaded together: they run on WASM');
+    expect([w.started.chat, w.loads.chat]).toEqual([2, 2]);
+    expect(p.engines.loadedLocals).toEqual([
+      { engine: 'transformers', model: 'tiny-gpt2' },
+      { engine: 'transformers', model: 'tiny-gpt2-tuned' },
     ]);
-    expect(w.loads.chat).toBe(2);
-    expect(p.engines.loadedLocal).toEqual({ engine: 'transformers', model: 'tiny-gpt2-tuned' });
-    // Only the pane with documents read passages; both base panes were asked with the same settings.
+    // Only the pane with documents read passages.
     expect(p.compare.panes.map((x) => x.run?.passagesUsed)).toEqual([undefined, undefined, 1]);
     expect(p.compare.panes[2]!.messages.at(-1)!.content).toContain('The moon pulls the oceans');
     expect(p.compare.panes[0]!.messages.at(-1)!.content).not.toContain('The moon pulls the oceans');
 
+    // The next question finds both loaded.
+    await p.compare.ask('Why does the tide fall?', { mode: 'keyword' });
+    expect(p.compare.steps).toEqual([]);
+    expect(w.loads.chat).toBe(2);
+
     const kept = p.compare.history[0]!;
     expect(kept.panes!.map((x) => x.id)).toEqual(['base', 'tuned', 'base-docs']);
     expect(kept.runs!.map((r) => r.result?.text)).toEqual(p.compare.panes.map((x) => x.text));
-    expect(kept.notes!.join(' ')).toContain('unloaded');
+    expect(kept.notes!.join(' ')).toContain('stay loaded together');
 
     // Another layout in between; restoring the comparison brings back its three panes, to ask again the same way.
     p.compare.choosePreset('documents');
     p.compare.restore(kept);
     expect(p.compare.panes.map((x) => x.spec.id)).toEqual(['base', 'tuned', 'base-docs']);
     expect(p.compare.paneList.map((x) => x.model)).toEqual(['tiny-gpt2', 'tiny-gpt2-tuned', 'tiny-gpt2']);
+
+    // Anything outside a comparison asks for its model alone: the other one is released first.
+    await p.engines.chat();
+    expect(p.engines.loadedLocals).toEqual([{ engine: 'transformers', model: 'tiny-gpt2' }]);
+    expect(w.loads.chat).toBe(2);
+  });
+
+  it('two local models whose memory needs are not known are not held together: one swap, said with why', async () => {
+    const s = withOverrides(settings(), { llm: { transformersDevice: 'auto' } });
+    const { page: p, w } = page(workers(), s);
+    await p.library.open();
+    await p.ingest.add([DOCS[0]!]);
+    await until('embedded', () => allEmbedded(p, 1));
+    p.compare.choosePreset('training');
+    p.compare.editPane('tuned', { model: 'tiny-gpt2-tuned' });
+    await p.compare.ask('When does the tide rise?', { mode: 'keyword' });
+    expect(p.compare.panes.map((x) => x.run?.status)).toEqual(['done', 'done', 'done']);
+    // The base model answers both of its panes before it makes room for the tuned one: one swap, not two.
+    expect(p.compare.plan!.swaps).toBe(1);
+    expect(p.compare.steps).toEqual([
+      'Loaded tiny-gpt2.',
+      'tiny-gpt2 is unloaded to make room for tiny-gpt2-tuned: the memory tiny-gpt2 needs is not known, so it is not held beside another model.',
+      'Loaded tiny-gpt2-tuned.',
+    ]);
+    expect(w.loads.chat).toBe(2);
+    expect(p.engines.loadedLocals).toEqual([{ engine: 'transformers', model: 'tiny-gpt2-tuned' }]);
   });
 
   it('a comparison kept before panes existed is restored as its two panes', async () => {
