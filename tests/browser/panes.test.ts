@@ -25,6 +25,8 @@ async function drop(page: Page): Promise<void> {
     .getByTestId('file-input')
     .setInputFiles(FILES.map((f) => ({ name: f.name, mimeType: 'text/plain', buffer: Buffer.from(f.text) })));
   await expect.poll(() => page.getByTestId('doc-row').count(), { timeout: 60_000 }).toBe(2);
+  // Searchable by meaning too, so that the passages come from the search the settings ask for.
+  await expect.poll(() => page.getByTestId('library-summary').textContent(), { timeout: 60_000 }).toContain('2 by meaning');
 }
 
 const status = (page: Page, id: string) => page.getByTestId(`pane-${id}`).getAttribute('data-status');
@@ -53,7 +55,12 @@ describe('panes', () => {
   it('three panes: the tab without and with documents and a server with them; the same passages; the server gets exactly the grounded prompt and nothing else leaves', async () => {
     const origin = new URL(baseUrl).origin;
     // A pause per token, so the server pane is seen streaming before it is done.
-    const server = await startOpenAIServer({ cors: { origins: [origin] }, tokenDelayMs: 40 });
+    // It also sends reasoning apart from the answer, as llama-server and DeepSeek do.
+    const server = await startOpenAIServer({
+      cors: { origins: [origin] },
+      tokenDelayMs: 40,
+      reasoning: { style: 'reasoning_content', text: 'The passages say the moon pulls the oceans.' },
+    });
     const refusing = await startOpenAIServer({ cors: false });
     try {
       const settings = {
@@ -101,6 +108,10 @@ describe('panes', () => {
         expect(await page.getByTestId(`pane-${id}`).getByTestId('pane-stats').textContent()).toMatch(/\d+ tokens · first token \d+ ms/);
       }
       const host = new URL(server.url).host;
+      // The server's reasoning is folded away under its answer, never in it.
+      const reasoning = page.getByTestId('pane-pane-3').getByTestId('pane-reasoning');
+      expect(await reasoning.textContent()).toContain('The passages say the moon pulls the oceans.');
+      expect(await page.getByTestId('pane-pane-3').getByTestId('answer').textContent()).not.toContain('The passages say');
       expect(await page.getByTestId('pane-pane-3').getByTestId('pane-sent-to').textContent()).toBe(`sent to ${host}`);
       expect(await page.getByTestId('pane-grounded').getByTestId('pane-sent-to').count()).toBe(0);
       expect(await page.getByTestId('same-settings').textContent()).toContain(
