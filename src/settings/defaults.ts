@@ -67,6 +67,13 @@ export interface LlmSettings {
   serverModel: string;
   /** Weight variant for the transformers.js engine. 'auto' = q4f16 on WebGPU with shader-f16, else q4. */
   transformersDtype: OnnxDtype;
+  /**
+   * This GPU's memory in MB, as its owner knows it (WebGPU does not tell pages). A comparison uses
+   * it to decide whether two local models stay loaded together or one replaces the other
+   * (src/generate/memory.ts gpuBudget, src/compare/panes.ts). 0 = not given: the adapter's
+   * largest buffer is taken as a lower bound, which errs towards swapping. Range 0..262144, default 0.
+   */
+  gpuMemoryMB: number;
   /** Upper bound of generated tokens per answer. Range 1..4096, default 256. */
   maxTokens: number;
   /** Sampling temperature. Range 0..2; 0 = greedy (deterministic), default 0. */
@@ -170,6 +177,7 @@ export const DEFAULT_SETTINGS: Settings = {
     transformersDtype: 'auto',
     serverUrl: '',
     serverModel: '',
+    gpuMemoryMB: 0,
     maxTokens: 256,
     temperature: 0,
     topP: 1,
@@ -189,6 +197,7 @@ export const LIMITS = {
   documentBoost: { min: 0, max: 4 },
   rerankCandidates: { min: 5, max: 100 },
   maxTokens: { min: 1, max: 4096 },
+  gpuMemoryMB: { min: 0, max: 262144 },
   temperature: { min: 0, max: 2 },
   topP: { min: 0.01, max: 1 },
   seed: { min: 0, max: 2 ** 31 - 1 },

@@ -42,4 +42,5 @@ export const SETTING_LABELS: Record<SettingKey, string> = {
   'llm.temperature': 'Temperature',
   'llm.topP': 'Top-p',
   'llm.seed': 'Seed',
+  'llm.gpuMemoryMB': 'GPU memory (MB; 0 = not known)',
 };

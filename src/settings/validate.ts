@@ -178,6 +178,7 @@ export function restoreSettings(
       temperature: r.number('llm.temperature', l.temperature, d.llm.temperature, LIMITS.temperature),
       topP: r.number('llm.topP', l.topP, d.llm.topP, LIMITS.topP),
       seed: r.number('llm.seed', l.seed, d.llm.seed, LIMITS.seed, true),
+      gpuMemoryMB: r.number('llm.gpuMemoryMB', l.gpuMemoryMB, d.llm.gpuMemoryMB, LIMITS.gpuMemoryMB, true),
     },
   };
   return { settings, problems: r.problems };

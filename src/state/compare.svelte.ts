@@ -253,7 +253,7 @@ export class CompareState {
           : s.llm.transformersDevice === 'wasm'
             ? 0
             : null,
-      budget: gpuBudget(this.engines.gpuStatus()),
+      budget: gpuBudget(this.engines.gpuStatus(), s.llm.gpuMemoryMB),
       loaded: this.engines.loadedLocals,
       maxLoaded: MAX_LOCAL_ENGINES,
     };

@@ -17,16 +17,18 @@ describe('settings', () => {
     const { settings, problems } = restoreSettings({
       modelSource: 'ftp://x',
       embedding: { device: 'tpu', batchSize: 0 },
-      llm: { temperature: 'hot', seed: 1.5 },
+      llm: { temperature: 'hot', seed: 1.5, gpuMemoryMB: -8 },
     });
     expect(settings.modelSource).toBe('');
     expect(settings.embedding.device).toBe('auto');
     expect(settings.embedding.batchSize).toBe(16);
     expect(settings.llm.temperature).toBe(0);
     expect(settings.llm.seed).toBe(42);
+    expect(settings.llm.gpuMemoryMB).toBe(0);
     expect(problems.map((p) => p.key).sort()).toEqual([
       'embedding.batchSize',
       'embedding.device',
+      'llm.gpuMemoryMB',
       'llm.seed',
       'llm.temperature',
       'modelSource',
