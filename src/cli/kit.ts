@@ -31,6 +31,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { webllmAppConfig } from '../generate/webllm-engine';
 import { downloadTransformersModel, downloadWebLlmForKit, type FileReport, type TransformersModelPlan } from '../kit/download';
+import { normalizeBaseUrl } from '../generate/openai-engine';
 import { contentSecurityPolicy, LOOPBACK_SERVER_SOURCES, MODEL_HOSTS } from '../platform/csp';
 import { HF_HUB } from '../platform/model-source';
 import { ONNX_DTYPES, type OnnxDtype } from '../core/devices';
@@ -141,8 +142,9 @@ export function parseKitArgs(argv: string[]): CliArgs<KitArgs> {
     const u = URL.canParse(v['llm-server']) ? new URL(v['llm-server']) : null;
     if (!u || (u.protocol !== 'http:' && u.protocol !== 'https:') || u.username || u.password)
       return '--llm-server must be an http(s) address such as https://10.0.0.2:8443/v1';
-    // The server's API, as the app's settings want it: ending in /v1 unless a path was given.
-    a.llmServer = u.pathname === '/' ? `${u.origin}/v1` : u.href.replace(/\/$/, '');
+    // The server's API as the engine reads an address (ending in /v1 unless a path was given);
+    // credentials are refused above rather than dropped: they would be written into every copy.
+    a.llmServer = normalizeBaseUrl(u.href);
   }
   if (v.retries !== undefined) {
     const n = Number(v.retries);
