@@ -9,7 +9,7 @@
 import { sourceLine } from '../generate/prompts';
 import type { SearchResult } from '../index/types';
 import type { GenerationParams } from '../generate/engine';
-import { serverOrigin, type PaneSpec } from './panes';
+import { paneServerUrl, serverOrigin, type PaneSpec } from './panes';
 import type { PaneRun } from './run-panes';
 
 /** What an export is made from: a comparison just asked or one from the history. */
@@ -38,7 +38,16 @@ export function comparisonToJson(c: ExportedComparison): string {
       params: c.params,
       retrievalAsked: c.asked ?? null,
       promptVersion: c.promptVersion,
-      panes: c.panes.map((p, i) => ({ ...p, run: c.runs[i] ?? null })),
+      // Field by field: a pane carries nothing else (no key: that stays in this browser's Settings).
+      panes: c.panes.map((p, i) => ({
+        id: p.id,
+        label: p.label,
+        engine: p.engine,
+        model: p.model,
+        ...(p.server ? { server: { baseUrl: paneServerUrl(p.server.baseUrl) } } : {}),
+        retrieval: p.retrieval,
+        run: c.runs[i] ?? null,
+      })),
       passages: c.retrieval.hits.map((h, i) => ({
         n: i + 1,
         source: sourceLine(h),

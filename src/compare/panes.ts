@@ -79,6 +79,34 @@ export function serverOrigin(baseUrl: string): string | null {
   }
 }
 
+/**
+ * A server address as a pane keeps it: the scheme people leave out added (http, as the engine
+ * assumes), and anything that must not be stored or exported with the comparison taken out
+ * (user:password@, a query, a fragment: a key belongs in Settings). Text that is no address stays
+ * as typed, for `paneProblems` to name.
+ */
+export function paneServerUrl(raw: string): string {
+  const text = raw.trim();
+  const withScheme = !text || /^[a-z][a-z\d+.-]*:\/\//i.test(text) ? text : `http://${text}`;
+  if (!URL.canParse(withScheme)) return text;
+  const u = new URL(withScheme);
+  if (u.protocol !== 'http:' && u.protocol !== 'https:') return text;
+  return `${u.origin}${u.pathname.replace(/\/+$/, '')}`;
+}
+
+/** Only these keys, with these types, make a pane (a layout read back from storage is checked against them). */
+export function asPaneSpec(value: unknown): PaneSpec | null {
+  if (typeof value !== 'object' || value === null) return null;
+  const v = value as Record<string, unknown>;
+  const text = (x: unknown): x is string => typeof x === 'string';
+  if (!text(v.id) || !text(v.label) || !text(v.model) || typeof v.retrieval !== 'boolean') return null;
+  if (v.engine !== 'webllm' && v.engine !== 'transformers' && v.engine !== 'openai') return null;
+  const server = v.server as { baseUrl?: unknown } | undefined;
+  const spec: PaneSpec = { id: v.id, label: v.label, engine: v.engine, model: v.model, retrieval: v.retrieval };
+  if (v.engine === 'openai') spec.server = { baseUrl: text(server?.baseUrl) ? paneServerUrl(server.baseUrl) : '' };
+  return spec;
+}
+
 /** Whether a server runs on this computer (and so shares its GPU with the local panes). */
 function onThisComputer(origin: string): boolean {
   return isLoopback(new URL(origin).hostname);
@@ -228,11 +256,16 @@ export function describePane(p: PaneSpec): string {
   return `${p.model} ${where}, ${p.retrieval ? 'with' : 'without'} your documents`;
 }
 
-/** Two panes ask the same model the same way (engine, model, server and retrieval alike). */
-function sameQuestion(a: PaneSpec, b: PaneSpec): boolean {
-  if (a.engine !== b.engine || a.model !== b.model || a.retrieval !== b.retrieval) return false;
+/** Two panes ask the same model (engine, model and server alike), with or without documents. */
+export function sameModel(a: PaneSpec, b: PaneSpec): boolean {
+  if (a.engine !== b.engine || a.model !== b.model) return false;
   if (a.engine !== 'openai') return true;
   return serverOrigin(a.server?.baseUrl ?? '') === serverOrigin(b.server?.baseUrl ?? '');
+}
+
+/** Two panes ask the same model the same way (engine, model, server and retrieval alike). */
+function sameQuestion(a: PaneSpec, b: PaneSpec): boolean {
+  return a.retrieval === b.retrieval && sameModel(a, b);
 }
 
 /**

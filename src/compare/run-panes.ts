@@ -20,6 +20,7 @@ import { PROMPT_VERSION } from '../generate/prompts';
 import type { RetrievalOptions, SearchMode, SearchResult } from '../index/types';
 import {
   presetPanes,
+  sameModel,
   planPanes,
   modelKey,
   type LocalModel,
@@ -225,15 +226,6 @@ export async function runPanes(req: PanesRequest, deps: PanesDeps, events: Panes
 }
 
 /**
- * A two-pane result of the 'documents' preset (panes 'plain' and 'grounded') as the comparison the
- * Ask view, the store and Evaluate already keep; null for any other pane list.
- */
-export function asComparison(r: PanesResult): ComparisonResult | null {
-  const ok = r.panes.map((p) => p.id).join(',') === 'plain,grounded' && r.runs.length === 2;
-  return ok && !r.panes[0]!.retrieval && r.panes[1]!.retrieval ? pairOf(r) : null;
-}
-
-/**
  * A kept comparison's panes and their runs: as stored, or, for a record kept before panes
  * existed, the 'documents' preset's two panes on the model that answered both.
  */
@@ -258,13 +250,15 @@ export function recordPanes(r: {
 }
 
 /**
- * A pane result as a with/without comparison: the first pane without documents against the first
- * pane with them (the Evaluate view's with/without figures); null when the panes lack either.
+ * A pane result as a with/without comparison (the Evaluate view's with/without figures): the first
+ * pane with documents against a pane without them asking the same model, else the first pane
+ * without them; null when the panes lack either.
  */
 export function pairOf(r: PanesResult): ComparisonResult | null {
   const runs = r.runs;
-  const i = r.panes.findIndex((p) => !p.retrieval);
   const j = r.panes.findIndex((p) => p.retrieval);
+  const same = (p: PaneSpec): boolean => j >= 0 && !p.retrieval && sameModel(p, r.panes[j]!);
+  const i = r.panes.some(same) ? r.panes.findIndex(same) : r.panes.findIndex((p) => !p.retrieval);
   if (i < 0 || j < 0 || !runs[i] || !runs[j]) return null;
   const side = (x: PaneRun): SideRun => {
     const { paneId: _id, model: _model, ...run } = x;

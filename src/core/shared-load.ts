@@ -102,6 +102,17 @@ export class SharedLoad<T> {
     });
   }
 
+  /** Resolves when the load of `key` now in progress (if any) has loaded or failed. */
+  settled(key: string): Promise<void> {
+    const c = this.current;
+    return c?.key === key
+      ? c.promise.then(
+          () => undefined,
+          () => undefined,
+        )
+      : Promise.resolve();
+  }
+
   /** Forgets the load (in progress or done): the next call loads again. */
   reset(): void {
     this.current = null;

@@ -6,7 +6,16 @@
  * panes through that server's own LLM worker, with the API key kept for that server in Settings.
  */
 
-import { DEFAULT_PRESET, MAX_PANES, PRESETS, TRAINING_EXAMPLES, paneProblems, presetPanes } from '../compare/panes';
+import {
+  DEFAULT_PRESET,
+  MAX_PANES,
+  PRESETS,
+  TRAINING_EXAMPLES,
+  asPaneSpec,
+  paneProblems,
+  paneServerUrl,
+  presetPanes,
+} from '../compare/panes';
 import type { LocalModel, PanePlan, PaneProblem, PaneSpec, PlanEnv, PresetId } from '../compare/panes';
 import { recordPanes, runPanes, type PaneRun, type PanesDeps, type PanesResult } from '../compare/run-panes';
 import type { ChatMessage, GenerationParams } from '../generate/engine';
@@ -69,14 +78,31 @@ interface Layout {
   preset: PresetId;
   /** The user's own panes; null follows the preset (and so the models in Settings). */
   custom: PaneSpec[] | null;
+  /** Edits of other presets, kept while another is shown (arrowing through the presets loses nothing). */
+  edits?: Partial<Record<PresetId, PaneSpec[]>>;
 }
 
-function readLayout(): Layout {
+/** Panes read back from storage, or null when any is damaged (or two share an id). */
+function savedPanes(value: unknown): PaneSpec[] | null {
+  if (!Array.isArray(value) || value.length > MAX_PANES) return null;
+  const panes = value.map(asPaneSpec);
+  const ids = new Set(panes.map((p) => p?.id));
+  return panes.every((p) => p !== null) && ids.size === panes.length ? (panes as PaneSpec[]) : null;
+}
+
+/** The layout kept in `storage` (the browser's localStorage), checked; the default preset when there is none or it is damaged. */
+export function readLayout(storage: Pick<Storage, 'getItem'> | null = typeof localStorage === 'undefined' ? null : localStorage): Layout {
   try {
-    const v = JSON.parse(localStorage.getItem(PANES_STORAGE) ?? 'null') as Partial<Layout> | null;
+    const v = JSON.parse(storage?.getItem(PANES_STORAGE) ?? 'null') as Partial<Layout> | null;
     const preset = PRESETS.some((p) => p.id === v?.preset) ? v!.preset! : DEFAULT_PRESET;
-    const custom = Array.isArray(v?.custom) && v.custom.length <= MAX_PANES ? v.custom : null;
-    return { preset, custom };
+    // A saved layout is checked pane by pane: one that is damaged, or from another version, gives
+    // way to the preset rather than break the view on every visit.
+    const edits: Partial<Record<PresetId, PaneSpec[]>> = {};
+    for (const p of PRESETS) {
+      const kept = savedPanes((v?.edits as Record<string, unknown> | undefined)?.[p.id]);
+      if (kept) edits[p.id] = kept;
+    }
+    return { preset, custom: savedPanes(v?.custom), edits };
   } catch {
     return { preset: DEFAULT_PRESET, custom: null };
   }
@@ -146,7 +172,18 @@ export class CompareState {
     private readonly server: ServerState,
     /** web-llm's model list for this GPU, when read: each model's memory need, for the plan. */
     private readonly webllm: () => readonly WebLlmModelEntry[] | null = () => null,
+    /** Reads that list (the Settings view reads it too). */
+    private readonly readWebllm: () => Promise<void> = async () => undefined,
   ) {}
+
+  /**
+   * Reads web-llm's model list once, if no view has yet: the plan takes each model's memory need
+   * from it, and the pane editor suggests its ids. A failure leaves needs unknown (the plan then
+   * swaps rather than stack models it cannot size).
+   */
+  async needModelList(): Promise<void> {
+    if (this.webllm() === null) await this.readWebllm().catch(() => undefined);
+  }
 
   get busy(): boolean {
     return this.phase === 'retrieving' || this.phase === 'answering';
@@ -175,7 +212,7 @@ export class CompareState {
       // No example for this engine: the pane shows no model and says to choose one.
       pretrained: example ? { engine: base.engine, model: example.pretrained } : base,
       fineTuned: { engine: base.engine, model: example?.fineTuned ?? '' },
-      server: { baseUrl: s.llm.serverUrl, model: s.llm.serverModel },
+      server: { baseUrl: paneServerUrl(s.llm.serverUrl), model: s.llm.serverModel },
     };
   }
 
@@ -189,9 +226,17 @@ export class CompareState {
     return paneProblems(this.paneList);
   }
 
-  /** Chooses a preset (its panes follow Settings' models again). */
+  /** Chooses a preset: its panes as last edited here, else as Settings' models make them. */
   choosePreset(id: PresetId): void {
-    this.setLayout({ preset: id, custom: null });
+    const edits = { ...this.layout.edits };
+    if (this.layout.custom) edits[this.layout.preset] = this.layout.custom;
+    this.setLayout({ preset: id, custom: edits[id] ?? null, edits });
+  }
+
+  /** Drops the edits of the preset shown: its panes follow Settings' models again. */
+  undoEdits(): void {
+    const { [this.layout.preset]: _dropped, ...edits } = this.layout.edits ?? {};
+    this.setLayout({ preset: this.layout.preset, custom: null, edits });
   }
 
   /** Changes one pane (the list becomes the user's own). */
@@ -199,11 +244,11 @@ export class CompareState {
     const panes = this.paneList.map((p) => {
       if (p.id !== id) return p;
       const next: PaneSpec = { ...p, ...change };
-      if (next.engine === 'openai') next.server = next.server ?? { baseUrl: this.settings().llm.serverUrl };
+      if (next.engine === 'openai') next.server = { baseUrl: paneServerUrl(next.server?.baseUrl ?? this.settings().llm.serverUrl) };
       else delete next.server;
       return next;
     });
-    this.setLayout({ preset: this.layout.preset, custom: panes });
+    this.setLayout({ ...this.layout, custom: panes });
   }
 
   /** Adds a pane (up to MAX_PANES): the Settings model with your documents, renamed to be unique. */
@@ -214,11 +259,11 @@ export class CompareState {
     while (panes.some((p) => p.id === `pane-${n}` || p.label === `Pane ${n}`)) n++;
     const base = this.engines.settingsModel();
     const pane: PaneSpec = { id: `pane-${n}`, label: `Pane ${n}`, engine: base.engine, model: base.model, retrieval: true };
-    this.setLayout({ preset: this.layout.preset, custom: [...panes, pane] });
+    this.setLayout({ ...this.layout, custom: [...panes, pane] });
   }
 
   removePane(id: string): void {
-    this.setLayout({ preset: this.layout.preset, custom: this.paneList.filter((p) => p.id !== id) });
+    this.setLayout({ ...this.layout, custom: this.paneList.filter((p) => p.id !== id) });
   }
 
   private setLayout(layout: Layout): void {
@@ -276,8 +321,21 @@ export class CompareState {
     return this.layout.preset === DEFAULT_PRESET && this.layout.custom === null;
   }
 
+  /** Another job using the local models (an Evaluate run, the self-test) while no comparison runs here; null when none. */
+  get modelsBusy(): string | null {
+    return this.busy ? null : this.engines.usedBy;
+  }
+
   async ask(question: string, opts: AskOptions = {}): Promise<void> {
     if (this.busy || question.trim() === '') return;
+    if (this.engines.usedBy) {
+      // Nothing is cleared: the comparison shown stays, with why this one did not start.
+      this.error = {
+        name: 'InvalidRequest',
+        message: `${this.engines.usedBy} is using the language models of this tab: wait until it ends, or stop it, then ask again.`,
+      };
+      return;
+    }
     const s = this.settings();
     const specs = this.paneList.map((p) => ({ ...p, ...(p.server ? { server: { ...p.server } } : {}) }));
     const controller = (this.controller = new AbortController());
@@ -303,43 +361,51 @@ export class CompareState {
     let where: 'retrieving' | 'answering' = 'retrieving';
     this.phase = 'retrieving';
     try {
+      if (specs.some((p) => p.engine === 'webllm')) await this.needModelList();
       const retrieval = { ...retrievalOptions(s.retrieval), mode: opts.mode ?? s.retrieval.mode, k: opts.k ?? s.retrieval.topK };
-      const result = await runPanes(
-        { question, retrieval, params, panes: specs },
-        this.panesDeps(),
-        {
-          onPlan: (plan) => (this.plan = plan),
-          onRetrieved: (r) => {
-            this.retrieval = r;
-            this.phase = where = 'answering';
+      const result = await this.engines.exclusive('A comparison in Ask', () =>
+        runPanes(
+          { question, retrieval, params, panes: specs },
+          this.panesDeps(),
+          {
+            onPlan: (plan) => (this.plan = plan),
+            onRetrieved: (r) => {
+              this.retrieval = r;
+              this.phase = where = 'answering';
+            },
+            onStep: (step) => {
+              const text = step.kind === 'load' ? `Loading ${step.model.model}…` : step.reason;
+              this.step = text;
+              this.steps = [...this.steps, step.kind === 'load' ? `Loaded ${step.model.model}.` : step.reason];
+            },
+            onProgress: (ids, p) => {
+              // Server panes report no download worth a bar (their "load" is a model check).
+              if (ids.some((id) => this.pane(id).spec.engine !== 'openai')) this.progress = p;
+              for (const id of ids) this.pane(id).loading = true;
+            },
+            onStart: (id, messages) => {
+              const pane = this.pane(id);
+              // A server pane starting beside a local download leaves that download's line and bar.
+              if (pane.spec.engine !== 'openai') {
+                this.step = null;
+                this.progress = null;
+              }
+              Object.assign(pane, { messages, running: true, loading: false });
+            },
+            onToken: (id, delta) => (this.pane(id).text += delta),
+            // The final answer replaces what streamed: a reasoning model whose template opened its
+            // thought in the prompt streams the thought as if it were the answer until `</think>`.
+            onDone: (id, run) =>
+              Object.assign(this.pane(id), {
+                run,
+                running: false,
+                loading: false,
+                messages: run.messages,
+                ...(run.result ? { text: run.result.text } : {}),
+              }),
           },
-          onStep: (step) => {
-            const text = step.kind === 'load' ? `Loading ${step.model.model}…` : step.reason;
-            this.step = text;
-            this.steps = [...this.steps, step.kind === 'load' ? `Loaded ${step.model.model}.` : step.reason];
-          },
-          onProgress: (ids, p) => {
-            this.progress = p;
-            for (const id of ids) this.pane(id).loading = true;
-          },
-          onStart: (id, messages) => {
-            this.step = null;
-            this.progress = null;
-            Object.assign(this.pane(id), { messages, running: true, loading: false });
-          },
-          onToken: (id, delta) => (this.pane(id).text += delta),
-          // The final answer replaces what streamed: a reasoning model whose template opened its
-          // thought in the prompt streams the thought as if it were the answer until `</think>`.
-          onDone: (id, run) =>
-            Object.assign(this.pane(id), {
-              run,
-              running: false,
-              loading: false,
-              messages: run.messages,
-              ...(run.result ? { text: run.result.text } : {}),
-            }),
-        },
-        controller.signal,
+          controller.signal,
+        ),
       );
       this.step = null;
       this.progress = null;
@@ -356,17 +422,22 @@ export class CompareState {
         for (const r of failed) if (r.error) this.engines.chatFailed(r.error);
         return;
       }
-      this.phase = 'done';
       for (const r of result.runs) if (r.error) this.engines.chatFailed(r.error);
+      if (controller.signal.aborted && result.runs.every((r) => !r.result?.text)) {
+        // Stopped before any pane wrote anything (a model still downloading, say): nothing to keep.
+        this.phase = 'idle';
+        return;
+      }
+      this.phase = 'done';
       void this.judgeGrounding(result);
       const { plan, ...kept } = result;
-      await this.remember({
-        ...kept,
-        notes: plan.notes,
-        id: crypto.randomUUID(),
-        createdAt: result.startedAt,
-        model: this.engines.chatInfo,
-      });
+      // The model that answered, when one local model answered every pane (the default panes);
+      // otherwise each run names its own.
+      // eslint-disable-next-line svelte/prefer-svelte-reactivity -- read once here, never rendered
+      const models = new Set(result.runs.map((r) => (r.model ? `${r.model.engine}:${r.model.model}` : '')));
+      const local = result.panes.every((p) => p.engine !== 'openai');
+      const model = local && models.size === 1 ? (result.runs[0]!.model ?? null) : null;
+      await this.remember({ ...kept, notes: plan.notes, id: crypto.randomUUID(), createdAt: result.startedAt, model });
     } catch (e) {
       const error = serializeError(e);
       // The engine dropped its model with the GPU: the next question loads it again.
@@ -431,7 +502,7 @@ export class CompareState {
     });
     // Asking again asks with the same panes (unless they are what the layout gives already).
     if (panes.length > 0 && JSON.stringify(panes) !== JSON.stringify(this.paneList)) {
-      this.setLayout({ preset: this.layout.preset, custom: panes });
+      this.setLayout({ ...this.layout, custom: panes });
     }
     this.plan = null;
     this.steps = [];

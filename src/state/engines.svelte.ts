@@ -19,6 +19,7 @@
  * library embeds stored documents without their texts or vectors crossing the page.
  */
 
+import { AppError } from '../core/errors';
 import { SharedLoad, type WaitOptions } from '../core/shared-load';
 import { modelKey, serverOrigin, type LocalModel } from '../compare/panes';
 import type { WorkerEmbedder } from '../embed/client';
@@ -67,6 +68,12 @@ export class Engines {
   private embedHandle: Supervised<WorkerEmbedder> | null = null;
   private slots: LocalSlot[] = [];
   private uses = 0;
+  /**
+   * Who is using the local models now ("A comparison in Ask", "An Evaluate run", "The
+   * self-test"), null when nobody: one at a time, since a comparison may unload or replace the
+   * model another job is generating with (see `exclusive`).
+   */
+  usedBy = $state<string | null>(null);
   private readonly embedLoads = new SharedLoad<EmbedderInfo>();
   private readonly rerankLoads = new SharedLoad<RerankerInfo>();
   /** One LLM worker per server origin, each with its loads (see `serverChat`). */
@@ -179,6 +186,26 @@ export class Engines {
     return worker;
   }
 
+  /**
+   * Runs `job` as the only user of the local models, named `who` for the others: while it runs,
+   * another job asking is refused with InvalidRequest saying who has them. Jobs that swap or
+   * unload models (comparisons) and jobs that hold an engine across many generations (Evaluate
+   * runs, the self-test) would otherwise pull models from under each other.
+   */
+  async exclusive<T>(who: string, job: () => Promise<T>): Promise<T> {
+    if (this.usedBy !== null)
+      throw new AppError(
+        'InvalidRequest',
+        `${this.usedBy} is using the language models of this tab: wait until it ends, or stop it, then try again.`,
+      );
+    this.usedBy = who;
+    try {
+      return await job();
+    } finally {
+      this.usedBy = null;
+    }
+  }
+
   /** The local model the settings choose on this GPU (the comparison's base model). */
   settingsModel(): LocalModel {
     const req = chatLoadRequest(this.settings(), this.gpu(), this.origin);
@@ -232,18 +259,29 @@ export class Engines {
     slot.usedAt = ++this.uses;
     const engine = slot.handle.client;
     const taken = slot;
-    try {
-      const info = await taken.loads.get(key, (signal, onProgress) => engine.load(req, { signal, onProgress }), opts);
-      if (taken.key === key) Object.assign(taken, { model, info });
+    const loading = taken.loads.get(key, (signal, onProgress) => engine.load(req, { signal, onProgress }), opts);
+    // The slot's record follows the load itself, not this caller: one who gives up while others
+    // wait leaves it loading for them; a load that fails or that everyone gave up on leaves the
+    // worker empty, and so free for the next model.
+    void taken.loads.settled(key).then(() => {
+      if (taken.key !== key) return;
+      const info = taken.loads.loaded(key);
+      if (info) Object.assign(taken, { model, info });
+      else this.forget(taken);
       this.refresh();
-      return { engine, info };
-    } catch (e) {
-      // A load that failed or that every caller gave up on leaves the worker empty (SharedLoad
-      // forgets it too); one caller giving up while others wait leaves it loading for them.
-      if (taken.key === key && !taken.loads.has(key)) this.forget(taken);
-      this.refresh();
-      throw e;
-    }
+    });
+    const info = await loading;
+    return { engine, info };
+  }
+
+  /** Resolves when every local model load now under way has loaded or failed (and its worker's record follows it). */
+  async settled(): Promise<void> {
+    await Promise.all(this.slots.map((s) => (s.key === null ? undefined : s.loads.settled(s.key))));
+  }
+
+  /** Local LLM workers started, and how many hold a model or are loading one (tests, and to see the second worker used). */
+  get localWorkers(): { started: number; taken: number } {
+    return { started: this.slots.length, taken: this.slots.filter((s) => s.key !== null).length };
   }
 
   /** Releases a local model (its GPU memory), e.g. to make room for another pane's model. */

@@ -413,14 +413,17 @@ export class EvaluateState {
           );
         this.generation = { done: 0, total: passages.length, kept: 0 };
         const { generateQuestions } = await import('../eval/generate-questions');
-        const { engine, info } = await this.engines.chat({ signal: controller.signal });
         const s = this.settings();
         const params: GenerationParams = { maxTokens: GENERATE_MAX_TOKENS, temperature: 0, topP: s.llm.topP, seed: s.llm.seed };
-        const out = await generateQuestions(
-          passages,
-          { generate: async (messages, signal) => (await engine.generate(messages, params, { signal })).text },
-          { target: count, signal: controller.signal, onProgress: (p) => (this.generation = p) },
-        );
+        const { out, info } = await this.engines.exclusive('Question generation', async () => {
+          const { engine, info } = await this.engines.chat({ signal: controller.signal });
+          const out = await generateQuestions(
+            passages,
+            { generate: async (messages, signal) => (await engine.generate(messages, params, { signal })).text },
+            { target: count, signal: controller.signal, onProgress: (p) => (this.generation = p) },
+          );
+          return { out, info };
+        });
         const dropped = Object.values(out.dropped).reduce((n, x) => n + x, 0);
         const why = Object.entries(out.dropped)
           .filter(([, n]) => n > 0)
@@ -577,53 +580,63 @@ export class EvaluateState {
         );
       }
       const session = await import('../eval/session');
-      const held = await withRunLock(run.id, async () => {
-        await lib!.saveEvalRun($state.snapshot(run) as EvalRunRecord);
-        await this.load();
-        // A run with panes names every pane's model itself, and loads each as its panes come.
-        let engine: ChatEngine | null = null;
-        if (!run.settings.panes) {
-          const loaded = await this.engines.chat({ signal: controller.signal });
-          engine = loaded.engine;
-          const { info } = loaded;
-          const was = run.settings.chatModel;
-          if (was && was.model !== info.model) {
-            end.write = 'start';
-            throw new AppError(
-              'InvalidRequest',
-              `This run was started with the chat model ${was.model}, but ${info.model} is loaded now. Choose ${was.model} in Settings to resume it, or start a new run.`,
-            );
-          }
-          if (!was) {
-            run = { ...run, settings: { ...run.settings, chatModel: info } };
-            run.label = runLabel(run.settings);
-          }
-        }
-        run = await session.runEvaluation(
-          run,
-          set,
-          // eslint-disable-next-line svelte/prefer-svelte-reactivity -- read once by the run loop, never rendered
-          new Set(done),
-          this.sessionDeps(
-            session.JUDGE_MAX_TOKENS,
-            lib!,
-            engine,
-            set,
-            () => run,
-            (now) => (run = now),
-            () => (end.write = 'nothing'),
-          ),
-          {
-            onQuestion: (i) => (this.active = { run, current: i }),
-            onResult: (result, now) => {
-              this.active = { run: now, current: null };
-              this.runs = this.runs.map((x) => (x.id === now.id ? now : x));
-              if (this.opened?.run.id === now.id) this.opened = { run: now, results: [...this.opened.results, result] };
-            },
-          },
-          controller.signal,
+      // Refused before the run is marked running: it stays as it was.
+      if (this.engines.usedBy) {
+        end.write = 'nothing';
+        throw new AppError(
+          'InvalidRequest',
+          `${this.engines.usedBy} is using the language models of this tab: wait until it ends, or stop it, then start the run.`,
         );
-      });
+      }
+      const held = await withRunLock(run.id, () =>
+        this.engines.exclusive('An Evaluate run', async () => {
+          await lib!.saveEvalRun($state.snapshot(run) as EvalRunRecord);
+          await this.load();
+          // A run with panes names every pane's model itself, and loads each as its panes come.
+          let engine: ChatEngine | null = null;
+          if (!run.settings.panes) {
+            const loaded = await this.engines.chat({ signal: controller.signal });
+            engine = loaded.engine;
+            const { info } = loaded;
+            const was = run.settings.chatModel;
+            if (was && was.model !== info.model) {
+              end.write = 'start';
+              throw new AppError(
+                'InvalidRequest',
+                `This run was started with the chat model ${was.model}, but ${info.model} is loaded now. Choose ${was.model} in Settings to resume it, or start a new run.`,
+              );
+            }
+            if (!was) {
+              run = { ...run, settings: { ...run.settings, chatModel: info } };
+              run.label = runLabel(run.settings);
+            }
+          }
+          run = await session.runEvaluation(
+            run,
+            set,
+            // eslint-disable-next-line svelte/prefer-svelte-reactivity -- read once by the run loop, never rendered
+            new Set(done),
+            this.sessionDeps(
+              session.JUDGE_MAX_TOKENS,
+              lib!,
+              engine,
+              set,
+              () => run,
+              (now) => (run = now),
+              () => (end.write = 'nothing'),
+            ),
+            {
+              onQuestion: (i) => (this.active = { run, current: i }),
+              onResult: (result, now) => {
+                this.active = { run: now, current: null };
+                this.runs = this.runs.map((x) => (x.id === now.id ? now : x));
+                if (this.opened?.run.id === now.id) this.opened = { run: now, results: [...this.opened.results, result] };
+              },
+            },
+            controller.signal,
+          );
+        }),
+      );
       if (!held) {
         end.write = 'nothing';
         throw new AppError('InvalidRequest', 'This run is going on in another tab or window of ragscope: pause it there to go on here.');

@@ -38,7 +38,15 @@ export function createPageState({ spawn, settings, gpu, origin }: PageOptions) {
   const search = new SearchState(library, engines, settings);
   const server = new ServerState(engines, origin);
   const models = new WebLlmModelsState(engines, settings, origin);
-  const compare = new CompareState(library, search, engines, settings, server, () => models.entries);
+  const compare = new CompareState(
+    library,
+    search,
+    engines,
+    settings,
+    server,
+    () => models.entries,
+    () => models.refresh(),
+  );
   const evaluate = new EvaluateState(library, search, engines, settings, compare);
   return {
     library,

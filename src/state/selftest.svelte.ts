@@ -84,20 +84,22 @@ export class GenerateCheck extends Check {
     this.result = null;
     this.text = '';
     const l = settings.llm;
-    return this.attempt(async (signal) => {
-      const { engine, info } = await this.engines.chat({ signal, onProgress: this.report });
-      this.info = info;
-      this.phase = 'running';
-      // A self-test needs only a few tokens to prove the engine works.
-      const params = { maxTokens: Math.min(l.maxTokens, 32), temperature: l.temperature, topP: l.topP, seed: l.seed };
-      try {
-        this.result = await engine.generate([{ role: 'user', content: prompt }], params, { signal, onToken: (t) => (this.text += t) });
-      } catch (e) {
-        // The model is shared with the compare view: a lost GPU means both load it again.
-        this.engines.chatFailed(serializeError(e));
-        throw e;
-      }
-    });
+    return this.attempt((signal) =>
+      this.engines.exclusive('The self-test', async () => {
+        const { engine, info } = await this.engines.chat({ signal, onProgress: this.report });
+        this.info = info;
+        this.phase = 'running';
+        // A self-test needs only a few tokens to prove the engine works.
+        const params = { maxTokens: Math.min(l.maxTokens, 32), temperature: l.temperature, topP: l.topP, seed: l.seed };
+        try {
+          this.result = await engine.generate([{ role: 'user', content: prompt }], params, { signal, onToken: (t) => (this.text += t) });
+        } catch (e) {
+          // The model is shared with the compare view: a lost GPU means both load it again.
+          this.engines.chatFailed(serializeError(e));
+          throw e;
+        }
+      }),
+    );
   }
 }
 

@@ -11,7 +11,7 @@
  * unit test only; the server engine is tested against a real server elsewhere.
  */
 import { beforeAll, describe, expect, it } from 'vitest';
-import { asComparison, runPanes, type PanesDeps, type PanesRequest } from '../../src/compare/run-panes';
+import { pairOf, runPanes, type PanesDeps, type PanesRequest } from '../../src/compare/run-panes';
 import { runComparison } from '../../src/compare/run';
 import { presetPanes, type LocalModel, type PaneSpec } from '../../src/compare/panes';
 import { TransformersChatEngine } from '../../src/generate/transformers-engine';
@@ -187,13 +187,23 @@ describe('a comparison of several panes', () => {
     // The model was loaded already: attached to, with no load step.
     expect(out.plan.steps.map((s) => s.kind)).toEqual(['answer']);
     expect(log).toEqual(['load tiny-gpt2']);
-    const two = asComparison(out)!;
+    const two = pairOf(out)!;
     const before = await runComparison(REQ, { engine: local, search });
     expect([two.plain.result!.text, two.grounded.result!.text]).toEqual([before.plain.result!.text, before.grounded.result!.text]);
     expect(two.plain.messages).toEqual(before.plain.messages);
     expect(two.grounded.messages).toEqual(before.grounded.messages);
     expect(two.grounded.passagesUsed).toBe(before.grounded.passagesUsed);
-    expect(asComparison({ ...out, runs: out.runs.slice(0, 1) })).toBeNull();
+    expect(pairOf({ ...out, runs: out.runs.slice(0, 1) })).toBeNull();
+  });
+
+  it('as with/without figures, a pane with documents is paired with the pane asking the same model without them', async () => {
+    const { deps: d } = deps({ env: { needMB: () => 0, budget: null, loaded: [], maxLoaded: 2 } });
+    const panes = presetPanes('training', { base: BASE, fineTuned: TUNED });
+    // The tuned model first: the first pane without documents is not the base model's.
+    const out = await runPanes({ ...REQ, panes: [panes[1]!, panes[0]!, panes[2]!] }, d);
+    const two = pairOf(out)!;
+    expect(two.plain.result!.text).toBe(out.runs[1]!.result!.text);
+    expect(two.grounded.result!.text).toBe(out.runs[2]!.result!.text);
   });
 
   it('a model that will not load fails its pane, and the other panes answer', async () => {

@@ -107,3 +107,36 @@ describe('page state: a model server', () => {
     await expect(p.engines.serverChat({ baseUrl: stopped.url }, 'tiny-gpt2')).rejects.toMatchObject({ name: 'ServerUnreachable' });
   });
 });
+
+describe('page state: a server pane', () => {
+  it("asks with the key kept for that server, and neither the key nor an address's credentials reach the history or the exports", async () => {
+    const w = workers();
+    const key = 'sk-room-secret-4711';
+    const server = await startOpenAIServer({ cors: false, apiKey: key });
+    servers.push(server);
+    const settings = withOverrides(SETTINGS, { llm: { serverUrl: server.url, serverModel: 'tiny-gpt2' } });
+    const p = createPageState({ spawn: w.spawn, settings: () => settings, gpu: () => null, origin: 'http://127.0.0.1' });
+    pages.push(p);
+    await p.library.open();
+    await p.ingest.add([{ file: new File(['The moon pulls the oceans, so the tide rises.'], 'tides.txt'), path: 'tides.txt' }]);
+    p.server.setKey(server.url, key);
+    p.compare.choosePreset('server');
+    // Typed with credentials and a query, as people paste addresses: kept without them.
+    const typed = server.url.replace('http://', 'http://user:password-in-url@') + '?api_key=query-secret';
+    p.compare.editPane('server-docs', { server: { baseUrl: typed } });
+    expect(p.compare.paneList[1]!.server).toEqual({ baseUrl: server.url });
+
+    await p.compare.ask('When does the tide rise?', { mode: 'keyword' });
+    expect(p.compare.panes.map((x) => x.run?.status)).toEqual(['done', 'done']);
+    const chats = server.requests.filter((r) => r.path === '/v1/chat/completions');
+    expect(chats.map((r) => r.authorization)).toEqual([`Bearer ${key}`]);
+
+    const { comparisonToJson, comparisonToMarkdown } = await import('../../src/compare/export');
+    const kept = p.compare.history[0]!;
+    const shown = { ...kept, panes: kept.panes!, runs: kept.runs! };
+    for (const text of [JSON.stringify(kept), comparisonToJson(shown), comparisonToMarkdown(shown)]) {
+      for (const secret of [key, 'password-in-url', 'query-secret']) expect(text).not.toContain(secret);
+    }
+    expect(comparisonToJson(shown)).toContain(server.url);
+  });
+});

@@ -462,3 +462,77 @@ describe('page state: panes', () => {
     expect(p.compare.grounded!.run!.passagesUsed).toBe(1);
   });
 });
+
+describe('page state: one job on the local models at a time', () => {
+  it('a comparison asked while another job holds the models is refused, saying who has them; nothing shown is cleared', async () => {
+    const { page: p } = page();
+    await p.library.open();
+    await p.ingest.add([DOCS[0]!]);
+    await p.compare.ask('When does the tide rise?', { mode: 'keyword' });
+    const shown = p.compare.panes.map((x) => x.text);
+    await p.engines.exclusive('An Evaluate run', async () => {
+      expect(p.compare.modelsBusy).toBe('An Evaluate run');
+      await p.compare.ask('Why does bread rise?', { mode: 'keyword' });
+      expect(p.compare.error?.message).toBe(
+        'An Evaluate run is using the language models of this tab: wait until it ends, or stop it, then ask again.',
+      );
+      expect(p.compare.question).toBe('When does the tide rise?');
+      expect(p.compare.panes.map((x) => x.text)).toEqual(shown);
+      const check = new GenerateCheck(p.engines);
+      await check.run(settings(), 'The capital of France is');
+      expect(check.phase).toBe('error');
+      expect(check.error?.message).toMatch(/^An Evaluate run is using the language models of this tab/);
+    });
+    expect(p.compare.modelsBusy).toBeNull();
+    await p.compare.ask('Why does bread rise?', { mode: 'keyword' });
+    expect(p.compare.phase).toBe('done');
+  });
+
+  it('Stop before any pane has written anything keeps nothing: no history entry, the view idle', async () => {
+    const { page: p } = page();
+    await p.library.open();
+    await p.ingest.add([DOCS[0]!]);
+    const asking = p.compare.ask('When does the tide rise?', { mode: 'keyword' });
+    // Pressed at once: the passages are still being found, no model is loaded yet.
+    p.compare.stop();
+    await asking;
+    expect(p.compare.panes.map((x) => x.run?.status)).toEqual(['stopped', 'stopped']);
+    expect(p.compare.phase).toBe('idle');
+    await p.compare.loadHistory();
+    expect(p.compare.history).toEqual([]);
+  });
+
+  it('a load every caller gave up on leaves its worker free for the next model, not a second worker', async () => {
+    const { page: p } = page();
+    const giveUp = new AbortController();
+    const loading = p.engines.local({ engine: 'transformers', model: 'tiny-gpt2-tuned' }, { signal: giveUp.signal }, 'beside');
+    giveUp.abort();
+    await expect(loading).rejects.toMatchObject({ name: 'Cancelled' });
+    await p.engines.settled();
+    expect(p.engines.localWorkers).toEqual({ started: 1, taken: 0 });
+    await p.engines.local({ engine: 'transformers', model: 'tiny-gpt2' }, {}, 'beside');
+    expect(p.engines.localWorkers).toEqual({ started: 1, taken: 1 });
+    expect(p.engines.loadedLocals).toEqual([{ engine: 'transformers', model: 'tiny-gpt2' }]);
+  });
+});
+
+describe('page state: the pane layout', () => {
+  it('going through the presets keeps each one’s edits; "undo my edits" brings back what Settings gives', () => {
+    const { page: p } = page();
+    p.compare.choosePreset('training');
+    p.compare.editPane('tuned', { model: 'tiny-gpt2-tuned' });
+    // Arrowing through the radio group chooses each preset in turn.
+    p.compare.choosePreset('server');
+    p.compare.choosePreset('documents');
+    expect(p.compare.paneList.map((x) => x.id)).toEqual(['plain', 'grounded']);
+    p.compare.choosePreset('training');
+    expect(p.compare.paneList.map((x) => x.model)).toEqual(['tiny-gpt2', 'tiny-gpt2-tuned', 'tiny-gpt2']);
+    p.compare.undoEdits();
+    expect(p.compare.paneList.map((x) => x.model)).toEqual(['tiny-gpt2', '', 'tiny-gpt2']);
+    // A server address typed without its scheme is read as the engine reads it.
+    p.compare.choosePreset('server');
+    p.compare.editPane('server-docs', { server: { baseUrl: 'localhost:11434' } });
+    expect(p.compare.paneList[1]!.server).toEqual({ baseUrl: 'http://localhost:11434' });
+    expect(p.compare.problems.map((x) => x.message)).toEqual(['"Server model + your documents" has no model: choose one.']);
+  });
+});
