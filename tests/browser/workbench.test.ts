@@ -92,13 +92,13 @@ describe('the workbench', () => {
     await page.getByTestId('present-toggle').click();
     await expect.poll(() => page.getByRole('complementary', { name: 'Your documents' }).isVisible(), { timeout: 10_000 }).toBe(false);
     await ask(page, 'What did the tide gauge at station 2 read?');
+    await page.screenshot({ path: `${OUT}/workbench-ask-projector-present.png` });
     for (const id of ['compare-question', 'pane-plain', 'pane-grounded']) {
       const box = (await page.getByTestId(id).boundingBox())!;
       expect(box.y + box.height, id).toBeLessThanOrEqual(PROJECTOR.height);
     }
     const first = (await page.getByTestId('passage').first().boundingBox())!;
     expect(first.y + first.height).toBeLessThanOrEqual(PROJECTOR.height);
-    await page.screenshot({ path: `${OUT}/workbench-ask-projector-present.png` });
     await page.reload();
     await page.getByTestId('compare-question').waitFor();
     expect(await page.getByTestId('present-toggle').getAttribute('aria-pressed')).toBe('true');
