@@ -33,6 +33,7 @@ export const ERROR_NAMES = [
   'EmptyFile',
   'PasswordProtectedPdf',
   'NoTextLayer',
+  'OcrTimeout',
   'CorruptFile',
   'FileTooLarge',
   'ParseTimeout',
@@ -94,6 +95,8 @@ export interface ErrorDataMap {
   EmptyFile: { file: string; format?: string };
   PasswordProtectedPdf: { file: string; reason: 'needed' | 'incorrect' };
   NoTextLayer: { file: string; pages: number };
+  /** `what`: the page or image ("page 3 of “scan.pdf”"); `seconds`: the time limit. */
+  OcrTimeout: { what: string; seconds: number };
   /** A document (`format` when it was recognised) or a line of an eval data set (qrels carry no file name). */
   CorruptFile: { file: string; format?: string; line?: number } | { line: number } | undefined;
   /** Sizes in bytes. */

@@ -1,0 +1,73 @@
+/**
+ * Text recognition (src/ingest/ocr.ts) in Node on the project's own "scans"
+ * (tests/fixtures/docs/scanned.ts): the words come back with their boxes and confidence, and the
+ * failures a user can meet are named.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { configureOcrForNode } from '../../src/cli/node-env';
+import { closeOcr, imageDimensions, recognize, OCR_PAGE_TIMEOUT_MS } from '../../src/ingest/ocr';
+import { PARAGRAPH, paragraphPng, SCANNED_PAGES, textImage, wordF1 } from '../fixtures/docs/scanned';
+import { createCanvas } from '@napi-rs/canvas';
+
+beforeAll(() => configureOcrForNode());
+afterAll(() => closeOcr());
+
+const OPTS = { languages: ['eng'], pageTimeoutMs: OCR_PAGE_TIMEOUT_MS, what: 'the test image', size: { width: 1240, height: 400 } };
+
+describe('text recognition', () => {
+  it('reads a paragraph image back word for word (word F1 ≥ 0.95), with each word boxed inside the image', async () => {
+    const png = paragraphPng();
+    const page = await recognize(png, OPTS);
+    const f1 = wordF1(page.paragraphs.join(' '), PARAGRAPH);
+    console.log(
+      `OCR of the paragraph PNG: word F1 ${f1.toFixed(3)}, mean confidence ${page.confidence.toFixed(2)}, ${Math.round(page.ms)} ms`,
+    );
+    expect(f1).toBeGreaterThanOrEqual(0.95);
+    expect(page.confidence).toBeGreaterThan(0.8);
+    expect(page.width).toBe(1240);
+    expect(page.height).toBe(400);
+    for (const w of page.words) {
+      expect(w.box.x0).toBeGreaterThanOrEqual(0);
+      expect(w.box.x1).toBeLessThanOrEqual(page.width);
+      expect(w.box.y1).toBeLessThanOrEqual(page.height);
+      expect(w.box.x1).toBeGreaterThan(w.box.x0);
+    }
+    // The first word sits where the fixture drew it: at the left margin, on the first line.
+    expect(page.words[0]).toMatchObject({ text: 'Sourdough' });
+    expect(page.words[0]!.box.x0).toBeGreaterThan(100);
+    expect(page.words[0]!.box.x0).toBeLessThan(140);
+  });
+
+  it('refuses a language it has no data for, by name, saying what it has', async () => {
+    await expect(recognize(paragraphPng(), { ...OPTS, languages: ['deu'] })).rejects.toMatchObject({
+      name: 'InvalidSettings',
+      message: expect.stringContaining('no language data for deu') as string,
+    });
+  });
+
+  it('gives a page up after its time limit, and stops when cancelled', async () => {
+    // A whole page takes far longer than a tenth of a second.
+    const page = textImage(SCANNED_PAGES[0]!);
+    await expect(recognize(page, { ...OPTS, size: { width: 1240, height: 1754 }, pageTimeoutMs: 100 })).rejects.toMatchObject({
+      name: 'OcrTimeout',
+      data: { what: 'the test image', seconds: 0 },
+    });
+    const stop = new AbortController();
+    const reading = recognize(paragraphPng(), { ...OPTS, signal: stop.signal });
+    stop.abort();
+    await expect(reading).rejects.toMatchObject({ name: 'Cancelled' });
+    // And the next page reads again, on a fresh worker.
+    expect((await recognize(paragraphPng(), OPTS)).paragraphs.length).toBeGreaterThan(0);
+  });
+});
+
+describe('image sizes from headers', () => {
+  it('reads PNG, JPEG and WebP sizes without decoding, and nothing from other bytes', async () => {
+    const canvas = createCanvas(321, 123);
+    canvas.getContext('2d').fillRect(0, 0, 10, 10);
+    expect(imageDimensions(new Uint8Array(canvas.toBuffer('image/png')))).toEqual({ width: 321, height: 123 });
+    expect(imageDimensions(new Uint8Array(canvas.toBuffer('image/jpeg')))).toEqual({ width: 321, height: 123 });
+    expect(imageDimensions(new Uint8Array(await canvas.encode('webp')))).toEqual({ width: 321, height: 123 });
+    expect(imageDimensions(new TextEncoder().encode('not an image at all, just words'))).toBeNull();
+  });
+});
