@@ -33,6 +33,8 @@ export type Progress =
   | Counted<'compile', 'steps'>
   /** A document being read (PDF pages; other formats report once, done). */
   | Counted<'parse', 'pages'>
+  /** Pages (or an image) being read by text recognition. */
+  | Counted<'ocr', 'pages'>
   /** Passages being embedded. */
   | Counted<'embed', 'chunks'>
   /** Candidate passages being scored by the reranker. */

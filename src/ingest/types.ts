@@ -7,6 +7,7 @@
  * passage inside its surrounding text later.
  */
 
+import type { OcrOptions, OcrPage } from './ocr';
 import type { Progress } from '../core/progress';
 
 export type DocFormat = 'pdf' | 'docx' | 'html' | 'markdown' | 'text' | 'csv' | 'json' | 'epub';
@@ -52,6 +53,16 @@ export interface ParsedDocument {
   encoding?: string;
   /** Non-fatal notes for the user, e.g. "12 of 40 pages have no text layer". */
   warnings: string[];
+  /** Pages (or the image) read by text recognition: their words with boxes, for highlighting, and confidence. */
+  ocr?: OcrPageRecord[];
+}
+
+/** A page read by OCR (src/ingest/ocr.ts): its words in the page image's pixels, and whether its text was indexed. */
+export interface OcrPageRecord extends OcrPage {
+  /** 1-based page number (1 for an image). */
+  page: number;
+  /** false: read with less than OCR_MIN_CONFIDENCE, so left out of the text. */
+  indexed: boolean;
 }
 
 export interface ParseOptions {
@@ -59,6 +70,8 @@ export interface ParseOptions {
   name: string;
   /** Password for an encrypted PDF, when the user gave one. */
   password?: string;
+  /** Text recognition for pages without a text layer and for images; absent: off (NoTextLayer, as before). */
+  ocr?: OcrOptions;
   signal?: AbortSignal;
   onProgress?: (p: Progress) => void;
 }

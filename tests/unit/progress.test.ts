@@ -47,10 +47,11 @@ describe('DownloadTally', () => {
 // Type checks: they run in `npm run check` (tsc reads the tests).
 describe('Progress', () => {
   it('pairs each stage with the unit(s) it is counted in', () => {
-    expectTypeOf<ProgressStage>().toEqualTypeOf<'download' | 'compile' | 'parse' | 'embed' | 'rerank' | 'index'>();
+    expectTypeOf<ProgressStage>().toEqualTypeOf<'download' | 'compile' | 'parse' | 'ocr' | 'embed' | 'rerank' | 'index'>();
     expectTypeOf<Extract<Progress, { stage: 'download' }>['unit']>().toEqualTypeOf<'bytes' | 'steps'>();
     expectTypeOf<Extract<Progress, { stage: 'compile' }>['unit']>().toEqualTypeOf<'steps'>();
     expectTypeOf<Extract<Progress, { stage: 'parse' }>['unit']>().toEqualTypeOf<'pages'>();
+    expectTypeOf<Extract<Progress, { stage: 'ocr' }>['unit']>().toEqualTypeOf<'pages'>();
     expectTypeOf<Extract<Progress, { stage: 'embed' | 'rerank' }>['unit']>().toEqualTypeOf<'chunks'>();
     expectTypeOf<Extract<Progress, { stage: 'index' }>['unit']>().toEqualTypeOf<'files' | 'chunks'>();
     expectTypeOf(new DownloadTally().finish()).toEqualTypeOf<Extract<Progress, { unit: 'bytes' }>>();

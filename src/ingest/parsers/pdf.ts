@@ -28,6 +28,8 @@ import {
   type Run,
 } from './pdf-layout';
 import { pdfAssets } from './pdf-assets';
+import { OCR_MIN_CONFIDENCE, OCR_RENDER_SCALE, ocrHost, recognize, type OcrOptions } from '../ocr';
+import type { OcrPageRecord } from '../types';
 
 type Pdfjs = typeof import('pdfjs-dist/legacy/build/pdf.mjs');
 type PdfDocument = Awaited<ReturnType<Pdfjs['getDocument']>['promise']>;
@@ -227,6 +229,7 @@ export const pdfParser: Parser = {
       const bold = new Map<string, boolean>();
       const pageLines: Line[][] = [];
       let failedPages = 0;
+      const failed = new Set<number>();
       let firstFailure: unknown;
       for (let i = 1; i <= n; i++) {
         throwIfCancelled(opts.signal);
@@ -240,12 +243,15 @@ export const pdfParser: Parser = {
         } catch (e) {
           // One broken page (a damaged content stream) should not cost the rest of the document.
           failedPages++;
+          failed.add(i - 1);
           firstFailure ??= e;
         }
         pageLines.push(lines);
         opts.onProgress?.({ stage: 'parse', unit: 'pages', loaded: i, total: n, done: false, item: opts.name });
       }
       if (failedPages === n) throw corrupt(opts.name, firstFailure);
+      // Pages without a text layer are read by OCR when it is on (scanned pages).
+      const ocr = opts.ocr ? await ocrPages(doc, pageLines, failed, opts as ParseOptions & { ocr: OcrOptions }) : null;
       // Pass 2: without running headers and footers, into blocks, with headings from the layout.
       const furniture = findFurniture(pageLines);
       let kept = pageLines.map((lines) => withoutFurniture(lines, furniture));
@@ -276,24 +282,33 @@ export const pdfParser: Parser = {
           if (isHeading.has(para)) out.heading(i === 0 && coverLevel ? coverLevel : levelOf(para), para.text);
           else out.block(para.text);
         }
+        const read = ocr?.pages.get(i + 1);
+        if (read?.indexed) for (const text of read.paragraphs) out.block(text);
         if (out.length === before) emptyPages++;
       });
       if (emptyPages === n) {
         throw new AppError(
           'NoTextLayer',
-          `“${opts.name}” has no text layer (it is a scanned PDF or holds only pictures), so there is nothing to search. Run OCR on it (e.g. with your scanner's software or ocrmypdf) and drop the result.`,
+          ocr && ocr.pages.size > 0
+            ? `“${opts.name}” has no text layer, and text recognition (OCR) could not read it well enough to index (${ocrSummary(ocr)}). A sharper scan, at 300 dpi, usually reads.`
+            : opts.ocr
+              ? `“${opts.name}” has no text layer, and text recognition (OCR) found no text on its pages.`
+              : `“${opts.name}” has no text layer (it is a scanned PDF or holds only pictures), so there is nothing to search. Turn on text recognition (OCR) in Settings → Documents and drop it again, or run OCR on it elsewhere (e.g. ocrmypdf).`,
           { file: opts.name, pages: n },
         );
       }
-      const warnings: string[] = [];
-      const textless = emptyPages - failedPages;
+      const warnings: string[] = ocr ? ocr.warnings : [];
+      const textless = emptyPages - failedPages - (ocr?.pages.size ?? 0);
       if (failedPages > 0) warnings.push(`${failedPages} of ${n} pages could not be read (the file is partly damaged); they were skipped.`);
       if (textless > 0) {
         warnings.push(
-          `${textless} of ${n} pages have no text layer (scanned or pictures only); their content cannot be searched unless you run OCR on the file.`,
+          opts.ocr
+            ? `${textless} of ${n} pages have no text layer and no text OCR could find (pictures only).`
+            : `${textless} of ${n} pages have no text layer (scanned or pictures only); their content cannot be searched unless text recognition (OCR) is on in Settings → Documents.`,
         );
       }
       const built = out.build('pdf', { pageCount: n, warnings });
+      if (ocr && ocr.pages.size > 0) built.ocr = [...ocr.pages.values()];
       if (furniture.runningTitle && kept !== pageLines) built.runningTitle = furniture.runningTitle;
       try {
         const outline = await outlineHeadings(doc, built.text, new Map((built.pages ?? []).map((p) => [p.number, p])));
@@ -322,3 +337,78 @@ export const pdfParser: Parser = {
     }
   },
 };
+
+/** What OCR made of a PDF's pages without text layer. */
+interface OcrPass {
+  /** By 1-based page number: the pages OCR read (indexed or not). */
+  pages: Map<number, OcrPageRecord>;
+  warnings: string[];
+}
+
+/** "2 pages, mean confidence 94%". */
+function ocrSummary(o: OcrPass): string {
+  const pages = [...o.pages.values()];
+  const mean = pages.reduce((s, p) => s + p.confidence, 0) / Math.max(1, pages.length);
+  return `${pages.length} page${pages.length === 1 ? '' : 's'}, mean confidence ${Math.round(mean * 100)}%`;
+}
+
+/**
+ * Draws each page without a text layer (at OCR_RENDER_SCALE) and reads it. A page OCR gives up
+ * on (its time limit) or cannot draw is skipped with a warning; a page read with less than
+ * OCR_MIN_CONFIDENCE is kept out of the text and reported. Progress counts the pages read.
+ */
+async function ocrPages(
+  doc: PdfDocument,
+  pageLines: readonly Line[][],
+  failed: ReadonlySet<number>,
+  opts: ParseOptions & { ocr: OcrOptions },
+): Promise<OcrPass> {
+  const todo = pageLines.flatMap((lines, i) => (lines.length === 0 && !failed.has(i) ? [i + 1] : []));
+  const out: OcrPass = { pages: new Map(), warnings: [] };
+  if (todo.length === 0) return out;
+  const host = ocrHost();
+  const report = (loaded: number) =>
+    opts.onProgress?.({ stage: 'ocr', unit: 'pages', loaded, total: todo.length, done: loaded === todo.length, item: opts.name });
+  report(0);
+  const skipped: string[] = [];
+  const unsure: string[] = [];
+  for (const [k, number] of todo.entries()) {
+    throwIfCancelled(opts.signal);
+    try {
+      const page = await doc.getPage(number);
+      const viewport = page.getViewport({ scale: OCR_RENDER_SCALE });
+      const width = Math.ceil(viewport.width);
+      const height = Math.ceil(viewport.height);
+      const canvas = host.canvas(width, height);
+      await page.render({ canvasContext: canvas.context as never, viewport, canvas: null } as never).promise;
+      page.cleanup();
+      const read = await recognize(await canvas.image(), {
+        ...opts.ocr,
+        signal: opts.signal,
+        what: `page ${number} of “${opts.name}”`,
+        size: { width, height },
+      });
+      const indexed = read.confidence >= OCR_MIN_CONFIDENCE && read.paragraphs.length > 0;
+      if (!indexed && read.words.length > 0) unsure.push(`${number} (${Math.round(read.confidence * 100)}%)`);
+      out.pages.set(number, { page: number, ...read, indexed });
+    } catch (e) {
+      if ((e as { name?: string }).name === 'Cancelled' || opts.signal?.aborted) throw e;
+      skipped.push(`${number} (${errorText(e)})`);
+    }
+    report(k + 1);
+  }
+  const indexed = [...out.pages.values()].filter((p) => p.indexed);
+  if (indexed.length > 0) {
+    const mean = indexed.reduce((s, p) => s + p.confidence, 0) / indexed.length;
+    out.warnings.push(
+      `${indexed.length} of ${pageLines.length} pages were read by text recognition (OCR), mean confidence ${Math.round(mean * 100)}%: their text may hold misread words.`,
+    );
+  }
+  if (unsure.length > 0) {
+    out.warnings.push(
+      `Left out, because OCR was too unsure of its reading (a poor scan, handwriting or a picture): page${unsure.length === 1 ? '' : 's'} ${unsure.join(', ')}.`,
+    );
+  }
+  if (skipped.length > 0) out.warnings.push(`OCR could not read page${skipped.length === 1 ? '' : 's'} ${skipped.join('; ')}.`);
+  return out;
+}

@@ -1,0 +1,71 @@
+/**
+ * Scanned and mixed PDFs through the real parser with text recognition on (Node: pdf.js draws
+ * each page without a text layer with @napi-rs/canvas, tesseract.js reads it), on the project's
+ * generated scans (tests/fixtures/docs/scanned.ts). Word F1 against the known text is printed.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { configureOcrForNode, configurePdfForNode } from '../../src/cli/node-env';
+import { closeOcr, OCR_PAGE_TIMEOUT_MS } from '../../src/ingest/ocr';
+import { parseFile } from '../../src/ingest/registry';
+import type { Progress } from '../../src/core/progress';
+import { mixedPdf, scannedPdf, SCANNED_PAGES, TEXT_PAGE, wordF1 } from '../fixtures/docs/scanned';
+
+beforeAll(() => {
+  configurePdfForNode();
+  configureOcrForNode();
+});
+afterAll(() => closeOcr());
+
+const OCR = { languages: ['eng'], pageTimeoutMs: OCR_PAGE_TIMEOUT_MS };
+
+describe('scanned PDFs', () => {
+  it('reads a PDF of page images by OCR, page by page, with progress, word boxes and a warning that says so', async () => {
+    const progress: Progress[] = [];
+    const t = performance.now();
+    const doc = await parseFile(await scannedPdf(), { name: 'scan.pdf', ocr: OCR, onProgress: (p) => progress.push(p) });
+    const seconds = (performance.now() - t) / 1000;
+    const pageText = (n: number) => {
+      const span = doc.pages!.find((p) => p.number === n)!;
+      return doc.text.slice(span.start, span.end);
+    };
+    const f1 = SCANNED_PAGES.map((want, i) => wordF1(pageText(i + 1), want));
+    console.log(`OCR of the scanned PDF: word F1 ${f1.map((x) => x.toFixed(3)).join(', ')}; ${(2 / seconds).toFixed(2)} pages/s`);
+    for (const x of f1) expect(x).toBeGreaterThanOrEqual(0.95);
+    expect(doc.ocr!.map((p) => [p.page, p.indexed])).toEqual([
+      [1, true],
+      [2, true],
+    ]);
+    expect(doc.ocr![0]!.confidence).toBeGreaterThan(0.8);
+    expect(doc.ocr![0]!.words.find((w) => w.text === 'harbour')!.box.x0).toBeGreaterThan(0);
+    expect(progress.filter((p) => p.stage === 'ocr').map((p) => p.loaded)).toEqual([0, 1, 2]);
+    expect(doc.warnings.join(' ')).toMatch(/^2 of 2 pages were read by text recognition \(OCR\), mean confidence \d+%/);
+  });
+
+  it('keeps the text layer of a text page and reads only the scanned page by OCR', async () => {
+    const doc = await parseFile(await mixedPdf(), { name: 'mixed.pdf', ocr: OCR });
+    const [one, two] = doc.pages!;
+    expect(doc.text.slice(one!.start, one!.end).replace(/\s+/g, ' ')).toContain(TEXT_PAGE.slice(0, 60));
+    expect(wordF1(doc.text.slice(two!.start, two!.end), SCANNED_PAGES[0]!)).toBeGreaterThanOrEqual(0.95);
+    expect(doc.ocr!.map((p) => p.page)).toEqual([2]);
+  });
+
+  it('with OCR off, a scanned PDF is refused as NoTextLayer, saying where to turn it on', async () => {
+    await expect(parseFile(await scannedPdf(), { name: 'scan.pdf' })).rejects.toMatchObject({
+      name: 'NoTextLayer',
+      message: expect.stringContaining('Turn on text recognition (OCR) in Settings → Documents') as string,
+    });
+  });
+
+  it('stops between pages when cancelled', async () => {
+    const stop = new AbortController();
+    const reading = parseFile(await scannedPdf(), {
+      name: 'scan.pdf',
+      ocr: OCR,
+      signal: stop.signal,
+      onProgress: (p) => {
+        if (p.stage === 'ocr' && p.loaded === 1) stop.abort();
+      },
+    });
+    await expect(reading).rejects.toMatchObject({ name: 'Cancelled' });
+  });
+});
