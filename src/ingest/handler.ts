@@ -37,6 +37,7 @@ export function ingestHandlers(): Handlers<IngestProtocol> {
         password: req.password,
         maxBytes: req.maxBytes,
         chunking: req.chunking,
+        ocr: req.ocr,
         knownIds: new Set(req.knownIds),
         signal: ctx.signal,
         onProgress: (p) => ctx.emit(p),

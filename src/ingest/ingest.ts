@@ -3,6 +3,7 @@
  * never added twice), parse, chunk. Runs in the ingest worker; DOM-free.
  */
 
+import type { OcrOptions } from './ocr';
 import { throwIfCancelled } from '../core/errors';
 import { sha256Hex } from '../core/hash';
 import type { Progress } from '../core/progress';
@@ -47,6 +48,8 @@ export interface IngestOptions {
   password?: string | undefined;
   maxBytes: number;
   chunking: ChunkOptions;
+  /** Text recognition for scanned pages and images; absent: off. */
+  ocr?: OcrOptions | undefined;
   knownIds?: ReadonlySet<string>;
   signal?: AbortSignal;
   onProgress?: (p: Progress) => void;
@@ -66,6 +69,7 @@ export async function ingestFile(
     name: opts.name,
     maxBytes: opts.maxBytes,
     ...(opts.password !== undefined ? { password: opts.password } : {}),
+    ...(opts.ocr ? { ocr: opts.ocr } : {}),
     ...(opts.signal ? { signal: opts.signal } : {}),
     ...(opts.onProgress ? { onProgress: opts.onProgress } : {}),
   });

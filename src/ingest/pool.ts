@@ -12,6 +12,7 @@
  * every file in hand, storing or not, with that error.
  */
 
+import type { OcrOptions } from './ocr';
 import { AppError, serializeError, type SerializedError } from '../core/errors';
 import type { Progress } from '../core/progress';
 import type { Supervised } from '../core/rpc';
@@ -35,6 +36,8 @@ export interface PoolOptions {
   timeoutMs: number;
   maxBytes: number;
   chunking: ChunkOptions;
+  /** Text recognition for scanned pages and images; absent: off. */
+  ocr?: OcrOptions | undefined;
   /** Ids already in the library, read when each file starts (earlier files of the same drop count). */
   knownIds: () => string[];
   /** New documents ('add') or stored ones chunked again ('replace'); see IngestRequest. */
@@ -46,6 +49,11 @@ export interface PoolEvents {
   progress(job: PoolJob, p: Progress): void;
   done(job: PoolJob, result: IngestResult): void;
   fail(job: PoolJob, error: SerializedError): void;
+}
+
+/** How long one OCR page may go without progress before the file is given up: OCR's own page limit, and a margin. */
+function ocrWatchMs(opts: PoolOptions): number {
+  return Math.max(opts.timeoutMs, (opts.ocr?.pageTimeoutMs ?? 0) + 10_000);
 }
 
 export class IngestPool {
@@ -103,6 +111,7 @@ export class IngestPool {
         ...(job.collectionId !== undefined ? { collectionId: job.collectionId } : {}),
         maxBytes: opts.maxBytes,
         chunking: opts.chunking,
+        ...(opts.ocr ? { ocr: opts.ocr } : {}),
         knownIds: opts.knownIds(),
         store: opts.store,
       },
@@ -111,6 +120,21 @@ export class IngestPool {
           if (p.stage === 'index') {
             storing = true;
             clearTimeout(timer);
+          } else if (p.stage === 'ocr') {
+            // A scan takes a second or more per page: the file's limit becomes a limit per page
+            // read (OCR has its own, inside the worker; this one catches a worker stuck outside it).
+            clearTimeout(timer);
+            timer = setTimeout(
+              () =>
+                stop?.(
+                  new AppError(
+                    'ParseTimeout',
+                    `“${job.name}” was still being read by OCR after ${Math.round(ocrWatchMs(opts) / 1000)} s on one page and was skipped; the other files were not affected.`,
+                    { file: job.name, seconds: Math.round(ocrWatchMs(opts) / 1000) },
+                  ),
+                ),
+              ocrWatchMs(opts),
+            );
           }
           events.progress(job, p);
         },

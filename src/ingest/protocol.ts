@@ -9,6 +9,7 @@ import type { Progress } from '../core/progress';
 import type { ChunkOptions } from './chunker';
 import type { IngestedDocument } from './ingest';
 import type { DocFormat } from './types';
+import type { OcrOptions } from './ocr';
 
 export interface IngestRequest {
   /** The dropped file itself: structured-cloned by reference, so the page never reads its bytes. */
@@ -18,6 +19,8 @@ export interface IngestRequest {
   password?: string;
   maxBytes: number;
   chunking: ChunkOptions;
+  /** Text recognition for scanned pages and images; absent: off. */
+  ocr?: OcrOptions;
   /** Content hashes already in the library: such a file is reported as a duplicate without parsing. */
   knownIds: string[];
   /**

@@ -34,6 +34,7 @@ const LOADERS: Record<DocFormat, () => Promise<Parser>> = {
   text: () => import('./parsers/text').then((m) => m.textParser),
   csv: () => import('./parsers/csv').then((m) => m.csvParser),
   json: () => import('./parsers/json').then((m) => m.jsonParser),
+  image: () => import('./parsers/image').then((m) => m.imageParser),
 };
 
 function unsupportedMessage(name: string, kind: string | undefined): string {
@@ -98,6 +99,10 @@ export async function parseFile(bytes: Uint8Array, opts: ParseOptions & { maxByt
   const { format, kind } = sniff(bytes, name);
   if (!format) {
     throw new AppError('UnsupportedFile', unsupportedMessage(name, kind), { file: name, ...(kind ? { kind } : {}) });
+  }
+  if (format === 'image' && !opts.ocr) {
+    const message = `“${name}” looks like ${kind ?? 'an image'}. ragscope reads the text in images by text recognition (OCR): turn it on in Settings → Documents and drop the image again. It reads ${SUPPORTED_FORMATS}.`;
+    throw new AppError('UnsupportedFile', message, { file: name, ...(kind ? { kind } : {}) });
   }
 
   const parser = await loadParser(format);

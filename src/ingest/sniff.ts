@@ -209,6 +209,10 @@ export function sniff(bytes: Uint8Array, name: string): Sniffed {
     return { format: null, kind: 'a ZIP archive' };
   }
   const text = looksLikeText(bytes);
+  // Images text recognition reads (Tesseract's decoders): read only when OCR is on (registry.ts).
+  if (startsWith(bytes, [0x89, 0x50, 0x4e, 0x47])) return { format: 'image', kind: 'a PNG image' };
+  if (startsWith(bytes, [0xff, 0xd8, 0xff])) return { format: 'image', kind: 'a JPEG image' };
+  if (startsWith(bytes, ascii('RIFF')) && startsWith(bytes, ascii('WEBP'), 8)) return { format: 'image', kind: 'a WebP image' };
   for (const m of MAGIC) {
     // Weak signatures are plain letters a text file could start with: they count for binaries only.
     if (startsWith(bytes, m.sig, m.at ?? 0) && !(m.weak && text)) return { format: null, kind: m.kind };

@@ -10,7 +10,8 @@
 import type { OcrOptions, OcrPage } from './ocr';
 import type { Progress } from '../core/progress';
 
-export type DocFormat = 'pdf' | 'docx' | 'html' | 'markdown' | 'text' | 'csv' | 'json' | 'epub';
+/** 'image': a PNG, JPEG or WebP read by text recognition (only when OCR is on). */
+export type DocFormat = 'pdf' | 'docx' | 'html' | 'markdown' | 'text' | 'csv' | 'json' | 'epub' | 'image';
 
 export interface PageSpan {
   /** 1-based page number as printed by the viewer (PDF page index + 1). */

@@ -93,6 +93,18 @@ export interface IngestSettings {
   chunkTokens: number;
   /** Tokens repeated between consecutive chunks. Range 0..512 (at most half a chunk), default 48. */
   overlapTokens: number;
+  /**
+   * Read scanned PDF pages and dropped images (PNG, JPEG, WebP) by text recognition, in this tab
+   * (src/ingest/ocr.ts). Default on: otherwise a scan is refused as NoTextLayer. Off: scans are
+   * refused as before, and the OCR files (about 6 MB) are never fetched.
+   */
+  ocr: boolean;
+  /**
+   * Tesseract language codes for OCR, joined by "+", e.g. "eng" or "eng+deu". Default "eng", the
+   * language whose data this build serves; another needs its @tesseract.js-data package in the
+   * build (asking for one without is refused by name).
+   */
+  ocrLanguages: string;
 }
 
 export interface RetrievalSettings {
@@ -151,6 +163,8 @@ export const DEFAULT_SETTINGS: Settings = {
     parseTimeoutSeconds: 60,
     chunkTokens: DEFAULT_CHUNK_OPTIONS.chunkTokens,
     overlapTokens: DEFAULT_CHUNK_OPTIONS.overlapTokens,
+    ocr: true,
+    ocrLanguages: 'eng',
   },
   embedding: {
     model: 'Xenova/bge-small-en-v1.5',

@@ -16,6 +16,8 @@ export const SETTING_LABELS: Record<SettingKey, string> = {
   modelSource: 'Model source',
   'ingest.maxFileMB': 'Largest file (MB)',
   'ingest.parseTimeoutSeconds': 'Give up on a file after (seconds)',
+  'ingest.ocr': 'Read scanned pages and images by text recognition (OCR)',
+  'ingest.ocrLanguages': 'OCR languages (Tesseract codes, e.g. eng or eng+deu)',
   'ingest.chunkTokens': 'Chunk size (tokens)',
   'ingest.overlapTokens': 'Chunk overlap (tokens)',
   'embedding.model': 'Embedding model',

@@ -142,6 +142,14 @@ export function restoreSettings(
       ),
       chunkTokens,
       overlapTokens,
+      ocr: r.flag('ingest.ocr', g.ocr, d.ingest.ocr),
+      ocrLanguages: r.pick(
+        'ingest.ocrLanguages',
+        typeof g.ocrLanguages === 'string' ? g.ocrLanguages.trim() : g.ocrLanguages,
+        d.ingest.ocrLanguages,
+        (v): v is string => typeof v === 'string' && /^[a-z][a-z_]{2,}(\+[a-z][a-z_]{2,})*$/.test(v),
+        'must be Tesseract language codes joined by "+", e.g. eng or eng+deu',
+      ),
     },
     embedding: {
       model: r.text('embedding.model', e.model, d.embedding.model).trim(),

@@ -11,6 +11,7 @@
  * list can be narrowed to one outcome, so no failure hides among the successes.
  */
 
+import { OCR_PAGE_TIMEOUT_MS } from '../ingest/ocr';
 import { AppError, type SerializedError } from '../core/errors';
 import type { Progress } from '../core/progress';
 import { IngestPool, type PoolJob, type PoolOptions } from '../ingest/pool';
@@ -72,6 +73,7 @@ export function poolOptions(s: Settings, store: PoolOptions['store'], knownIds: 
     timeoutMs: s.ingest.parseTimeoutSeconds * 1000,
     maxBytes: s.ingest.maxFileMB * 1_048_576,
     chunking: { chunkTokens: s.ingest.chunkTokens, overlapTokens: s.ingest.overlapTokens },
+    ...(s.ingest.ocr ? { ocr: { languages: s.ingest.ocrLanguages.split('+'), pageTimeoutMs: OCR_PAGE_TIMEOUT_MS } } : {}),
     knownIds,
     store,
   };

@@ -8,7 +8,8 @@ import { configureOcrForNode, configurePdfForNode } from '../../src/cli/node-env
 import { closeOcr, OCR_PAGE_TIMEOUT_MS } from '../../src/ingest/ocr';
 import { parseFile } from '../../src/ingest/registry';
 import type { Progress } from '../../src/core/progress';
-import { mixedPdf, scannedPdf, SCANNED_PAGES, TEXT_PAGE, wordF1 } from '../fixtures/docs/scanned';
+import { createCanvas, loadImage } from '@napi-rs/canvas';
+import { mixedPdf, PARAGRAPH, paragraphPng, scannedPdf, SCANNED_PAGES, TEXT_PAGE, wordF1 } from '../fixtures/docs/scanned';
 
 beforeAll(() => {
   configurePdfForNode();
@@ -67,5 +68,41 @@ describe('scanned PDFs', () => {
       },
     });
     await expect(reading).rejects.toMatchObject({ name: 'Cancelled' });
+  });
+});
+
+describe('images', () => {
+  it('reads a dropped PNG or JPEG of a paragraph into a one-page document; without OCR it is refused saying how to read it', async () => {
+    const png = paragraphPng();
+    const doc = await parseFile(png, { name: 'note.png', ocr: OCR });
+    expect(doc.format).toBe('image');
+    expect(wordF1(doc.text, PARAGRAPH)).toBeGreaterThanOrEqual(0.95);
+    expect(doc.pages).toEqual([{ number: 1, start: 0, end: doc.text.length }]);
+    expect(doc.ocr![0]).toMatchObject({ page: 1, width: 1240, height: 400, indexed: true });
+    expect(doc.warnings[0]).toMatch(/^Read by text recognition \(OCR\), confidence \d+%/);
+
+    const canvas = createCanvas(1240, 400);
+    const g = canvas.getContext('2d');
+    g.drawImage(await loadImage(Buffer.from(png)), 0, 0);
+    const jpeg = await parseFile(new Uint8Array(canvas.toBuffer('image/jpeg', 90)), { name: 'note.jpg', ocr: OCR });
+    expect(wordF1(jpeg.text, PARAGRAPH)).toBeGreaterThanOrEqual(0.95);
+
+    await expect(parseFile(png, { name: 'note.png' })).rejects.toMatchObject({
+      name: 'UnsupportedFile',
+      message: expect.stringContaining('turn it on in Settings → Documents') as string,
+    });
+  });
+
+  it('refuses a picture without text as NoTextLayer, and a damaged image as CorruptFile', async () => {
+    const blank = createCanvas(400, 300);
+    const g = blank.getContext('2d');
+    g.fillStyle = '#fff';
+    g.fillRect(0, 0, 400, 300);
+    await expect(parseFile(new Uint8Array(blank.toBuffer('image/png')), { name: 'blank.png', ocr: OCR })).rejects.toMatchObject({
+      name: 'NoTextLayer',
+      message: 'Text recognition (OCR) found no text in “blank.png”: there is nothing to search.',
+    });
+    const cut = Uint8Array.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0, 0, 0, 13]);
+    await expect(parseFile(cut, { name: 'cut.png', ocr: OCR })).rejects.toMatchObject({ name: 'CorruptFile' });
   });
 });
