@@ -55,6 +55,13 @@ export default defineConfig({
       targets: [
         { src: 'node_modules/pdfjs-dist/cmaps/*', dest: 'pdfjs/cmaps', rename: { stripBase: 3 } },
         { src: 'node_modules/pdfjs-dist/standard_fonts/*', dest: 'pdfjs/standard_fonts', rename: { stripBase: 3 } },
+        // Text recognition (src/ingest/ocr.ts): tesseract.js's worker, its LSTM-only cores (the
+        // worker picks the relaxed-SIMD, SIMD or plain build the browser runs; each ~3.9 MB with
+        // its .wasm inlined) and the English 'best_int' data (2.9 MB). Fetched only when a scan or
+        // an image is dropped, then kept by the service worker's runtime cache (below).
+        { src: 'node_modules/tesseract.js/dist/worker.min.js', dest: 'ocr', rename: { stripBase: 3 } },
+        { src: 'node_modules/tesseract.js-core/tesseract-core-*lstm.wasm.js', dest: 'ocr/core', rename: { stripBase: 2 } },
+        { src: 'node_modules/@tesseract.js-data/eng/4.0.0_best_int/eng.traineddata.gz', dest: 'ocr/lang', rename: { stripBase: 4 } },
       ],
     }),
     // The offline app: a Workbox service worker precaches everything the build emits (page, workers,
@@ -77,7 +84,17 @@ export default defineConfig({
       workbox: {
         globPatterns: ['**/*.{html,js,mjs,css,svg,wasm,json,md,txt,csv,bcmap,pfb,ttf,webmanifest}'],
         // Model folders copied into public/models/ are the user's, possibly gigabytes: the engines cache what they use.
-        globIgnores: ['models/**'],
+        // OCR's files (~7 MB for the core a browser uses and English) are not precached: most visits
+        // never drop a scan. They are cached on first use instead (runtimeCaching), so a scan read
+        // once online is read offline afterwards.
+        globIgnores: ['models/**', 'ocr/**'],
+        runtimeCaching: [
+          {
+            urlPattern: ({ url }) => url.pathname.includes('/ocr/'),
+            handler: 'CacheFirst',
+            options: { cacheName: 'ragscope-ocr', expiration: { maxEntries: 16 } },
+          },
+        ],
         maximumFileSizeToCacheInBytes: PRECACHE_MAX_BYTES,
         cleanupOutdatedCaches: true,
         // The first visit's page is served by the worker as soon as it is ready (not only after a

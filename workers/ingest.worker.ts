@@ -1,13 +1,47 @@
 /// <reference lib="webworker" />
 // Ingest worker entry: parses and chunks one dropped file at a time (see src/ingest/). pdf.js runs
 // inside this worker; its CMaps and standard fonts are served by the app (vite.config.ts copies
-// them to /pdfjs/), never fetched from a CDN.
+// them to /pdfjs/), never fetched from a CDN. So are text recognition's files (/ocr/: tesseract.js's
+// worker and core, the language data), fetched only when a scan or an image is dropped.
 import { serve } from '../src/core/rpc';
 import { reportRequests } from '../src/platform/netlog';
 import { ingestHandlers } from '../src/ingest/handler';
 import { configurePdf } from '../src/ingest/parsers/pdf-assets';
+import { configureOcr } from '../src/ingest/ocr';
 
 const base = new URL(`${import.meta.env.BASE_URL}pdfjs/`, self.location.origin);
 configurePdf({ cMapUrl: new URL('cmaps/', base).href, standardFontDataUrl: new URL('standard_fonts/', base).href });
+
+/** pdf.js's canvas factory for a worker (it has no `document`): OffscreenCanvases. */
+class OffscreenCanvasFactory {
+  create(width: number, height: number) {
+    const canvas = new OffscreenCanvas(width, height);
+    return { canvas, context: canvas.getContext('2d', { willReadFrequently: true }) };
+  }
+  reset(cc: { canvas: OffscreenCanvas }, width: number, height: number) {
+    cc.canvas.width = width;
+    cc.canvas.height = height;
+  }
+  destroy(cc: { canvas: OffscreenCanvas | null; context: unknown }) {
+    if (cc.canvas) cc.canvas.width = cc.canvas.height = 0;
+    cc.canvas = null;
+    cc.context = null;
+  }
+}
+
+const ocr = new URL(`${import.meta.env.BASE_URL}ocr/`, self.location.origin);
+configureOcr({
+  langPath: new URL('lang/', ocr).href,
+  corePath: new URL('core/', ocr).href,
+  workerPath: new URL('worker.min.js', ocr).href,
+  // The languages whose data vite.config.ts copies into /ocr/lang/.
+  languages: ['eng'],
+  canvas: (width, height) => {
+    const canvas = new OffscreenCanvas(width, height);
+    return { context: canvas.getContext('2d'), image: () => canvas.convertToBlob({ type: 'image/png' }) };
+  },
+  pdfCanvasFactory: OffscreenCanvasFactory,
+});
+
 serve(self, ingestHandlers());
 reportRequests(self);

@@ -93,6 +93,11 @@ export interface OcrHost {
   /** Languages whose data `langPath` holds: asking for another is refused by name. */
   languages: readonly string[];
   canvas(width: number, height: number): OcrCanvas;
+  /**
+   * The canvas factory pdf.js draws with (its `CanvasFactory` option), where its default cannot
+   * run: in a worker there is no `document` for its DOM factory. Node's default is fine.
+   */
+  pdfCanvasFactory?: unknown;
 }
 
 let host: OcrHost | null = null;
@@ -100,6 +105,11 @@ let host: OcrHost | null = null;
 /** Called once at start-up by whoever hosts the parsers (see the module header). */
 export function configureOcr(next: OcrHost): void {
   host = next;
+}
+
+/** The host's pdf.js canvas factory, if it set one (none: OCR off here, or pdf.js's own default). */
+export function ocrCanvasFactory(): unknown {
+  return host?.pdfCanvasFactory;
 }
 
 export function ocrHost(): OcrHost {

@@ -27,6 +27,8 @@ export interface PoolJob {
   password?: string;
   /** The collection it was dropped into (see IngestRequest). */
   collectionId?: string;
+  /** Stops this file only (its worker is replaced); the rest of the drop goes on. */
+  signal?: AbortSignal;
 }
 
 export interface PoolOptions {
@@ -98,10 +100,16 @@ export class IngestPool {
         );
       }, opts.timeoutMs);
       onAbort = () => {
-        if (!storing) reject(new AppError('Cancelled', 'Cancelled.'));
+        if (!storing) {
+          const alone = job.signal?.aborted && !signal?.aborted;
+          reject(new AppError('Cancelled', alone ? 'Stopped while it was being read; the other files went on.' : 'Cancelled.'));
+        }
       };
-      if (signal?.aborted) onAbort();
-      else signal?.addEventListener('abort', onAbort, { once: true });
+      if (signal?.aborted || job.signal?.aborted) onAbort();
+      else {
+        signal?.addEventListener('abort', onAbort, { once: true });
+        job.signal?.addEventListener('abort', onAbort, { once: true });
+      }
     });
     const work = worker.client.ingest(
       {
@@ -155,7 +163,10 @@ export class IngestPool {
     } finally {
       this.stops.delete(stop!);
       clearTimeout(timer);
-      if (onAbort) signal?.removeEventListener('abort', onAbort);
+      if (onAbort) {
+        signal?.removeEventListener('abort', onAbort);
+        job.signal?.removeEventListener('abort', onAbort);
+      }
     }
   }
 

@@ -135,6 +135,9 @@ export class IngestQueue {
 
   private readonly pool: IngestPool;
   private controller: AbortController | null = null;
+  /** Per file: stops that file alone (`cancelFile`). */
+  // eslint-disable-next-line svelte/prefer-svelte-reactivity -- bookkeeping, never rendered
+  private readonly fileStops = new Map<string, AbortController>();
   private persistAsked = false;
   /** Files waiting for a password, kept so "Unlock" can retry without a new drop. Not rendered, so not reactive. */
   // eslint-disable-next-line svelte/prefer-svelte-reactivity
@@ -215,6 +218,11 @@ export class IngestQueue {
     this.controller?.abort();
   }
 
+  /** Stops one file being read or waiting (a long scan, say): the rest of the drop goes on. */
+  cancelFile(key: string): void {
+    this.fileStops.get(key)?.abort();
+  }
+
   /** Clears the open collection's finished files from the list (other collections' stay). */
   clearFinished(): void {
     this.all = this.all.filter((e) => !this.inOpen(e) || inProgress(e) || e.status === 'needs-password');
@@ -230,7 +238,9 @@ export class IngestQueue {
   private enqueue(file: Blob, name: string): PoolJob {
     const key = `f${nextKey++}`;
     this.all.push({ key, collectionId: this.library.collectionId, name, size: file.size, status: 'queued', progress: null });
-    return { key, file, name };
+    const stop = new AbortController();
+    this.fileStops.set(key, stop);
+    return { key, file, name, signal: stop.signal };
   }
 
   /** Whether a file was dropped into the open collection (or before any was open: into the one that opens). */
@@ -289,11 +299,14 @@ export class IngestQueue {
           start: (job) => this.set(job.key, { status: 'reading' }),
           progress: (job, p) => this.set(job.key, p.stage === 'index' ? { status: 'storing', progress: p } : { progress: p }),
           done: (job, result) => {
+            this.fileStops.delete(job.key);
             if (result.kind === 'duplicate') this.markDuplicate(job.key, result.id);
             else if (result.status === 'duplicate') this.markDuplicate(job.key, result.summary.docId);
             else this.stored(job.key, result.summary);
           },
           fail: (job, error) => {
+            // A locked file keeps its stop: unlocking reads it again under the same key.
+            if (error.name !== 'PasswordProtectedPdf') this.fileStops.delete(job.key);
             if (error.name === 'PasswordProtectedPdf') {
               // Ask (again, if the password was wrong); "Skip" turns it into a refusal.
               this.set(job.key, { status: 'needs-password', error });

@@ -28,7 +28,7 @@ import {
   type Run,
 } from './pdf-layout';
 import { pdfAssets } from './pdf-assets';
-import { OCR_MIN_CONFIDENCE, OCR_RENDER_SCALE, ocrHost, recognize, type OcrOptions } from '../ocr';
+import { OCR_MIN_CONFIDENCE, OCR_RENDER_SCALE, ocrCanvasFactory, ocrHost, recognize, type OcrOptions } from '../ocr';
 import type { OcrPageRecord } from '../types';
 
 type Pdfjs = typeof import('pdfjs-dist/legacy/build/pdf.mjs');
@@ -212,6 +212,8 @@ export const pdfParser: Parser = {
       verbosity: pdfjs.VerbosityLevel.ERRORS,
       ...(assets.cMapUrl ? { cMapUrl: assets.cMapUrl, cMapPacked: true } : {}),
       ...(assets.standardFontDataUrl ? { standardFontDataUrl: assets.standardFontDataUrl } : {}),
+      // Pages are drawn only for OCR; in a worker pdf.js needs a factory of OffscreenCanvases for that.
+      ...(opts.ocr && ocrCanvasFactory() ? { CanvasFactory: ocrCanvasFactory() as never } : {}),
     });
     try {
       let doc: PdfDocument;

@@ -1,0 +1,68 @@
+/**
+ * Text recognition in the real app: scanned PDFs, a mixed PDF and a photographed note dropped
+ * into the tab are read by tesseract.js inside the ingest worker (pages drawn with pdf.js on
+ * OffscreenCanvas), every OCR file served by the app itself; a long scan can be stopped while the
+ * rest of the drop goes on. The scans are the project's own (tests/fixtures/docs/scanned.ts).
+ */
+import { describe, expect, inject, it } from 'vitest';
+import type { Page } from 'playwright-core';
+import { networkRequests, show, TINY_MODELS, useChromium } from './app';
+import { mixedPdf, paragraphPng, scannedPdf, SCANNED_PAGES } from '../fixtures/docs/scanned';
+
+const baseUrl = inject('baseUrl');
+const chromium = useChromium();
+
+const row = (page: Page, name: string) => page.locator(`[data-testid="file-row"][data-name="${name}"]`);
+
+describe('text recognition', () => {
+  it('reads scanned pages and an image into searchable documents, fetching OCR files from the app only; a long scan stops alone', async () => {
+    const { page, requests, errors } = await chromium.open(baseUrl, '/', TINY_MODELS);
+    await page.getByTestId('library-summary').waitFor();
+
+    // A long scan and a text file: the scan is stopped while OCR reads it, the text file is added.
+    const long = await scannedPdf([...SCANNED_PAGES, ...SCANNED_PAGES, ...SCANNED_PAGES]);
+    await page.getByTestId('file-input').setInputFiles([
+      { name: 'long-scan.pdf', mimeType: 'application/pdf', buffer: Buffer.from(long) },
+      { name: 'notes.txt', mimeType: 'text/plain', buffer: Buffer.from('The ferry timetable changes in October.') },
+    ]);
+    const reading = row(page, 'long-scan.pdf').getByTestId('progress');
+    await expect
+      .poll(() => reading.textContent().catch(() => ''), { timeout: 60_000, interval: 50 })
+      .toMatch(/Recognising text \(OCR\).*ocr: [1-5] \/ 6 pages/);
+    await row(page, 'long-scan.pdf').getByTestId('file-skip').click();
+    await expect.poll(() => row(page, 'long-scan.pdf').getAttribute('data-status'), { timeout: 30_000 }).toBe('cancelled');
+    await expect.poll(() => row(page, 'notes.txt').getAttribute('data-status'), { timeout: 30_000 }).toBe('parsed');
+
+    const sent = requests.length;
+    await page.getByTestId('file-input').setInputFiles([
+      { name: 'scan.pdf', mimeType: 'application/pdf', buffer: Buffer.from(await scannedPdf()) },
+      { name: 'mixed.pdf', mimeType: 'application/pdf', buffer: Buffer.from(await mixedPdf()) },
+      { name: 'note.png', mimeType: 'image/png', buffer: Buffer.from(paragraphPng()) },
+    ]);
+    for (const name of ['scan.pdf', 'mixed.pdf', 'note.png']) {
+      await expect.poll(() => row(page, name).getAttribute('data-status'), { timeout: 120_000 }).toBe('parsed');
+    }
+    expect(await row(page, 'scan.pdf').textContent()).toMatch(/2 of 2 pages were read by text recognition \(OCR\), mean confidence \d+%/);
+    expect(await row(page, 'mixed.pdf').textContent()).toMatch(/1 of 2 pages were read by text recognition/);
+    expect(await row(page, 'note.png').getByTestId('file-detail').textContent()).toMatch(/^IMAGE · 1 page/);
+
+    // The scanned page's words are found by keyword search.
+    await show(page, 'search');
+    await page.getByTestId('search-mode').selectOption('keyword');
+    await page.getByTestId('search-input').fill('breakwater granite blocks');
+    await page.getByTestId('search-go').click();
+    await expect.poll(() => page.getByTestId('hit').first().textContent(), { timeout: 30_000 }).toContain('scan.pdf');
+    expect(await page.getByTestId('hit').first().textContent()).toContain('granite');
+
+    // Every OCR file came from the app's own origin.
+    const origin = new URL(baseUrl).origin;
+    const urls = networkRequests(requests.slice(sent));
+    expect(urls.filter((u) => u.origin !== origin)).toEqual([]);
+    const paths = networkRequests(requests).map((u) => u.pathname);
+    expect(paths).toContain('/ocr/lang/eng.traineddata.gz');
+    expect(paths).toContain('/ocr/worker.min.js');
+    expect(paths.some((p) => p.startsWith('/ocr/core/tesseract-core-') && p.endsWith('lstm.wasm.js'))).toBe(true);
+    await page.screenshot({ path: 'tests/.output/ocr-drop-laptop.png' });
+    expect(errors).toEqual([]);
+  });
+});
