@@ -25,9 +25,15 @@ describe('detectFormat: content first', () => {
     expect(sniff(await makeZip([['a.txt', 'hello']]), 'a.zip').format).toBeNull();
   });
 
-  it('refuses binaries by magic number or NUL bytes, even with a text extension', () => {
-    expect(sniff(PNG, 'photo.md')).toEqual({ format: null, kind: 'a PNG image' });
-    expect(detectFormat(Uint8Array.from([0xff, 0xd8, 0xff, 0xe0, 0, 0x10]), 'a.txt')).toBeNull();
+  it('refuses binaries by magic number or NUL bytes, even with a text extension; images go to text recognition', () => {
+    // PNG, JPEG and WebP are read by OCR when it is on (registry.ts refuses them otherwise).
+    expect(sniff(PNG, 'photo.md')).toEqual({ format: 'image', kind: 'a PNG image' });
+    expect(detectFormat(Uint8Array.from([0xff, 0xd8, 0xff, 0xe0, 0, 0x10]), 'a.txt')).toBe('image');
+    expect(sniff(Uint8Array.from([...Buffer.from('RIFF'), 0, 0, 0, 0, ...Buffer.from('WEBPVP8 ')]), 'x')).toEqual({
+      format: 'image',
+      kind: 'a WebP image',
+    });
+    expect(sniff(Uint8Array.from([...Buffer.from('GIF89a'), 1, 0]), 'x.gif')).toEqual({ format: null, kind: 'a GIF image' });
     expect(detectFormat(Uint8Array.from([0x7f, 0x45, 0x4c, 0x46, 2, 1, 1, 0]), 'a.csv')).toBeNull();
     expect(detectFormat(Uint8Array.from([1, 2, 3, 0, 0, 0, 9, 8, 7, 0, 0, 1]), 'data.json')).toBeNull();
   });
