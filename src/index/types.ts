@@ -106,6 +106,8 @@ export interface SearchHit extends Hit {
   headingPath: string[];
   /** Where the passage sits (document label, heading path), as it was indexed (see ingest/context.ts). */
   context?: string;
+  /** Read by OCR: the mean confidence (0..1) of its OCR pages (see ingest/types.ts Chunk.ocr). */
+  ocr?: { confidence: number };
 }
 
 /** A candidate for the trace, named for people (no text: the passages are in `hits`). */

@@ -77,6 +77,7 @@ export async function ingestFile(
   const chunks = chunkDocument(parsed, id, opts.chunking);
   const label = documentLabel(opts.name, parsed.title, parsed.runningTitle);
   for (const c of chunks) c.context = chunkContext(label, c.headingPath);
+  markOcr(chunks, parsed);
   // The opening is the first page with text (a blank or picture-only cover has none).
   const firstPage = parsed.pages?.find((p) => p.end > p.start);
   const profile = documentProfile(label, parsed.text, { openingEnd: firstPage?.end, headings: parsed.headings });
@@ -93,4 +94,14 @@ export async function ingestFile(
       parseMs: Math.round(performance.now() - started),
     },
   };
+}
+
+/** Marks chunks whose pages were read by OCR with those pages' mean confidence (Chunk.ocr). */
+function markOcr(chunks: Chunk[], parsed: ParsedDocument): void {
+  const read = new Map((parsed.ocr ?? []).filter((p) => p.indexed).map((p) => [p.page, p.confidence]));
+  if (read.size === 0) return;
+  for (const c of chunks) {
+    const conf = (c.pages ?? []).flatMap((n) => (read.has(n) ? [read.get(n)!] : []));
+    if (conf.length > 0) c.ocr = { confidence: conf.reduce((s, x) => s + x, 0) / conf.length };
+  }
 }

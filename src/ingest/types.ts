@@ -115,4 +115,9 @@ export interface Chunk {
    * part of it (see context.ts). Absent on chunks stored before it existed.
    */
   context?: string;
+  /**
+   * Text read by text recognition (OCR) on some of its pages: the mean confidence (0..1) of those
+   * pages, so a passage shown or cited says it may hold misread words. Absent for text layers.
+   */
+  ocr?: { confidence: number };
 }

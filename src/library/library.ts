@@ -409,6 +409,7 @@ export class Library {
       };
       if (c.pages) hit.pages = c.pages;
       if (c.context) hit.context = c.context;
+      if (c.ocr) hit.ocr = c.ocr;
       hits.push(hit);
     }
     const candidates: TraceCandidate[] = result.candidates.map((c) => {

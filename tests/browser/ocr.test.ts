@@ -53,6 +53,8 @@ describe('text recognition', () => {
     await page.getByTestId('search-go').click();
     await expect.poll(() => page.getByTestId('hit').first().textContent(), { timeout: 30_000 }).toContain('scan.pdf');
     expect(await page.getByTestId('hit').first().textContent()).toContain('granite');
+    // And the passage says it is OCR text, with how sure OCR was.
+    expect(await page.getByTestId('hit').first().getByTestId('ocr-mark').textContent()).toMatch(/^OCR text, (8|9)\d% sure$/);
 
     // Every OCR file came from the app's own origin.
     const origin = new URL(baseUrl).origin;

@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { configureOcrForNode, configurePdfForNode } from '../../src/cli/node-env';
 import { closeOcr, OCR_PAGE_TIMEOUT_MS } from '../../src/ingest/ocr';
 import { parseFile } from '../../src/ingest/registry';
+import { ingestFile } from '../../src/ingest/ingest';
 import type { Progress } from '../../src/core/progress';
 import { createCanvas, loadImage } from '@napi-rs/canvas';
 import { mixedPdf, PARAGRAPH, paragraphPng, scannedPdf, SCANNED_PAGES, TEXT_PAGE, wordF1 } from '../fixtures/docs/scanned';
@@ -40,6 +41,25 @@ describe('scanned PDFs', () => {
     expect(doc.ocr![0]!.words.find((w) => w.text === 'harbour')!.box.x0).toBeGreaterThan(0);
     expect(progress.filter((p) => p.stage === 'ocr').map((p) => p.loaded)).toEqual([0, 1, 2]);
     expect(doc.warnings.join(' ')).toMatch(/^2 of 2 pages were read by text recognition \(OCR\), mean confidence \d+%/);
+  });
+
+  it('marks the chunks of OCR pages with their confidence, so passages can say so', async () => {
+    const out = await ingestFile(new Blob([(await scannedPdf()) as BlobPart]), {
+      name: 'scan.pdf',
+      ocr: OCR,
+      maxBytes: 1e8,
+      chunking: { chunkTokens: 64, overlapTokens: 0 },
+    });
+    if (out.kind !== 'parsed') throw new Error('expected a parsed document');
+    expect(out.doc.chunks.length).toBeGreaterThan(1);
+    for (const c of out.doc.chunks) expect(c.ocr!.confidence).toBeGreaterThan(0.8);
+    const plain = await ingestFile(new Blob(['Typed text, no scan.']), {
+      name: 'a.txt',
+      maxBytes: 1e8,
+      chunking: { chunkTokens: 64, overlapTokens: 0 },
+    });
+    if (plain.kind !== 'parsed') throw new Error('expected a parsed document');
+    expect(plain.doc.chunks[0]!.ocr).toBeUndefined();
   });
 
   it('keeps the text layer of a text page and reads only the scanned page by OCR', async () => {
