@@ -1,14 +1,17 @@
 /**
  * Parser robustness report over a folder of real files, with the app's own parsing code.
  *
- *   npm run --silent corpus -- <folder> [--json] [--timeout-ms N] [--threads N] [--max-mb N] [--verbose]
+ *   npm run --silent corpus -- <folder> [--json] [--timeout-ms N] [--threads N] [--max-mb N] [--no-ocr] [--verbose]
  *
  * Every file below the folder is parsed in a pool of worker threads (default 2). A file still
  * parsing after the time limit (default 60 s, as in the app) is abandoned: its thread is terminated
  * and replaced, and the others go on. Prints a table per format: files, parsed, each named error,
  * crashes (exceptions no parser turned into a named error: the target is zero), timeouts, pages,
- * characters and pages per second. With --json, the last line is one JSON object:
- *   {"files":N,"parsed":N,"errors":{"<ErrorName>":N},"crashes":N,"timeouts":N,"pages":N,"seconds":X}
+ * characters and pages per second. Text recognition is on, as in the app (--no-ocr: off, as before
+ * it existed): scanned PDF pages and images are read by OCR, and a line reports the pages read,
+ * pages per second and mean confidence. With --json, the last line is one JSON object:
+ *   {"files":N,"parsed":N,"errors":{"<ErrorName>":N},"crashes":N,"timeouts":N,"pages":N,"seconds":X,
+ *    "ocr":{"files":N,"pages":N,"leftOut":N,"pagesPerSecond":X,"confidence":X}}
  * Exit code 0 whatever the files do (it is a report); 2 for bad arguments.
  * Passwords are never looked up: encrypted PDFs are expected to report PasswordProtectedPdf.
  */
@@ -17,6 +20,7 @@ import { readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { DEFAULT_MAX_BYTES } from '../ingest/registry';
+import { OCR_PAGE_TIMEOUT_MS } from '../ingest/ocr';
 import { sniff } from '../ingest/sniff';
 import type { CorpusJob, CorpusOutcome } from './corpus-worker';
 import { parseCli, runCli, type CliArgs } from './args';
@@ -29,13 +33,15 @@ interface Args {
   threads: number;
   maxBytes: number;
   verbose: boolean;
+  ocr: boolean;
 }
 
-const USAGE = 'usage: npm run --silent corpus -- <folder> [--json] [--timeout-ms N] [--threads N] [--max-mb N] [--verbose]';
+const USAGE = 'usage: npm run --silent corpus -- <folder> [--json] [--timeout-ms N] [--threads N] [--max-mb N] [--no-ocr] [--verbose]';
 
 const OPTIONS = {
   json: { type: 'boolean' },
   verbose: { type: 'boolean' },
+  'no-ocr': { type: 'boolean' },
   'timeout-ms': { type: 'string', arg: 'a positive number' },
   threads: { type: 'string', arg: 'a positive number' },
   'max-mb': { type: 'string', arg: 'a positive number' },
@@ -65,7 +71,7 @@ function readArgs(argv: string[]): CliArgs<Args> {
   } catch {
     return `${folder} does not exist`;
   }
-  return { folder, json: v.json === true, verbose: v.verbose === true, timeoutMs, threads, maxBytes };
+  return { folder, json: v.json === true, verbose: v.verbose === true, timeoutMs, threads, maxBytes, ocr: v['no-ocr'] !== true };
 }
 
 interface FileResult {
@@ -217,13 +223,22 @@ async function main(args: Args): Promise<number> {
         const buf = readFileSync(file);
         const bytes = new Uint8Array(buf.buffer.slice(buf.byteOffset, buf.byteOffset + buf.byteLength));
         const format = sniff(bytes, file).format ?? 'unsupported';
-        const outcome = await lane.run({ id: i, name: path.basename(file), bytes, maxBytes: args.maxBytes }, args.timeoutMs);
+        const outcome = await lane.run(
+          {
+            id: i,
+            name: path.basename(file),
+            bytes,
+            maxBytes: args.maxBytes,
+            ...(args.ocr ? { ocr: { languages: ['eng'], pageTimeoutMs: OCR_PAGE_TIMEOUT_MS } } : {}),
+          },
+          args.timeoutMs,
+        );
         results[i] = { file: rel, format, outcome };
         if (args.verbose) {
           const o = outcome;
           const what =
             o.kind === 'parsed'
-              ? `parsed ${o.pages ? `${o.pages} pages, ` : ''}${o.chars} chars`
+              ? `parsed ${o.pages ? `${o.pages} pages, ` : ''}${o.chars} chars${o.ocr ? `, ${o.ocr.pages} by OCR (${Math.round(o.ocr.confidence * 100)}%)` : ''}`
               : o.kind === 'error'
                 ? `${o.error}: ${o.message}`
                 : o.kind === 'crash'
@@ -247,6 +262,14 @@ async function main(args: Args): Promise<number> {
   console.log(`${files.length} files under ${args.folder}, ${lanes.length} threads, ${seconds.toFixed(1)} s wall clock`);
   console.log('(pages/s: pages parsed per second of parsing time in one thread; pages are PDF pages)');
   console.log(table(rows, total));
+  const ocr = ocrSummary(results);
+  if (args.ocr) {
+    console.log(
+      ocr.pages === 0
+        ? 'OCR: no page or image needed it'
+        : `OCR: ${ocr.pages} pages or images in ${ocr.files} files read in ${(ocr.ms / 1000).toFixed(1)} s (${ocr.pagesPerSecond.toFixed(2)} pages/s in one thread), mean confidence ${Math.round(ocr.confidence * 100)}%, ${ocr.leftOut} left out as too unsure`,
+    );
+  } else console.log('OCR: off (--no-ocr)');
   const bad = results.filter((r) => r.outcome.kind === 'crash' || r.outcome.kind === 'timeout');
   if (bad.length > 0) {
     console.log('\ncrashes and timeouts:');
@@ -265,10 +288,43 @@ async function main(args: Args): Promise<number> {
         timeouts: total.timeouts,
         pages: total.pages,
         seconds: Math.round(seconds * 100) / 100,
+        ...(args.ocr
+          ? {
+              ocr: {
+                files: ocr.files,
+                pages: ocr.pages,
+                leftOut: ocr.leftOut,
+                pagesPerSecond: Math.round(ocr.pagesPerSecond * 100) / 100,
+                confidence: Math.round(ocr.confidence * 1000) / 1000,
+              },
+            }
+          : {}),
       }),
     );
   }
   return 0;
+}
+
+/** OCR over the files: pages read, in how many files, their time, pages per second and mean confidence (per page). */
+function ocrSummary(results: readonly FileResult[]): {
+  files: number;
+  pages: number;
+  leftOut: number;
+  ms: number;
+  pagesPerSecond: number;
+  confidence: number;
+} {
+  const read = results.flatMap((r) => (r.outcome.kind === 'parsed' && r.outcome.ocr ? [r.outcome.ocr] : []));
+  const pages = read.reduce((n, o) => n + o.pages, 0);
+  const ms = read.reduce((n, o) => n + o.ms, 0);
+  return {
+    files: read.length,
+    pages,
+    leftOut: read.reduce((n, o) => n + o.leftOut, 0),
+    ms,
+    pagesPerSecond: ms > 0 ? pages / (ms / 1000) : 0,
+    confidence: pages > 0 ? read.reduce((n, o) => n + o.confidence * o.pages, 0) / pages : 0,
+  };
 }
 
 runCli(USAGE, readArgs, main);

@@ -69,6 +69,17 @@ export const OCR_PAGE_TIMEOUT_MS = 60_000;
 export const OCR_MIN_CONFIDENCE = 0.5;
 
 /**
+ * Fewer words than this on a page or image is no text: a logo's letters, a page number, a stray
+ * mark read as "|" (seen on the corpus's pictures). Range 1..20; default 3.
+ */
+export const OCR_MIN_WORDS = 3;
+
+/** Whether OCR's reading of a page is worth indexing: enough words, read with enough confidence. */
+export function readable(page: Pick<OcrPage, 'words' | 'confidence' | 'paragraphs'>): boolean {
+  return page.words.length >= OCR_MIN_WORDS && page.confidence >= OCR_MIN_CONFIDENCE && page.paragraphs.length > 0;
+}
+
+/**
  * Scale a PDF page is drawn at for OCR: pdf.js units are points (1/72 in), so 2.0 is 144 dpi,
  * near the 150 dpi scanners default to (higher costs time and memory for little gain on print;
  * much lower loses small type). Range 1..4; default 2.

@@ -9,7 +9,7 @@
 import { AppError } from '../../core/errors';
 import type { ParsedDocument, ParseOptions, Parser } from '../types';
 import { TextBuilder } from './blocks';
-import { imageDimensions, OCR_MIN_CONFIDENCE, recognize } from '../ocr';
+import { imageDimensions, OCR_MIN_WORDS, readable, recognize } from '../ocr';
 
 export const imageParser: Parser = {
   format: 'image',
@@ -26,11 +26,11 @@ export const imageParser: Parser = {
     opts.onProgress?.({ stage: 'ocr', unit: 'pages', loaded: 0, total: 1, done: false, item: opts.name });
     const read = await recognize(bytes, { ...opts.ocr, signal: opts.signal, what: `“${opts.name}”`, size });
     opts.onProgress?.({ stage: 'ocr', unit: 'pages', loaded: 1, total: 1, done: true, item: opts.name });
-    const indexed = read.confidence >= OCR_MIN_CONFIDENCE && read.paragraphs.length > 0;
+    const indexed = readable(read);
     if (!indexed) {
       throw new AppError(
         'NoTextLayer',
-        read.words.length === 0
+        read.words.length < OCR_MIN_WORDS
           ? `Text recognition (OCR) found no text in “${opts.name}”: there is nothing to search.`
           : `Text recognition (OCR) could not read “${opts.name}” well enough to index (confidence ${Math.round(read.confidence * 100)}%). A sharper photo or scan, straight and evenly lit, usually reads.`,
         { file: opts.name, pages: 1 },

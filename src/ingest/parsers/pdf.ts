@@ -28,7 +28,7 @@ import {
   type Run,
 } from './pdf-layout';
 import { pdfAssets } from './pdf-assets';
-import { OCR_MIN_CONFIDENCE, OCR_RENDER_SCALE, ocrCanvasFactory, ocrHost, recognize, type OcrOptions } from '../ocr';
+import { OCR_MIN_WORDS, OCR_RENDER_SCALE, ocrCanvasFactory, ocrHost, readable, recognize, type OcrOptions } from '../ocr';
 import type { OcrPageRecord } from '../types';
 
 type Pdfjs = typeof import('pdfjs-dist/legacy/build/pdf.mjs');
@@ -390,8 +390,8 @@ async function ocrPages(
         what: `page ${number} of “${opts.name}”`,
         size: { width, height },
       });
-      const indexed = read.confidence >= OCR_MIN_CONFIDENCE && read.paragraphs.length > 0;
-      if (!indexed && read.words.length > 0) unsure.push(`${number} (${Math.round(read.confidence * 100)}%)`);
+      const indexed = readable(read);
+      if (!indexed && read.words.length >= OCR_MIN_WORDS) unsure.push(`${number} (${Math.round(read.confidence * 100)}%)`);
       out.pages.set(number, { page: number, ...read, indexed });
     } catch (e) {
       if ((e as { name?: string }).name === 'Cancelled' || opts.signal?.aborted) throw e;
