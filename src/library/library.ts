@@ -446,8 +446,9 @@ export class Library {
 
   async original(docId: string): Promise<OriginalFile | null> {
     const doc = this.docs.get(docId);
-    const file = doc ? await this.store.getOriginal(this.collectionId, docId) : null;
-    return doc && file ? { file, name: doc.name, format: doc.format } : null;
+    const kept = doc ? await this.store.getOriginalRecord(this.collectionId, docId) : null;
+    if (!doc || !kept) return null;
+    return { file: kept.file, name: doc.name, format: doc.format, ...(kept.ocr ? { ocr: kept.ocr } : {}) };
   }
 
   // ---- evaluation ------------------------------------------------------------------------

@@ -13,7 +13,7 @@ import type { SearchRequest, SearchResult } from '../index/types';
 
 // What a search asks and returns is retrieval's vocabulary (src/index/types.ts); the worker speaks it.
 export type { SearchHit, SearchRequest, SearchResult, TraceCandidate } from '../index/types';
-import type { ComparisonRecord, DocumentRecord } from '../store/schema';
+import type { ComparisonRecord, DocumentRecord, OcrWords } from '../store/schema';
 import type { EvalQuestion, EvalResultRecord, EvalRunRecord, QuestionSetRecord, RetrievalScore } from '../eval/runs';
 import type { CollectionUsage } from '../store/store';
 
@@ -100,6 +100,8 @@ export interface OriginalFile {
   file: Blob;
   name: string;
   format: DocFormat;
+  /** Pages read by OCR: their words with boxes, to highlight a passage on them. */
+  ocr?: OcrWords[];
 }
 
 /**

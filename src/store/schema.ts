@@ -20,6 +20,7 @@ import type { ChatModelInfo } from '../generate/engine';
 import type { DocumentProfile } from '../index/documents';
 import type { KeywordEntry } from '../index/types';
 import type { Chunk, DocFormat, IndexingStamp } from '../ingest/types';
+import type { OcrWord } from '../ingest/ocr';
 import type { EvalResultRecord, EvalRunRecord, QuestionSetRecord } from '../eval/runs';
 
 /**
@@ -72,6 +73,20 @@ export interface OriginalRecord {
   collectionId: string;
   docId: string;
   file: Blob;
+  /**
+   * Pages read by text recognition: their words with boxes (in the OCR image's pixels, with its
+   * size), to highlight a passage on the page. Kept here, not with the document record, for the
+   * same reason as the file: only a source view needs them.
+   */
+  ocr?: OcrWords[];
+}
+
+/** One OCR page's words, as kept for highlighting. */
+export interface OcrWords {
+  page: number;
+  width: number;
+  height: number;
+  words: OcrWord[];
 }
 
 /**

@@ -37,6 +37,8 @@ import {
   type CollectionRecord,
   type DocumentRecord,
   type KeywordRecord,
+  type OcrWords,
+  type OriginalRecord,
   type RagscopeDB,
   type StoreName,
   type VectorRecord,
@@ -70,6 +72,8 @@ export type NewDocument = Omit<DocumentRecord, 'collectionId' | 'chunkCount' | '
   addedAt?: number;
   /** The dropped file, kept so sources can be shown later. */
   original?: Blob;
+  /** Its OCR pages' words (see OriginalRecord.ocr), kept with it. */
+  ocrWords?: OcrWords[];
 };
 
 /** A stored document as lists show it: its record, plus what is stored with it. */
@@ -259,6 +263,8 @@ export function documentFields(doc: IngestedDocument, original?: Blob): NewDocum
   if (doc.profile !== undefined) out.profile = doc.profile;
   out.indexing = doc.indexing;
   if (original) out.original = original;
+  // Words for highlighting only where the original is kept (the page is drawn from it).
+  if (original && doc.ocr?.length) out.ocrWords = doc.ocr.map((p) => ({ page: p.page, width: p.width, height: p.height, words: p.words }));
   return out;
 }
 
@@ -468,7 +474,11 @@ export class Store {
       const chunkStore = unwrap(tx.objectStore('chunks'));
       for (const c of chunkRecords) chunkStore.put(c);
       unwrap(tx.objectStore('keyword')).put(keywordRecord);
-      if (doc.original !== undefined) unwrap(tx.objectStore('originals')).put({ collectionId, docId: doc.id, file: doc.original });
+      if (doc.original !== undefined) {
+        const kept: OriginalRecord = { collectionId, docId: doc.id, file: doc.original };
+        if (doc.ocrWords?.length) kept.ocr = doc.ocrWords;
+        unwrap(tx.objectStore('originals')).put(kept);
+      }
       return 'added' as const;
     });
     if (status === 'added') this.announce({ type: 'document-added', collectionId, docId: doc.id });
@@ -594,8 +604,13 @@ export class Store {
 
   /** The dropped file, when it was kept. */
   async getOriginal(collectionId: string, docId: string): Promise<Blob | null> {
+    return (await this.getOriginalRecord(collectionId, docId))?.file ?? null;
+  }
+
+  /** The dropped file with its OCR words, when it was kept. */
+  async getOriginalRecord(collectionId: string, docId: string): Promise<OriginalRecord | null> {
     const kept = await this.tx(['originals'], 'readonly', (tx) => tx.objectStore('originals').get([collectionId, docId]));
-    return kept?.file ?? null;
+    return kept ?? null;
   }
 
   /** Documents without vectors of `model`, oldest first: what to embed after a reload or a model change. */
