@@ -18,6 +18,7 @@ import { WebLlmModelsState } from './models.svelte';
 import { RebuildState } from './rebuild.svelte';
 import { SearchState } from './search.svelte';
 import { ServerState } from './server.svelte';
+import { SourceViewer } from './viewer.svelte';
 import type { Spawners } from './workers';
 
 export interface PageOptions {
@@ -48,6 +49,7 @@ export function createPageState({ spawn, settings, gpu, origin }: PageOptions) {
     () => models.refresh(),
   );
   const evaluate = new EvaluateState(library, search, engines, settings, compare);
+  const viewer = new SourceViewer(library);
   return {
     library,
     engines,
@@ -59,6 +61,7 @@ export function createPageState({ spawn, settings, gpu, origin }: PageOptions) {
     models,
     evaluate,
     server,
+    viewer,
     /** Stops every worker (tests; a page simply closes). */
     dispose(): void {
       evaluate.dispose();

@@ -56,6 +56,51 @@ describe('text recognition', () => {
     // And the passage says it is OCR text, with how sure OCR was.
     expect(await page.getByTestId('hit').first().getByTestId('ocr-mark').textContent()).toMatch(/^OCR text, (8|9)\d% sure$/);
 
+    // The passage on its page: drawn from the stored scan, highlighted over the words OCR read.
+    await page.getByTestId('hit').first().getByTestId('show-on-page').click();
+    const viewer = page.getByTestId('viewer');
+    await expect.poll(() => viewer.isVisible(), { timeout: 10_000 }).toBe(true);
+    expect(await viewer.locator('h2').textContent()).toBe('scan.pdf — page 1 of 2');
+    const marks = viewer.getByTestId('highlight');
+    const boxes = async () =>
+      Promise.all(
+        (await marks.all()).map(async (m) => ({ x: Number(await m.getAttribute('data-x')), y: Number(await m.getAttribute('data-y')) })),
+      );
+    await expect.poll(async () => (await marks.count()) > 0, { timeout: 30_000 }).toBe(true);
+    // The fixture drew each page's first line 120 px from the left and top of a 1240 × 1754 px page:
+    // the first highlight is over its first word.
+    const first = (await boxes())[0]!;
+    expect(first.x).toBeGreaterThan(0.08);
+    expect(first.x).toBeLessThan(0.11);
+    expect(first.y).toBeGreaterThan(0.03);
+    expect(first.y).toBeLessThan(0.08);
+    await page.screenshot({ path: 'tests/.output/ocr-citation-page1.png' });
+    // The passage goes on over the page break: the next page (→) highlights its end there.
+    await page.keyboard.press('ArrowRight');
+    await expect.poll(() => viewer.locator('h2').textContent(), { timeout: 10_000 }).toBe('scan.pdf — page 2 of 2');
+    await expect
+      .poll(async () => (await boxes()).some((b) => b.x > 0.08 && b.x < 0.11 && b.y > 0.03 && b.y < 0.08), { timeout: 30_000 })
+      .toBe(true);
+    await page.keyboard.press('Escape');
+    await expect.poll(() => viewer.isVisible(), { timeout: 10_000 }).toBe(false);
+
+    // A born-digital page: highlighted by its text layer's positions (the text is set 56 pt from
+    // the left, its first line's top about 70 pt below the top of an 842 pt page).
+    await page.getByTestId('search-input').fill('annual report harbour board vessel');
+    await page.getByTestId('search-go').click();
+    await expect.poll(() => page.getByTestId('hit').first().textContent(), { timeout: 30_000 }).toContain('mixed.pdf');
+    await page.getByTestId('hit').first().getByTestId('show-on-page').click();
+    await expect.poll(() => viewer.locator('h2').textContent(), { timeout: 10_000 }).toBe('mixed.pdf — page 1 of 2');
+    await expect.poll(async () => (await boxes()).length > 0, { timeout: 30_000 }).toBe(true);
+    const line = (await boxes())[0]!;
+    expect(line.x).toBeGreaterThan(0.08);
+    expect(line.x).toBeLessThan(0.11);
+    expect(line.y).toBeGreaterThan(0.06);
+    expect(line.y).toBeLessThan(0.11);
+    expect(await viewer.getByTestId('viewer-status').textContent()).toBe('The passage is highlighted.');
+    await page.screenshot({ path: 'tests/.output/citation-text-layer.png' });
+    await viewer.getByTestId('viewer-close').click();
+
     // Every OCR file came from the app's own origin.
     const origin = new URL(baseUrl).origin;
     const urls = networkRequests(requests.slice(sent));
