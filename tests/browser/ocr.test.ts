@@ -6,7 +6,7 @@
  */
 import { describe, expect, inject, it } from 'vitest';
 import type { Page } from 'playwright-core';
-import { networkRequests, show, TINY_MODELS, useChromium } from './app';
+import { networkRequests, show, TINY_MODELS, useChromium, violations } from './app';
 import { mixedPdf, paragraphPng, scannedPdf, SCANNED_PAGES } from '../fixtures/docs/scanned';
 
 const baseUrl = inject('baseUrl');
@@ -110,6 +110,38 @@ describe('text recognition', () => {
     expect(paths).toContain('/ocr/worker.min.js');
     expect(paths.some((p) => p.startsWith('/ocr/core/tesseract-core-') && p.endsWith('lstm.wasm.js'))).toBe(true);
     await page.screenshot({ path: 'tests/.output/ocr-drop-laptop.png' });
+    expect(errors).toEqual([]);
+  });
+});
+
+describe('the page viewer', () => {
+  it('shows a photographed note with its words highlighted, passes axe-core light and dark, and closes with Escape', async () => {
+    // The policy is bypassed only so that axe-core can be injected.
+    const { page, errors } = await chromium.open(baseUrl, '/', TINY_MODELS, { bypassCSP: true });
+    await page.setViewportSize({ width: 1366, height: 768 });
+    await page.getByTestId('library-summary').waitFor();
+    await page.getByTestId('file-input').setInputFiles([{ name: 'note.png', mimeType: 'image/png', buffer: Buffer.from(paragraphPng()) }]);
+    await expect.poll(() => row(page, 'note.png').getAttribute('data-status'), { timeout: 60_000 }).toBe('parsed');
+    await show(page, 'search');
+    await page.getByTestId('search-mode').selectOption('keyword');
+    await page.getByTestId('search-input').fill('sourdough yeast');
+    await page.getByTestId('search-go').click();
+    await expect.poll(() => page.getByTestId('hit').count(), { timeout: 30_000 }).toBe(1);
+    await page.getByTestId('hit').getByTestId('show-on-page').click();
+    const viewer = page.getByTestId('viewer');
+    await expect.poll(() => viewer.getByTestId('highlight').count(), { timeout: 30_000 }).toBeGreaterThan(10);
+    expect(await viewer.locator('h2').textContent()).toBe('note.png');
+    // The note's first word, drawn 120 px from the left of a 1240 px wide image.
+    const x = Number(await viewer.getByTestId('highlight').first().getAttribute('data-x'));
+    expect(x).toBeGreaterThan(0.08);
+    expect(x).toBeLessThan(0.11);
+    expect(await violations(page)).toEqual([]);
+    await page.screenshot({ path: 'tests/.output/viewer-image-laptop.png' });
+    await page.emulateMedia({ colorScheme: 'dark' });
+    expect(await violations(page)).toEqual([]);
+    await page.screenshot({ path: 'tests/.output/viewer-image-laptop-dark.png' });
+    await page.keyboard.press('Escape');
+    await expect.poll(() => viewer.isVisible(), { timeout: 10_000 }).toBe(false);
     expect(errors).toEqual([]);
   });
 });
