@@ -101,6 +101,21 @@ describe('text recognition', () => {
     await page.screenshot({ path: 'tests/.output/citation-text-layer.png' });
     await viewer.getByTestId('viewer-close').click();
 
+    // From Ask: a question whose passage comes from the scan, its citation opened on the page.
+    await show(page, 'ask');
+    await page.getByTestId('compare-question').fill('When did repairs to the northern breakwater begin?');
+    await page.getByTestId('compare-ask').click();
+    await expect.poll(() => page.getByTestId('passage').first().textContent(), { timeout: 120_000 }).toContain('scan.pdf');
+    await page.getByTestId('passage').first().getByTestId('show-on-page').click();
+    await expect.poll(() => viewer.locator('h2').textContent(), { timeout: 10_000 }).toBe('scan.pdf — page 1 of 2');
+    await expect.poll(async () => (await boxes()).length, { timeout: 30_000 }).toBeGreaterThan(10);
+    await viewer.getByTestId('viewer-next').click();
+    await expect
+      .poll(async () => (await boxes()).some((b) => b.x > 0.08 && b.x < 0.11 && b.y > 0.03 && b.y < 0.08), { timeout: 30_000 })
+      .toBe(true);
+    await page.screenshot({ path: 'tests/.output/ocr-citation-from-ask.png' });
+    await page.keyboard.press('Escape');
+
     // Every OCR file came from the app's own origin.
     const origin = new URL(baseUrl).origin;
     const urls = networkRequests(requests.slice(sent));
