@@ -46,10 +46,19 @@ export interface OcrPage {
   ms: number;
 }
 
+/** Languages whose data every build serves (vite.config.ts, the Node host): English. */
+export const BUNDLED_OCR_LANGUAGES: readonly string[] = ['eng'];
+
 /** What a parse asks of OCR (absent in ParseOptions: OCR is off). */
 export interface OcrOptions {
   /** Tesseract language codes, e.g. ['eng'] or ['eng', 'deu']. */
   languages: string[];
+  /**
+   * Where the data of languages the build does not serve comes from: a folder (URL, or a path on
+   * the app's origin) holding `<lang>.traineddata.gz` for every language asked for, e.g. the
+   * model folder's `tesseract/` (see `ocrLanguagePath`). Absent: the build's own data only.
+   */
+  langPath?: string;
   /** A page still being read after this long is given up (its worker replaced). */
   pageTimeoutMs: number;
 }
@@ -138,39 +147,62 @@ function missingLanguage(languages: readonly string[], h: OcrHost): void {
   if (missing.length > 0) {
     throw new AppError(
       'InvalidSettings',
-      `Text recognition has no language data for ${missing.join(', ')} in this copy of ragscope (it has ${h.languages.join(', ')}). Choose one of those in Settings → Documents, or add the language's @tesseract.js-data package to the build.`,
+      `Text recognition has no language data for ${missing.join(', ')} in this copy of ragscope (it has ${h.languages.join(', ')}). Choose one of those in Settings → Documents, or put each language's <code>.traineddata.gz (from @tesseract.js-data/<code>, 4.0.0_best_int) in the model folder's tesseract/ subfolder and set that folder as the model source.`,
       { count: missing.length },
     );
   }
 }
 
-async function workerFor(languages: readonly string[]): Promise<TesseractWorker> {
+async function workerFor(languages: readonly string[], langPath: string | undefined): Promise<TesseractWorker> {
   const h = ocrHost();
-  missingLanguage(languages, h);
-  const key = languages.join('+');
+  if (!langPath) missingLanguage(languages, h);
+  const key = `${languages.join('+')} ${langPath ?? ''}`;
   if (current?.key === key) return current.worker;
   const old = current;
   current = null;
   if (old) void old.worker.then((w) => w.terminate()).catch(() => undefined);
   const started = (async () => {
     const { createWorker, OEM } = await import('tesseract.js');
-    return createWorker([...languages], OEM.LSTM_ONLY, {
-      langPath: h.langPath,
-      gzip: true,
-      // The data comes from the app (or node_modules) every time; tesseract.js's own IndexedDB
-      // cache would keep a second copy of it.
-      cacheMethod: 'none',
-      // A blob: worker would need `worker-src blob:` in the page's policy: load the app's own file.
-      workerBlobURL: false,
-      ...(h.corePath ? { corePath: h.corePath } : {}),
-      ...(h.workerPath ? { workerPath: h.workerPath } : {}),
-    });
+    // tesseract.js swallows a failed language load (its createWorker then never settles) and only
+    // tells `errorHandler`: that rejects the start instead.
+    let fail: (e: Error) => void = () => undefined;
+    const failed = new Promise<never>((_, reject) => (fail = reject));
+    return Promise.race([
+      createWorker([...languages], OEM.LSTM_ONLY, {
+        langPath: langPath ?? h.langPath,
+        gzip: true,
+        // The data comes from the app (or node_modules) every time; tesseract.js's own IndexedDB
+        // cache would keep a second copy of it.
+        cacheMethod: 'none',
+        // A blob: worker would need `worker-src blob:` in the page's policy: load the app's own file.
+        workerBlobURL: false,
+        // A failed job rejects its own promise too; without a handler tesseract.js also throws it
+        // as an uncaught error (a missing language file would take the ingest worker down).
+        errorHandler: (data: unknown) => fail(new Error(String(data))),
+        ...(h.corePath ? { corePath: h.corePath } : {}),
+        ...(h.workerPath ? { workerPath: h.workerPath } : {}),
+      }),
+      failed,
+    ]);
   })();
   current = { key, worker: started };
   started.catch(() => {
     if (current?.worker === started) current = null;
   });
   return started;
+}
+
+/**
+ * Where OCR's language data comes from for these settings: the build's own for its languages;
+ * for any other, every language from the model folder's `tesseract/` subfolder (a path on this
+ * app such as /models/, or a mirror), since Tesseract reads all languages from one place. Null
+ * when another language is asked for and the models come from the public hubs (which hold no
+ * Tesseract data): the parse then names the missing language.
+ */
+export function ocrLanguagePath(languages: readonly string[], modelSource: string): string | undefined | null {
+  if (languages.every((l) => BUNDLED_OCR_LANGUAGES.includes(l))) return undefined;
+  const source = modelSource.trim();
+  return source ? `${source.endsWith('/') ? source : `${source}/`}tesseract/` : null;
 }
 
 /** Stops the worker (a cancelled or stuck page): the next page starts a fresh one. */
@@ -191,7 +223,19 @@ export async function recognize(
 ): Promise<OcrPage> {
   if (opts.signal?.aborted) throw cancelled();
   const t = performance.now();
-  const worker = await workerFor(opts.languages);
+  let worker: TesseractWorker;
+  try {
+    worker = await workerFor(opts.languages, opts.langPath);
+  } catch (e) {
+    if (e instanceof AppError) throw e;
+    // tesseract.js fails to start when a language's data cannot be fetched.
+    throw new AppError(
+      'InvalidSettings',
+      `Text recognition could not load its language data for ${opts.languages.join(', ')}${opts.langPath ? ` from ${opts.langPath}` : ''}: put each language's <code>.traineddata.gz (from @tesseract.js-data/<code>, 4.0.0_best_int) there, or choose ${BUNDLED_OCR_LANGUAGES.join(', ')} in Settings → Documents.`,
+      { count: opts.languages.length },
+      e instanceof Error ? e.message : String(e),
+    );
+  }
   // Stopped while the worker started: its next page may still be wanted by another file.
   if (opts.signal?.aborted) throw cancelled();
   let timer: ReturnType<typeof setTimeout> | undefined;

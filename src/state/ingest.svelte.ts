@@ -11,7 +11,7 @@
  * list can be narrowed to one outcome, so no failure hides among the successes.
  */
 
-import { OCR_PAGE_TIMEOUT_MS } from '../ingest/ocr';
+import { OCR_PAGE_TIMEOUT_MS, ocrLanguagePath, type OcrOptions } from '../ingest/ocr';
 import { AppError, type SerializedError } from '../core/errors';
 import type { Progress } from '../core/progress';
 import { IngestPool, type PoolJob, type PoolOptions } from '../ingest/pool';
@@ -65,6 +65,13 @@ export type { PersistOutcome };
 
 let nextKey = 1;
 
+/** OCR as these settings ask for it: languages, and where the data of languages the build lacks comes from. */
+function ocrOptions(s: Settings): OcrOptions {
+  const languages = s.ingest.ocrLanguages.split('+');
+  const langPath = ocrLanguagePath(languages, s.modelSource);
+  return { languages, pageTimeoutMs: OCR_PAGE_TIMEOUT_MS, ...(langPath ? { langPath } : {}) };
+}
+
 /** The pool's settings for these settings (drops and rebuilds read files alike). */
 export function poolOptions(s: Settings, store: PoolOptions['store'], knownIds: () => string[]): PoolOptions {
   return {
@@ -73,7 +80,7 @@ export function poolOptions(s: Settings, store: PoolOptions['store'], knownIds: 
     timeoutMs: s.ingest.parseTimeoutSeconds * 1000,
     maxBytes: s.ingest.maxFileMB * 1_048_576,
     chunking: { chunkTokens: s.ingest.chunkTokens, overlapTokens: s.ingest.overlapTokens },
-    ...(s.ingest.ocr ? { ocr: { languages: s.ingest.ocrLanguages.split('+'), pageTimeoutMs: OCR_PAGE_TIMEOUT_MS } } : {}),
+    ...(s.ingest.ocr ? { ocr: ocrOptions(s) } : {}),
     knownIds,
     store,
   };

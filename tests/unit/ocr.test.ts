@@ -5,7 +5,11 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { configureOcrForNode } from '../../src/cli/node-env';
-import { closeOcr, imageDimensions, recognize, OCR_PAGE_TIMEOUT_MS } from '../../src/ingest/ocr';
+import { closeOcr, imageDimensions, ocrLanguagePath, recognize, OCR_PAGE_TIMEOUT_MS } from '../../src/ingest/ocr';
+import { copyFileSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
 import { PARAGRAPH, paragraphPng, SCANNED_PAGES, textImage, wordF1 } from '../fixtures/docs/scanned';
 import { createCanvas } from '@napi-rs/canvas';
 
@@ -69,5 +73,36 @@ describe('image sizes from headers', () => {
     expect(imageDimensions(new Uint8Array(canvas.toBuffer('image/jpeg')))).toEqual({ width: 321, height: 123 });
     expect(imageDimensions(new Uint8Array(await canvas.encode('webp')))).toEqual({ width: 321, height: 123 });
     expect(imageDimensions(new TextEncoder().encode('not an image at all, just words'))).toBeNull();
+  });
+});
+
+describe('languages beyond the build', () => {
+  it('reads a language from the model folder when asked for, and names data it cannot load', async () => {
+    // A language the build does not serve, in a model folder's tesseract/ (here English data under another code).
+    const folder = mkdtempSync(join(tmpdir(), 'ragscope-tess-'));
+    const eng = join(
+      dirname(createRequire(import.meta.url).resolve('@tesseract.js-data/eng/package.json')),
+      '4.0.0_best_int',
+      'eng.traineddata.gz',
+    );
+    mkdirSync(join(folder, 'tesseract'));
+    copyFileSync(eng, join(folder, 'tesseract', 'xyz.traineddata.gz'));
+    const langPath = ocrLanguagePath(['xyz'], folder)!;
+    expect(langPath).toBe(`${folder}/tesseract/`);
+    const page = await recognize(paragraphPng(), { ...OPTS, languages: ['xyz'], langPath });
+    expect(wordF1(page.paragraphs.join(' '), PARAGRAPH)).toBeGreaterThanOrEqual(0.95);
+
+    await expect(recognize(paragraphPng(), { ...OPTS, languages: ['qqq'], langPath })).rejects.toMatchObject({
+      name: 'InvalidSettings',
+      message: expect.stringContaining(`could not load its language data for qqq from ${langPath}`) as string,
+    });
+    rmSync(folder, { recursive: true, force: true });
+  });
+
+  it('takes the build’s own data for its languages, the model folder for others, and none from the public hubs', () => {
+    expect(ocrLanguagePath(['eng'], '/models/')).toBeUndefined();
+    expect(ocrLanguagePath(['eng', 'deu'], '/models/')).toBe('/models/tesseract/');
+    expect(ocrLanguagePath(['deu'], 'https://mirror.example/models')).toBe('https://mirror.example/models/tesseract/');
+    expect(ocrLanguagePath(['deu'], '')).toBeNull();
   });
 });
