@@ -3,6 +3,7 @@
  * `unit` (Node, the real transformers.js runtime on generated models) and `browser` (builds the
  * app, serves it, drives Debian Chromium with a real WebGPU adapter through playwright-core).
  */
+import { readFileSync } from 'node:fs';
 import { defineConfig } from 'vitest/config';
 import { svelte } from '@sveltejs/vite-plugin-svelte';
 import { viteStaticCopy } from 'vite-plugin-static-copy';
@@ -12,6 +13,9 @@ import { contentSecurityPolicy, extraModelHosts, extraServerHosts, LOOPBACK_SERV
 
 // Settings this build starts from (src/settings/build-defaults.ts). Malformed JSON fails the build
 // here; values are validated by the app, which reports a bad one and keeps the plain defaults.
+
+/** Where the app serves text recognition's files, by the tesseract.js version (see viteStaticCopy below). */
+const OCR_DIR = `ocr/${JSON.parse(readFileSync('node_modules/tesseract.js/package.json', 'utf8')).version as string}`;
 const buildDefaults = process.env.RAGSCOPE_DEFAULTS ?? '';
 if (buildDefaults && !/^\s*\{/.test(buildDefaults))
   throw new Error('RAGSCOPE_DEFAULTS must be a JSON object of settings, e.g. {"modelSource":"/models/"}');
@@ -59,9 +63,13 @@ export default defineConfig({
         // worker picks the relaxed-SIMD, SIMD or plain build the browser runs; each ~3.9 MB with
         // its .wasm inlined) and the English 'best_int' data (2.9 MB). Fetched only when a scan or
         // an image is dropped, then kept by the service worker's runtime cache (below).
-        { src: 'node_modules/tesseract.js/dist/worker.min.js', dest: 'ocr', rename: { stripBase: 3 } },
-        { src: 'node_modules/tesseract.js-core/tesseract-core-*lstm.wasm.js', dest: 'ocr/core', rename: { stripBase: 2 } },
-        { src: 'node_modules/@tesseract.js-data/eng/4.0.0_best_int/eng.traineddata.gz', dest: 'ocr/lang', rename: { stripBase: 4 } },
+        // Under the tesseract.js version (OCR_DIR): the files are cached for good on first use, and
+        // an upgraded app must not talk to an older cached worker or core.
+        { src: 'node_modules/tesseract.js/dist/worker.min.js', dest: OCR_DIR, rename: { stripBase: 3 } },
+        { src: 'node_modules/tesseract.js-core/tesseract-core-*lstm.wasm.js', dest: `${OCR_DIR}/core`, rename: { stripBase: 2 } },
+        { src: 'node_modules/@tesseract.js-data/eng/4.0.0_best_int/eng.traineddata.gz', dest: `${OCR_DIR}/lang`, rename: { stripBase: 4 } },
+        // pdf.js's image decoders (JPEG 2000, JBIG2, colour profiles), for drawing scanned pages.
+        { src: 'node_modules/pdfjs-dist/wasm/*', dest: 'pdfjs/wasm', rename: { stripBase: 3 } },
       ],
     }),
     // The offline app: a Workbox service worker precaches everything the build emits (page, workers,
@@ -108,7 +116,11 @@ export default defineConfig({
   // 'mpa' answers a missing file with a real 404 instead of index.html, so a missing model file is
   // reported as missing rather than as a JSON parse error.
   appType: 'mpa',
-  define: { __RAGSCOPE_DEFAULTS__: JSON.stringify(buildDefaults), __RAGSCOPE_LLM_SERVERS__: JSON.stringify(llmServers) },
+  define: {
+    __RAGSCOPE_DEFAULTS__: JSON.stringify(buildDefaults),
+    __RAGSCOPE_LLM_SERVERS__: JSON.stringify(llmServers),
+    __RAGSCOPE_OCR_DIR__: JSON.stringify(`${OCR_DIR}/`),
+  },
   // The same policy as a header, which also covers the workers (`npm run preview`; not the dev server, see above).
   preview: { headers: cspHeader },
   worker: { format: 'es' },

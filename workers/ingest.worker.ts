@@ -10,7 +10,14 @@ import { configurePdf } from '../src/ingest/parsers/pdf-assets';
 import { configureOcr } from '../src/ingest/ocr';
 
 const base = new URL(`${import.meta.env.BASE_URL}pdfjs/`, self.location.origin);
-configurePdf({ cMapUrl: new URL('cmaps/', base).href, standardFontDataUrl: new URL('standard_fonts/', base).href });
+configurePdf({
+  cMapUrl: new URL('cmaps/', base).href,
+  standardFontDataUrl: new URL('standard_fonts/', base).href,
+  wasmUrl: new URL('wasm/', base).href,
+});
+
+/** The folder vite.config.ts copies OCR's files to, under the tesseract.js version. */
+declare const __RAGSCOPE_OCR_DIR__: string;
 
 /** pdf.js's canvas factory for a worker (it has no `document`): OffscreenCanvases. */
 class OffscreenCanvasFactory {
@@ -29,7 +36,7 @@ class OffscreenCanvasFactory {
   }
 }
 
-const ocr = new URL(`${import.meta.env.BASE_URL}ocr/`, self.location.origin);
+const ocr = new URL(`${import.meta.env.BASE_URL}${__RAGSCOPE_OCR_DIR__}`, self.location.origin);
 configureOcr({
   langPath: new URL('lang/', ocr).href,
   corePath: new URL('core/', ocr).href,
@@ -38,7 +45,13 @@ configureOcr({
   languages: ['eng'],
   canvas: (width, height) => {
     const canvas = new OffscreenCanvas(width, height);
-    return { context: canvas.getContext('2d'), image: () => canvas.convertToBlob({ type: 'image/png' }) };
+    return {
+      context: canvas.getContext('2d'),
+      image: () => canvas.convertToBlob({ type: 'image/png' }),
+      release: () => {
+        canvas.width = canvas.height = 0;
+      },
+    };
   },
   pdfCanvasFactory: OffscreenCanvasFactory,
 });

@@ -26,7 +26,7 @@ export function listFiles(dir: string, { hidden = true }: { hidden?: boolean } =
 /** Points pdf.js at its data files inside node_modules (folder paths, as pdf-assets.ts takes in Node). */
 export function configurePdfForNode(): void {
   const pdfjsDir = path.dirname(createRequire(import.meta.url).resolve('pdfjs-dist/package.json'));
-  configurePdf({ cMapUrl: `${pdfjsDir}/cmaps/`, standardFontDataUrl: `${pdfjsDir}/standard_fonts/` });
+  configurePdf({ cMapUrl: `${pdfjsDir}/cmaps/`, standardFontDataUrl: `${pdfjsDir}/standard_fonts/`, wasmUrl: `${pdfjsDir}/wasm/` });
 }
 
 /** Text recognition from node_modules: the English data of @tesseract.js-data/eng ('best_int'). */
@@ -37,7 +37,13 @@ export function configureOcrForNode(): void {
     languages: ['eng'],
     canvas: (width, height) => {
       const canvas = createCanvas(width, height);
-      return { context: canvas.getContext('2d'), image: async () => new Uint8Array(canvas.toBuffer('image/png')) };
+      return {
+        context: canvas.getContext('2d'),
+        image: async () => new Uint8Array(canvas.toBuffer('image/png')),
+        release: () => {
+          canvas.width = canvas.height = 0;
+        },
+      };
     },
   });
 }

@@ -101,7 +101,16 @@ export interface OcrCanvas {
   context: unknown;
   /** The drawn page as an image (PNG bytes or a Blob). */
   image(): Promise<Uint8Array | Blob>;
+  /** Frees the canvas's pixels now rather than at garbage collection (a page is megabytes). */
+  release?(): void;
 }
+
+/**
+ * Longest side, pixels, a PDF page is drawn at for OCR: A4 at OCR_RENDER_SCALE is 1191 × 1684; a
+ * poster page would be tens of megapixels, minutes of OCR for no better reading. Range 1000..8000;
+ * default 4000.
+ */
+export const OCR_MAX_SIDE = 4000;
 
 export interface OcrHost {
   /** Folder (URL or path, ending in "/") holding `<lang>.traineddata.gz`. */
@@ -259,7 +268,14 @@ export async function recognize(
   });
   try {
     const input = image instanceof Uint8Array ? toBuffer(image) : image;
-    const { data } = await Promise.race([worker.recognize(input as never, {}, { blocks: true, text: false }), stop]);
+    const { data } = await Promise.race([
+      worker.recognize(input as never, {}, { blocks: true, text: false }).catch((e: unknown) => {
+        // A worker whose page failed may be in any state: the next page starts a fresh one.
+        dropWorker();
+        throw e;
+      }),
+      stop,
+    ]);
     const blocks = (data.blocks ?? []) as unknown as TesseractBlock[];
     const paragraphs: string[] = [];
     const words: OcrWord[] = [];

@@ -77,6 +77,15 @@ describe('scanned PDFs', () => {
     });
   });
 
+  it('ends the file, named, when OCR has no data for its language (it does not skip every page)', async () => {
+    await expect(
+      parseFile(await scannedPdf(), { name: 'scan.pdf', ocr: { ...OCR, languages: ['qqq'], langPath: '/no/such/folder/' } }),
+    ).rejects.toMatchObject({
+      name: 'InvalidSettings',
+      message: expect.stringContaining('could not load its language data for qqq') as string,
+    });
+  });
+
   it('stops between pages when cancelled', async () => {
     const stop = new AbortController();
     const reading = parseFile(await scannedPdf(), {

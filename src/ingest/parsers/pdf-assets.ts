@@ -11,6 +11,8 @@
 export interface PdfAssets {
   cMapUrl?: string;
   standardFontDataUrl?: string;
+  /** pdf.js's image decoders (JPEG 2000, JBIG2): without them such images draw blank (OCR reads nothing). */
+  wasmUrl?: string;
 }
 
 let assets: PdfAssets = {};

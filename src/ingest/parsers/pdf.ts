@@ -28,7 +28,7 @@ import {
   type Run,
 } from './pdf-layout';
 import { pdfAssets } from './pdf-assets';
-import { OCR_MIN_WORDS, OCR_RENDER_SCALE, ocrCanvasFactory, ocrHost, readable, recognize, type OcrOptions } from '../ocr';
+import { OCR_MAX_SIDE, OCR_MIN_WORDS, OCR_RENDER_SCALE, ocrCanvasFactory, ocrHost, readable, recognize, type OcrOptions } from '../ocr';
 import type { OcrPageRecord } from '../types';
 
 type Pdfjs = typeof import('pdfjs-dist/legacy/build/pdf.mjs');
@@ -212,6 +212,7 @@ export const pdfParser: Parser = {
       verbosity: pdfjs.VerbosityLevel.ERRORS,
       ...(assets.cMapUrl ? { cMapUrl: assets.cMapUrl, cMapPacked: true } : {}),
       ...(assets.standardFontDataUrl ? { standardFontDataUrl: assets.standardFontDataUrl } : {}),
+      ...(assets.wasmUrl ? { wasmUrl: assets.wasmUrl } : {}),
       // Pages are drawn only for OCR; in a worker pdf.js needs a factory of OffscreenCanvases for that.
       ...(opts.ocr && ocrCanvasFactory() ? { CanvasFactory: ocrCanvasFactory() as never } : {}),
     });
@@ -300,7 +301,8 @@ export const pdfParser: Parser = {
         );
       }
       const warnings: string[] = ocr ? ocr.warnings : [];
-      const textless = emptyPages - failedPages - (ocr?.pages.size ?? 0);
+      // Pages left without text that nothing above reports: not damaged, not left out by OCR.
+      const textless = emptyPages - failedPages - (ocr?.reported ?? 0);
       if (failedPages > 0) warnings.push(`${failedPages} of ${n} pages could not be read (the file is partly damaged); they were skipped.`);
       if (textless > 0) {
         warnings.push(
@@ -345,6 +347,8 @@ interface OcrPass {
   /** By 1-based page number: the pages OCR read (indexed or not). */
   pages: Map<number, OcrPageRecord>;
   warnings: string[];
+  /** Pages left without text that the warnings already name (too unsure, or skipped). */
+  reported: number;
 }
 
 /** "2 pages, mean confidence 94%". */
@@ -366,7 +370,7 @@ async function ocrPages(
   opts: ParseOptions & { ocr: OcrOptions },
 ): Promise<OcrPass> {
   const todo = pageLines.flatMap((lines, i) => (lines.length === 0 && !failed.has(i) ? [i + 1] : []));
-  const out: OcrPass = { pages: new Map(), warnings: [] };
+  const out: OcrPass = { pages: new Map(), warnings: [], reported: 0 };
   if (todo.length === 0) return out;
   const host = ocrHost();
   const report = (loaded: number) =>
@@ -378,13 +382,23 @@ async function ocrPages(
     throwIfCancelled(opts.signal);
     try {
       const page = await doc.getPage(number);
-      const viewport = page.getViewport({ scale: OCR_RENDER_SCALE });
+      // Scale 2 (144 dpi) for paper sizes; a poster or an odd page size is drawn smaller, so the
+      // image stays within OCR_MAX_SIDE pixels (Tesseract's time and memory grow with its area).
+      const unit = page.getViewport({ scale: 1 });
+      const scale = Math.min(OCR_RENDER_SCALE, OCR_MAX_SIDE / Math.max(unit.width, unit.height));
+      const viewport = page.getViewport({ scale });
       const width = Math.ceil(viewport.width);
       const height = Math.ceil(viewport.height);
       const canvas = host.canvas(width, height);
-      await page.render({ canvasContext: canvas.context as never, viewport, canvas: null } as never).promise;
-      page.cleanup();
-      const read = await recognize(await canvas.image(), {
+      let image: Uint8Array | Blob;
+      try {
+        await page.render({ canvasContext: canvas.context as never, viewport, canvas: null } as never).promise;
+        image = await canvas.image();
+      } finally {
+        page.cleanup();
+        canvas.release?.();
+      }
+      const read = await recognize(image, {
         ...opts.ocr,
         signal: opts.signal,
         what: `page ${number} of “${opts.name}”`,
@@ -394,7 +408,9 @@ async function ocrPages(
       if (!indexed && read.words.length >= OCR_MIN_WORDS) unsure.push(`${number} (${Math.round(read.confidence * 100)}%)`);
       out.pages.set(number, { page: number, ...read, indexed });
     } catch (e) {
-      if ((e as { name?: string }).name === 'Cancelled' || opts.signal?.aborted) throw e;
+      const name = (e as { name?: string }).name;
+      // Stopped, or OCR cannot run at all (no data for the language): the file ends, named.
+      if (name === 'Cancelled' || name === 'InvalidSettings' || opts.signal?.aborted) throw e;
       skipped.push(`${number} (${errorText(e)})`);
     }
     report(k + 1);
@@ -412,5 +428,6 @@ async function ocrPages(
     );
   }
   if (skipped.length > 0) out.warnings.push(`OCR could not read page${skipped.length === 1 ? '' : 's'} ${skipped.join('; ')}.`);
+  out.reported = unsure.length + skipped.length;
   return out;
 }

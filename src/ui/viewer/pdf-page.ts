@@ -34,14 +34,19 @@ export async function openPdf(file: Blob): Promise<OpenedPdf> {
     cMapUrl: `${base}cmaps/`,
     cMapPacked: true,
     standardFontDataUrl: `${base}standard_fonts/`,
+    wasmUrl: `${base}wasm/`,
     enableXfa: false,
   }).promise;
-  let drawing: { cancel(): void } | null = null;
+  let drawing: { cancel(): void; promise: Promise<void> } | null = null;
   return {
     pages: doc.numPages,
     async draw(n, canvas, cssWidth) {
-      drawing?.cancel();
       const page = await doc.getPage(n);
+      // One drawing on the canvas at a time: a page turned quickly cancels the one under way and
+      // waits for it to let go of the canvas (pdf.js refuses two renders into one canvas).
+      const before = drawing;
+      before?.cancel();
+      await before?.promise.catch(() => undefined);
       const unit = page.getViewport({ scale: 1 });
       const scale = (cssWidth / unit.width) * (globalThis.devicePixelRatio || 1);
       const viewport = page.getViewport({ scale });
@@ -49,7 +54,11 @@ export async function openPdf(file: Blob): Promise<OpenedPdf> {
       canvas.height = Math.ceil(viewport.height);
       const task = page.render({ canvas, viewport });
       drawing = task;
-      await task.promise;
+      try {
+        await task.promise;
+      } finally {
+        if (drawing === task) drawing = null;
+      }
       const items = (await page.getTextContent()).items as Array<{ str?: string; transform?: number[]; width?: number }>;
       const runs: TextRun[] = [];
       for (const it of items) {
