@@ -10,6 +10,8 @@
  *   documents.json  per document: its record, its chunks with provenance, its keyword entries;
  *   vectors.f32     every chunk's vector, little-endian float32, documents in documents.json order;
  *   originals/<id>  the dropped files, when asked for (a document's id is its content's SHA-256);
+ *   ocr/<id>.json   with an original read by text recognition: its pages' words and boxes, to
+ *                   highlight passages on them (readers that predate it import without them);
  *   questions.json  the collection's question sets (Evaluate view), when it has any (version 2).
  *
  * Versions: 1 is documents, vectors and originals; 2 adds questions.json. A bundle is written at
@@ -28,6 +30,7 @@
 
 import JSZip from 'jszip';
 import { AppError, type ErrorData } from '../core/errors';
+import type { OcrWords } from '../store/schema';
 import { chunkId } from '../core/ids';
 import { sha256Hex } from '../core/hash';
 import type { Chunk } from '../ingest/types';
@@ -82,6 +85,8 @@ export interface ReadBundle {
   /** Per document (same order), its rows; empty when the bundle has no vectors. */
   vectors: Float32Array[];
   originals: Map<string, Uint8Array>;
+  /** OCR words by document id, for documents whose original came with them. */
+  ocr: Map<string, OcrWords[]>;
   /** The collection's question sets (none in a version 1 bundle). */
   questionSets: BundledQuestionSet[];
 }
@@ -133,8 +138,10 @@ export async function exportCollection(
   }
   if (opts.originals) {
     for (const d of documents) {
-      const blob = await store.getOriginal(collectionId, d.record.id);
-      if (blob) await add(`originals/${d.record.id}`, new Uint8Array(await blob.arrayBuffer()));
+      const kept = await store.getOriginalRecord(collectionId, d.record.id);
+      if (!kept) continue;
+      await add(`originals/${d.record.id}`, new Uint8Array(await kept.file.arrayBuffer()));
+      if (kept.ocr?.length) await add(`ocr/${d.record.id}.json`, new TextEncoder().encode(JSON.stringify(kept.ocr)));
     }
   }
   const sets = await store.listQuestionSets(collectionId);
@@ -305,9 +312,24 @@ export async function readBundle(bytes: Uint8Array, expectModel: string | null):
     }
     originals.set(id, data);
   }
+  const ocr = new Map<string, OcrWords[]>();
+  for (const [path, data] of contents) {
+    if (!path.startsWith('ocr/')) continue;
+    const id = path.slice('ocr/'.length).replace(/\.json$/, '');
+    let pages: unknown;
+    try {
+      pages = JSON.parse(new TextDecoder().decode(data));
+    } catch {
+      pages = null;
+    }
+    if (!originals.has(id) || !isOcrWords(pages)) {
+      throw invalid(`The collection file is damaged: ${path} is not the text recognition of one of its original files.`);
+    }
+    ocr.set(id, pages);
+  }
   const questionsBytes = contents.get(QUESTIONS_FILE);
   const questionSets = questionsBytes ? readQuestionSets(questionsBytes, new Set(documents.map((d) => d.record.id))) : [];
-  return { manifest, documents, vectors, originals, questionSets };
+  return { manifest, documents, vectors, originals, ocr, questionSets };
 }
 
 const ORIGINS: readonly QuestionSetOrigin[] = ['imported', 'typed', 'generated'];
@@ -416,6 +438,8 @@ export async function importBundle(
       const doc: NewDocument = { ...rest };
       const original = b.originals.get(d.record.id);
       if (original) doc.original = new Blob([original as Uint8Array<ArrayBuffer>]);
+      const words = b.ocr.get(d.record.id);
+      if (original && words) doc.ocrWords = words;
       await store.addDocument(collection.id, doc, d.chunks, d.keyword);
       if (b.manifest.embedding)
         await store.putVectors(collection.id, d.record.id, b.manifest.embedding.model, b.manifest.embedding.dim, b.vectors[i]!);
@@ -427,4 +451,24 @@ export async function importBundle(
     throw e;
   }
   return { collectionId: collection.id, name: collection.name, documents: b.documents.length };
+}
+
+/** OCR pages as kept with an original: page number, image size, words with boxes. */
+function isOcrWords(v: unknown): v is OcrWords[] {
+  const num = (x: unknown): boolean => typeof x === 'number' && Number.isFinite(x);
+  return (
+    Array.isArray(v) &&
+    v.every(
+      (p: { page?: unknown; width?: unknown; height?: unknown; words?: unknown }) =>
+        typeof p === 'object' &&
+        p !== null &&
+        num(p.page) &&
+        num(p.width) &&
+        num(p.height) &&
+        Array.isArray(p.words) &&
+        (p.words as Array<{ text?: unknown; confidence?: unknown; box?: Record<string, unknown> }>).every(
+          (w) => typeof w?.text === 'string' && num(w.confidence) && ['x0', 'y0', 'x1', 'y1'].every((k) => num(w.box?.[k])),
+        ),
+    )
+  );
 }

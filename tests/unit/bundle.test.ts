@@ -115,6 +115,29 @@ describe('portable index bundle', () => {
     expect(await original!.file.text()).toBe(TEXTS['tides.md']);
   });
 
+  it('carries the words text recognition read with their original, so passages are highlighted on the page after import', async () => {
+    const source = machine();
+    await source.open({ model: MODEL });
+    const text = 'Repairs to the northern breakwater began in March.';
+    const r = await ingestFile(new Blob([text]), { name: 'scan.txt', maxBytes: 1e6, chunking: CHUNKING });
+    if (r.kind !== 'parsed') throw new Error('expected a parsed document');
+    const words = [{ text: 'Repairs', confidence: 0.96, box: { x0: 120, y0: 90, x1: 260, y1: 126 } }];
+    await source.add(
+      { ...r.doc, ocr: [{ page: 1, width: 1240, height: 1754, words, paragraphs: [text], confidence: 0.96, ms: 5, indexed: true }] },
+      new Blob([text]),
+    );
+    const { bytes } = await source.exportCollection(true, CHUNKING);
+    expect(Object.keys((await JSZip.loadAsync(bytes)).files)).toContain(`ocr/${r.doc.id}.json`);
+    const target = machine();
+    await target.open({ model: MODEL });
+    const imported = await target.importBundle(bytes.slice(), MODEL);
+    await target.open({ model: MODEL, collectionId: imported.collectionId });
+    expect((await target.original(r.doc.id))!.ocr).toEqual([{ page: 1, width: 1240, height: 1754, words }]);
+    // Words that are not what they claim are refused like any damaged file.
+    const bad = await rewrite(bytes, `ocr/${r.doc.id}.json`, () => '[{"page":1}]');
+    await expect(target.importBundle(bad, MODEL)).rejects.toMatchObject({ name: 'InvalidBundle' });
+  });
+
   it('refuses a truncated, edited, newer or wrong-model bundle by name, and changes nothing', async () => {
     const { bytes } = await exported();
     const target = machine();
