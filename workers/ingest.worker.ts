@@ -7,7 +7,7 @@ import { serve } from '../src/core/rpc';
 import { reportRequests } from '../src/platform/netlog';
 import { ingestHandlers } from '../src/ingest/handler';
 import { configurePdf } from '../src/ingest/parsers/pdf-assets';
-import { configureOcr } from '../src/ingest/ocr';
+import { configureOcr, OCR_MAX_SIDE } from '../src/ingest/ocr';
 
 const base = new URL(`${import.meta.env.BASE_URL}pdfjs/`, self.location.origin);
 configurePdf({
@@ -54,6 +54,17 @@ configureOcr({
     };
   },
   pdfCanvasFactory: OffscreenCanvasFactory,
+  uprightImage: async (bytes) => {
+    // Decoded as the browser shows it (EXIF orientation applied), at most OCR_MAX_SIDE on its longest side.
+    const bitmap = await createImageBitmap(new Blob([bytes as BlobPart]), { imageOrientation: 'from-image' });
+    const scale = Math.min(1, OCR_MAX_SIDE / Math.max(bitmap.width, bitmap.height));
+    const width = Math.max(1, Math.round(bitmap.width * scale));
+    const height = Math.max(1, Math.round(bitmap.height * scale));
+    const canvas = new OffscreenCanvas(width, height);
+    canvas.getContext('2d')!.drawImage(bitmap, 0, 0, width, height);
+    bitmap.close();
+    return { image: await canvas.convertToBlob({ type: 'image/png' }), width, height };
+  },
 });
 
 serve(self, ingestHandlers());

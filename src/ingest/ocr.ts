@@ -123,6 +123,12 @@ export interface OcrHost {
   languages: readonly string[];
   canvas(width: number, height: number): OcrCanvas;
   /**
+   * Decodes a dropped image upright (its EXIF orientation applied, as browsers show it) and at
+   * most OCR_MAX_SIDE pixels on its longest side, as PNG with its size: then OCR's word boxes are
+   * in the pixels the viewer shows. Absent (Node): the bytes are read as they are.
+   */
+  uprightImage?(bytes: Uint8Array): Promise<{ image: Blob | Uint8Array; width: number; height: number }>;
+  /**
    * The canvas factory pdf.js draws with (its `CanvasFactory` option), where its default cannot
    * run: in a worker there is no `document` for its DOM factory. Node's default is fine.
    */
@@ -306,6 +312,17 @@ export async function recognize(
 function toBuffer(bytes: Uint8Array): unknown {
   const B = (globalThis as { Buffer?: { from(b: Uint8Array): unknown } }).Buffer;
   return B ? B.from(bytes) : new Blob([bytes as BlobPart]);
+}
+
+/**
+ * The size OCR's word boxes are in for an image read as it is: Tesseract turns an image by its
+ * EXIF orientation when the tag is written big-endian (tesseract.js setImage.js looks for exactly
+ * that byte pattern), and a quarter turn (orientations 5–8) swaps width and height.
+ */
+export function ocrImageSize(bytes: Uint8Array, header: { width: number; height: number }): { width: number; height: number } {
+  const head = Array.from(bytes.subarray(0, 500)).join(' ');
+  const orientation = Number(/1 18 0 3 0 0 0 1 0 (\d)/.exec(head)?.[1] ?? 1);
+  return orientation >= 5 && orientation <= 8 ? { width: header.height, height: header.width } : header;
 }
 
 /**

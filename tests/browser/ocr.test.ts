@@ -7,7 +7,7 @@
 import { describe, expect, inject, it } from 'vitest';
 import type { Page } from 'playwright-core';
 import { networkRequests, show, TINY_MODELS, useChromium, violations } from './app';
-import { mixedPdf, paragraphPng, scannedPdf, SCANNED_PAGES } from '../fixtures/docs/scanned';
+import { mixedPdf, paragraphPng, scannedPdf, SCANNED_PAGES, sidewaysPhotoJpeg } from '../fixtures/docs/scanned';
 
 const baseUrl = inject('baseUrl');
 const chromium = useChromium();
@@ -152,6 +152,25 @@ describe('the page viewer', () => {
     expect(x).toBeLessThan(0.11);
     expect(await violations(page)).toEqual([]);
     await page.screenshot({ path: 'tests/.output/viewer-image-laptop.png' });
+    await page.keyboard.press('Escape');
+
+    // A phone photo stored sideways with an EXIF turn: read upright, highlighted where the browser shows the words.
+    await page
+      .getByTestId('file-input')
+      .setInputFiles([{ name: 'photo.jpg', mimeType: 'image/jpeg', buffer: Buffer.from(await sidewaysPhotoJpeg()) }]);
+    await expect.poll(() => row(page, 'photo.jpg').getAttribute('data-status'), { timeout: 60_000 }).toBe('parsed');
+    await page.getByTestId('search-input').fill('sourdough yeast');
+    await page.getByTestId('search-go').click();
+    await expect.poll(() => page.getByTestId('hit').count(), { timeout: 30_000 }).toBe(2);
+    await page.locator('[data-testid="hit"]', { hasText: 'photo.jpg' }).getByTestId('show-on-page').click();
+    await expect.poll(() => viewer.locator('h2').textContent(), { timeout: 10_000 }).toBe('photo.jpg');
+    await expect.poll(() => viewer.getByTestId('highlight').count(), { timeout: 30_000 }).toBeGreaterThan(10);
+    const turned = Number(await viewer.getByTestId('highlight').first().getAttribute('data-x'));
+    expect(turned).toBeGreaterThan(0.08);
+    expect(turned).toBeLessThan(0.11);
+    // The frame has the upright photo's shape (wider than tall), as the browser shows the image.
+    const frame = (await viewer.getByTestId('viewer-page').boundingBox())!;
+    expect(frame.width).toBeGreaterThan(frame.height * 2);
     await page.emulateMedia({ colorScheme: 'dark' });
     expect(await violations(page)).toEqual([]);
     await page.screenshot({ path: 'tests/.output/viewer-image-laptop-dark.png' });

@@ -10,7 +10,16 @@ import { parseFile } from '../../src/ingest/registry';
 import { ingestFile } from '../../src/ingest/ingest';
 import type { Progress } from '../../src/core/progress';
 import { createCanvas, loadImage } from '@napi-rs/canvas';
-import { mixedPdf, PARAGRAPH, paragraphPng, scannedPdf, SCANNED_PAGES, TEXT_PAGE, wordF1 } from '../fixtures/docs/scanned';
+import {
+  mixedPdf,
+  PARAGRAPH,
+  paragraphPng,
+  scannedPdf,
+  SCANNED_PAGES,
+  sidewaysPhotoJpeg,
+  TEXT_PAGE,
+  wordF1,
+} from '../fixtures/docs/scanned';
 
 beforeAll(() => {
   configurePdfForNode();
@@ -115,6 +124,11 @@ describe('images', () => {
     g.drawImage(await loadImage(Buffer.from(png)), 0, 0);
     const jpeg = await parseFile(new Uint8Array(canvas.toBuffer('image/jpeg', 90)), { name: 'note.jpg', ocr: OCR });
     expect(wordF1(jpeg.text, PARAGRAPH)).toBeGreaterThanOrEqual(0.95);
+
+    // A phone photo stored sideways with an EXIF turn: read upright, its boxes in the upright size.
+    const photo = await parseFile(await sidewaysPhotoJpeg(), { name: 'photo.jpg', ocr: OCR });
+    expect(wordF1(photo.text, PARAGRAPH)).toBeGreaterThanOrEqual(0.95);
+    expect(photo.ocr![0]).toMatchObject({ width: 1240, height: 400 });
 
     await expect(parseFile(png, { name: 'note.png' })).rejects.toMatchObject({
       name: 'UnsupportedFile',

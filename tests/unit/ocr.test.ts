@@ -5,7 +5,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { configureOcrForNode } from '../../src/cli/node-env';
-import { closeOcr, imageDimensions, ocrLanguagePath, recognize, OCR_PAGE_TIMEOUT_MS } from '../../src/ingest/ocr';
+import { closeOcr, imageDimensions, ocrImageSize, ocrLanguagePath, recognize, OCR_PAGE_TIMEOUT_MS } from '../../src/ingest/ocr';
 import { copyFileSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
@@ -73,6 +73,43 @@ describe('image sizes from headers', () => {
     expect(imageDimensions(new Uint8Array(canvas.toBuffer('image/jpeg')))).toEqual({ width: 321, height: 123 });
     expect(imageDimensions(new Uint8Array(await canvas.encode('webp')))).toEqual({ width: 321, height: 123 });
     expect(imageDimensions(new TextEncoder().encode('not an image at all, just words'))).toBeNull();
+  });
+});
+
+describe('a photo turned by its EXIF orientation', () => {
+  it('gives OCR’s boxes the size of the turned image: width and height swap for a quarter turn', () => {
+    // A big-endian EXIF orientation tag (0x0112, SHORT, count 1) with value 6 (turn 90°) or 3 (180°).
+    const tagged = (o: number) =>
+      Uint8Array.from([
+        0xff,
+        0xd8,
+        0xff,
+        0xe1,
+        0,
+        30,
+        ...Buffer.from('Exif\0\0MM\0*'),
+        0,
+        0,
+        0,
+        8,
+        0,
+        1,
+        1,
+        18,
+        0,
+        3,
+        0,
+        0,
+        0,
+        1,
+        0,
+        o,
+        0,
+        0,
+      ]);
+    expect(ocrImageSize(tagged(6), { width: 4000, height: 3000 })).toEqual({ width: 3000, height: 4000 });
+    expect(ocrImageSize(tagged(3), { width: 4000, height: 3000 })).toEqual({ width: 4000, height: 3000 });
+    expect(ocrImageSize(paragraphPng(), { width: 1240, height: 400 })).toEqual({ width: 1240, height: 400 });
   });
 });
 

@@ -9,7 +9,7 @@
 import { AppError } from '../../core/errors';
 import type { ParsedDocument, ParseOptions, Parser } from '../types';
 import { TextBuilder } from './blocks';
-import { imageDimensions, OCR_MIN_WORDS, readable, recognize } from '../ocr';
+import { imageDimensions, ocrHost, ocrImageSize, OCR_MIN_WORDS, readable, recognize } from '../ocr';
 
 export const imageParser: Parser = {
   format: 'image',
@@ -24,7 +24,15 @@ export const imageParser: Parser = {
       );
     }
     opts.onProgress?.({ stage: 'ocr', unit: 'pages', loaded: 0, total: 1, done: false, item: opts.name });
-    const read = await recognize(bytes, { ...opts.ocr, signal: opts.signal, what: `“${opts.name}”`, size });
+    // Upright, as the viewer shows it (a phone photo's EXIF turn), where the host can decode it.
+    const host = ocrHost();
+    const upright = host.uprightImage ? await host.uprightImage(bytes) : { image: bytes, ...ocrImageSize(bytes, size) };
+    const read = await recognize(upright.image, {
+      ...opts.ocr,
+      signal: opts.signal,
+      what: `“${opts.name}”`,
+      size: { width: upright.width, height: upright.height },
+    });
     opts.onProgress?.({ stage: 'ocr', unit: 'pages', loaded: 1, total: 1, done: true, item: opts.name });
     const indexed = readable(read);
     if (!indexed) {
