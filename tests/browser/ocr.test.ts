@@ -106,6 +106,9 @@ describe('text recognition', () => {
     await page.getByTestId('compare-question').fill('When did repairs to the northern breakwater begin?');
     await page.getByTestId('compare-ask').click();
     await expect.poll(() => page.getByTestId('passage').first().textContent(), { timeout: 120_000 }).toContain('scan.pdf');
+    // The trace marks the passage as OCR text too.
+    await page.getByTestId('trace').locator('summary').click();
+    expect(await page.getByTestId('trace-ocr').first().textContent()).toMatch(/OCR text, \d+% sure/);
     await page.getByTestId('passage').first().getByTestId('show-on-page').click();
     await expect.poll(() => viewer.locator('h2').textContent(), { timeout: 10_000 }).toBe('scan.pdf — page 1 of 2');
     await expect.poll(async () => (await boxes()).length, { timeout: 30_000 }).toBeGreaterThan(10);
