@@ -104,7 +104,18 @@ export async function askAndWait(page: Page, question?: string): Promise<void> {
   if (question !== undefined) await page.getByTestId('compare-question').fill(question);
   await page.getByTestId('compare-ask').click();
   for (const pane of ['pane-plain', 'pane-grounded']) {
-    await expect.poll(() => page.getByTestId(pane).getAttribute('data-status'), { timeout: 120_000 }).toBe('done');
+    // Ended ('done', or not run / failed): waiting longer changes nothing, and the page says why.
+    const ended = ['done', 'not-run', 'failed', 'stopped'];
+    await expect
+      .poll(async () => ended.includes((await page.getByTestId(pane).getAttribute('data-status')) ?? ''), { timeout: 120_000 })
+      .toBe(true);
+    const status = await page.getByTestId(pane).getAttribute('data-status');
+    if (status !== 'done') {
+      const why = (await page.locator('[data-testid="compare"] [data-testid="error"], [data-testid="not-run"]').allTextContents()).join(
+        ' | ',
+      );
+      expect(status, `${pane} ended ${status}: ${why}`).toBe('done');
+    }
   }
 }
 
